@@ -1,1 +1,327 @@
-//! (Being written.)
+//! The check decision, without I/O: the shell fetches each endpoint in turn and hands the
+//! outcome to [`Check::evaluate`], which says what to do next.
+//!
+//! ```
+//! use upkit_core::check::{Check, CheckConfig, Response, Step};
+//! use upkit_core::target::{Arch, Os, Target};
+//!
+//! let config = CheckConfig::new(
+//!     upkit_core::version::parse("1.0.0").unwrap(),
+//!     Target::new(Os::Linux, Arch::X86_64, None),
+//! );
+//! let mut check = Check::new(config);
+//! let endpoint = url::Url::parse("https://example.com/latest.json").unwrap();
+//! let body = br#"{"version": "1.1.0", "platforms": {"linux-x86_64": {
+//!     "url": "https://example.com/app.AppImage", "signature": "c2ln"}}}"#;
+//! match check.evaluate(&endpoint, Response::Http { status: 200, body }) {
+//!     Step::Update(update) => assert_eq!(update.version.to_string(), "1.1.0"),
+//!     _ => unreachable!(),
+//! }
+//! ```
+//!
+//! The loop, as Tauri runs it: a transport error is remembered and the next endpoint tried; a
+//! non-2xx status tries the next endpoint without replacing the remembered error; `204 No
+//! Content` means no update; a 2xx body that is not JSON aborts the whole check; JSON that is
+//! not a valid manifest is remembered and the next endpoint tried; the first valid manifest ends
+//! the loop and is evaluated. When the endpoints run out, [`Check::finish`] gives the error.
+
+use std::fmt;
+
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::manifest::{self, Manifest, ManifestError, Platform, Release};
+use crate::target::Target;
+use crate::template::Transport;
+use crate::version::{Comparator, Version};
+
+/// What the check needs to know about the app.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    /// The running app's version.
+    pub current_version: Version,
+    /// Where it runs.
+    pub target: Target,
+    /// When a release counts as an update.
+    pub comparator: Comparator,
+    /// Whether a plain `http` download URL is acceptable.
+    pub transport: Transport,
+}
+
+impl CheckConfig {
+    /// The defaults: newer releases only, `https` only.
+    pub fn new(current_version: Version, target: Target) -> CheckConfig {
+        CheckConfig {
+            current_version,
+            target,
+            comparator: Comparator::Newer,
+            transport: Transport::Secure,
+        }
+    }
+}
+
+/// What came back from one endpoint.
+#[derive(Debug, Clone, Copy)]
+pub enum Response<'a> {
+    /// The request failed before a response (DNS, connect, TLS, timeout, reset).
+    Failed {
+        /// The shell's description of the failure.
+        error: &'a str,
+    },
+    /// The body was longer than the shell's limit and was cut off.
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A response with its whole body.
+    Http {
+        /// The HTTP status code.
+        status: u16,
+        /// The body.
+        body: &'a [u8],
+    },
+}
+
+/// What to do after one endpoint.
+#[derive(Debug, Clone)]
+#[must_use]
+pub enum Step {
+    /// Stop: the app is up to date.
+    NoUpdate,
+    /// Try the next endpoint (or call [`Check::finish`] when there is none).
+    TryNext,
+    /// Stop: the check failed.
+    Abort(CheckError),
+    /// Stop: here is the update.
+    Update(Box<Update>),
+}
+
+/// A release that a client would be offered, before any endpoint is involved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    /// The release's version.
+    pub version: Version,
+    /// Release notes.
+    pub notes: Option<String>,
+    /// Publication date.
+    pub pub_date: Option<OffsetDateTime>,
+    /// The platform key that matched, or the template target for a dynamic answer.
+    pub target: String,
+    /// The artifact: URL, signature, size.
+    pub platform: Platform,
+}
+
+/// An available update: everything Tauri's `Update` carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    /// The running app's version.
+    pub current_version: Version,
+    /// The release's version (leading `v`s stripped).
+    pub version: Version,
+    /// Release notes.
+    pub notes: Option<String>,
+    /// Publication date.
+    pub pub_date: Option<OffsetDateTime>,
+    /// The platform key that matched, or the template target for a dynamic answer.
+    pub target: String,
+    /// Where to download the artifact.
+    pub download_url: Url,
+    /// The artifact's signature (base64 of a minisign signature).
+    pub signature: String,
+    /// The artifact's exact size, when the manifest gives it.
+    pub size: Option<u64>,
+    /// The whole answer, unknown fields included.
+    pub raw: serde_json::Value,
+    /// The endpoint that answered.
+    pub endpoint: Url,
+}
+
+/// Why a check found no update to offer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// An endpoint could not be reached.
+    #[error("could not fetch {endpoint}: {error}")]
+    Transport {
+        /// The endpoint.
+        endpoint: Url,
+        /// The shell's description of the failure.
+        error: String,
+    },
+    /// An endpoint's body was longer than the limit.
+    #[error("the answer of {endpoint} is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The endpoint.
+        endpoint: Url,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// An endpoint answered 2xx with a body that is not JSON (this aborts the whole check).
+    #[error("the answer of {endpoint} is not JSON: {error}")]
+    NotJson {
+        /// The endpoint.
+        endpoint: Url,
+        /// What the JSON parser objected to.
+        error: String,
+    },
+    /// An endpoint answered with JSON that is not a valid manifest.
+    #[error("the answer of {endpoint} is not a valid update manifest: {error}")]
+    InvalidManifest {
+        /// The endpoint.
+        endpoint: Url,
+        /// The first problem in it.
+        error: ManifestError,
+    },
+    /// The manifest has no entry for this client.
+    #[error("the release {version} has no platform entry for this client (tried {})", keys.join(", "))]
+    NoPlatform {
+        /// The release's version.
+        version: Version,
+        /// Every key tried, in order.
+        keys: Vec<String>,
+    },
+    /// The download URL is not `https` and insecure transport was not allowed.
+    #[error(
+        "the download URL {url} must use https; allow insecure transport to download it anyway"
+    )]
+    InsecureDownload {
+        /// The download URL.
+        url: Url,
+    },
+    /// No endpoint gave a valid release.
+    #[error("no endpoint gave a valid release{}", Statuses(.statuses))]
+    NoRelease {
+        /// The endpoints that answered with an error status, and the status.
+        statuses: Vec<(Url, u16)>,
+    },
+}
+
+struct Statuses<'a>(&'a [(Url, u16)]);
+
+impl fmt::Display for Statuses<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (url, status)) in self.0.iter().enumerate() {
+            f.write_str(if i == 0 { " (" } else { ", " })?;
+            write!(f, "{url} answered {status}")?;
+        }
+        if !self.0.is_empty() {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+/// What `manifest` offers a client configured by `config`: `None` when it is not an update.
+///
+/// The version comparison comes first, as in Tauri: a release that is not an update is "no
+/// update" even when the client's platform key is missing.
+///
+/// # Errors
+/// [`CheckError::NoPlatform`] when a static manifest has no entry for the target, and
+/// [`CheckError::InsecureDownload`] for a non-`https` download URL under [`Transport::Secure`].
+pub fn resolve(manifest: &Manifest, config: &CheckConfig) -> Result<Option<Offer>, CheckError> {
+    if !config.comparator.is_update(&config.current_version, &manifest.version) {
+        return Ok(None);
+    }
+    let (target, platform) = match &manifest.release {
+        Release::Dynamic(platform) => (config.target.template_target().to_owned(), platform),
+        Release::Static { platforms } => {
+            let keys = config.target.keys();
+            match keys.iter().find_map(|k| platforms.get(k).map(|p| (k.clone(), p))) {
+                Some(found) => found,
+                None => {
+                    return Err(CheckError::NoPlatform { version: manifest.version.clone(), keys });
+                }
+            }
+        }
+    };
+    if !config.transport.allows(&platform.url) {
+        return Err(CheckError::InsecureDownload { url: platform.url.clone() });
+    }
+    Ok(Some(Offer {
+        version: manifest.version.clone(),
+        notes: manifest.notes.clone(),
+        pub_date: manifest.pub_date,
+        target,
+        platform: platform.clone(),
+    }))
+}
+
+/// One run of the check loop over the configured endpoints.
+#[derive(Debug, Clone)]
+pub struct Check {
+    config: CheckConfig,
+    last_error: Option<CheckError>,
+    statuses: Vec<(Url, u16)>,
+}
+
+impl Check {
+    /// Starts a check.
+    pub fn new(config: CheckConfig) -> Check {
+        Check { config, last_error: None, statuses: Vec::new() }
+    }
+
+    /// The configuration this check runs with.
+    pub fn config(&self) -> &CheckConfig {
+        &self.config
+    }
+
+    /// Decides what the answer of `endpoint` (the rendered URL that was requested) means.
+    pub fn evaluate(&mut self, endpoint: &Url, response: Response<'_>) -> Step {
+        let body = match response {
+            Response::Failed { error } => {
+                self.last_error = Some(CheckError::Transport {
+                    endpoint: endpoint.clone(),
+                    error: error.to_owned(),
+                });
+                return Step::TryNext;
+            }
+            Response::TooLarge { limit } => {
+                self.last_error = Some(CheckError::TooLarge { endpoint: endpoint.clone(), limit });
+                return Step::TryNext;
+            }
+            Response::Http { status, .. } if !(200..300).contains(&status) => {
+                self.statuses.push((endpoint.clone(), status));
+                return Step::TryNext;
+            }
+            Response::Http { status: 204, .. } => return Step::NoUpdate,
+            Response::Http { body, .. } => body,
+        };
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(body) {
+            return Step::Abort(CheckError::NotJson {
+                endpoint: endpoint.clone(),
+                error: e.to_string(),
+            });
+        }
+        let manifest = match manifest::parse(body) {
+            Ok(manifest) => manifest,
+            Err(error) => {
+                self.last_error =
+                    Some(CheckError::InvalidManifest { endpoint: endpoint.clone(), error });
+                return Step::TryNext;
+            }
+        };
+        match resolve(&manifest, &self.config) {
+            Ok(None) => Step::NoUpdate,
+            Err(e) => Step::Abort(e),
+            Ok(Some(offer)) => Step::Update(Box::new(Update {
+                current_version: self.config.current_version.clone(),
+                version: offer.version,
+                notes: offer.notes,
+                pub_date: offer.pub_date,
+                target: offer.target,
+                download_url: offer.platform.url,
+                signature: offer.platform.signature,
+                size: offer.platform.size,
+                raw: manifest.raw,
+                endpoint: endpoint.clone(),
+            })),
+        }
+    }
+
+    /// The error once every endpoint was tried: the last one remembered, else
+    /// [`CheckError::NoRelease`].
+    pub fn finish(self) -> CheckError {
+        self.last_error.unwrap_or(CheckError::NoRelease { statuses: self.statuses })
+    }
+}
