@@ -220,23 +220,34 @@ impl fmt::Display for Statuses<'_> {
 /// [`CheckError::NoPlatform`] when a static manifest has no entry for the target, and
 /// [`CheckError::InsecureDownload`] for a non-`https` download URL under [`Transport::Secure`].
 pub fn resolve(manifest: &Manifest, config: &CheckConfig) -> Result<Option<Offer>, CheckError> {
-    if !config.comparator.is_update(&config.current_version, &manifest.version) {
+    if !config
+        .comparator
+        .is_update(&config.current_version, &manifest.version)
+    {
         return Ok(None);
     }
     let (target, platform) = match &manifest.release {
         Release::Dynamic(platform) => (config.target.template_target().to_owned(), platform),
         Release::Static { platforms } => {
             let keys = config.target.keys();
-            match keys.iter().find_map(|k| platforms.get(k).map(|p| (k.clone(), p))) {
+            match keys
+                .iter()
+                .find_map(|k| platforms.get(k).map(|p| (k.clone(), p)))
+            {
                 Some(found) => found,
                 None => {
-                    return Err(CheckError::NoPlatform { version: manifest.version.clone(), keys });
+                    return Err(CheckError::NoPlatform {
+                        version: manifest.version.clone(),
+                        keys,
+                    });
                 }
             }
         }
     };
     if !config.transport.allows(&platform.url) {
-        return Err(CheckError::InsecureDownload { url: platform.url.clone() });
+        return Err(CheckError::InsecureDownload {
+            url: platform.url.clone(),
+        });
     }
     Ok(Some(Offer {
         version: manifest.version.clone(),
@@ -258,7 +269,11 @@ pub struct Check {
 impl Check {
     /// Starts a check.
     pub fn new(config: CheckConfig) -> Check {
-        Check { config, last_error: None, statuses: Vec::new() }
+        Check {
+            config,
+            last_error: None,
+            statuses: Vec::new(),
+        }
     }
 
     /// The configuration this check runs with.
@@ -277,7 +292,10 @@ impl Check {
                 return Step::TryNext;
             }
             Response::TooLarge { limit } => {
-                self.last_error = Some(CheckError::TooLarge { endpoint: endpoint.clone(), limit });
+                self.last_error = Some(CheckError::TooLarge {
+                    endpoint: endpoint.clone(),
+                    limit,
+                });
                 return Step::TryNext;
             }
             Response::Http { status, .. } if !(200..300).contains(&status) => {
@@ -296,8 +314,10 @@ impl Check {
         let manifest = match manifest::parse(body) {
             Ok(manifest) => manifest,
             Err(error) => {
-                self.last_error =
-                    Some(CheckError::InvalidManifest { endpoint: endpoint.clone(), error });
+                self.last_error = Some(CheckError::InvalidManifest {
+                    endpoint: endpoint.clone(),
+                    error,
+                });
                 return Step::TryNext;
             }
         };
@@ -322,6 +342,8 @@ impl Check {
     /// The error once every endpoint was tried: the last one remembered, else
     /// [`CheckError::NoRelease`].
     pub fn finish(self) -> CheckError {
-        self.last_error.unwrap_or(CheckError::NoRelease { statuses: self.statuses })
+        self.last_error.unwrap_or(CheckError::NoRelease {
+            statuses: self.statuses,
+        })
     }
 }

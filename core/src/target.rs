@@ -142,7 +142,12 @@ pub struct Target {
 impl Target {
     /// A platform target without a custom name.
     pub fn new(os: Os, arch: Arch, installer: Option<Installer>) -> Self {
-        Target { os, arch, installer, custom: None }
+        Target {
+            os,
+            arch,
+            installer,
+            custom: None,
+        }
     }
 
     /// The platform keys a static manifest is searched for, in order: `{os}-{arch}-{installer}`
@@ -228,10 +233,21 @@ mod tests {
 
     #[test]
     fn known_keys() {
-        for key in ["linux-x86_64", "darwin-aarch64-app", "windows-i686-nsis", "linux-riscv64-rpm"] {
+        for key in [
+            "linux-x86_64",
+            "darwin-aarch64-app",
+            "windows-i686-nsis",
+            "linux-riscv64-rpm",
+        ] {
             assert!(is_known_key(key), "{key}");
         }
-        for key in ["darwin-universal", "macos-arm64", "linux-x86_64-msi", "linux", "windows-x64"] {
+        for key in [
+            "darwin-universal",
+            "macos-arm64",
+            "linux-x86_64-msi",
+            "linux",
+            "windows-x64",
+        ] {
             assert!(!is_known_key(key), "{key}");
         }
     }

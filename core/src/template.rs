@@ -157,11 +157,16 @@ impl Variables {
     /// [`TemplateError::InvalidVariable`] unless the name is non-empty ASCII letters, digits
     /// and `_`.
     pub fn with(mut self, name: &str, value: &str) -> Result<Variables, TemplateError> {
-        let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let valid =
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !valid {
-            return Err(TemplateError::InvalidVariable { name: name.to_owned() });
+            return Err(TemplateError::InvalidVariable {
+                name: name.to_owned(),
+            });
         }
-        let value = encode(value, |b| !(b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
+        let value = encode(value, |b| {
+            !(b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        });
         self.extra.insert(name.to_owned(), value);
         Ok(self)
     }
@@ -255,7 +260,10 @@ mod tests {
     fn extra_variables_are_encoded() {
         let v = vars("1.0.0").with("channel", "beta/x y").unwrap();
         assert_eq!(
-            render("https://u.example.com/{{channel}}/{{target}}?c={{channel}}", &v),
+            render(
+                "https://u.example.com/{{channel}}/{{target}}?c={{channel}}",
+                &v
+            ),
             "https://u.example.com/beta%2Fx%20y/linux?c=beta%2Fx%20y"
         );
         assert_eq!(
@@ -269,18 +277,25 @@ mod tests {
         let mut target = Target::new(Os::Windows, Arch::X86_64, None);
         target.custom = Some("win-beta".into());
         let v = Variables::new(&crate::version::parse("1.0.0").unwrap(), &target);
-        assert_eq!(render("https://u.example.com/{{target}}", &v), "https://u.example.com/win-beta");
+        assert_eq!(
+            render("https://u.example.com/{{target}}", &v),
+            "https://u.example.com/win-beta"
+        );
     }
 
     #[test]
     fn endpoint_errors() {
         assert_eq!(
-            Endpoint::parse("http://u.example.com/", Transport::Secure).unwrap_err().to_string(),
+            Endpoint::parse("http://u.example.com/", Transport::Secure)
+                .unwrap_err()
+                .to_string(),
             "endpoint `http://u.example.com/` must use https (scheme is `http`); allow insecure transport to use it anyway"
         );
         assert!(Endpoint::parse("http://u.example.com/", Transport::Insecure).is_ok());
         assert_eq!(
-            Endpoint::parse("/latest.json", Transport::Insecure).unwrap_err().to_string(),
+            Endpoint::parse("/latest.json", Transport::Insecure)
+                .unwrap_err()
+                .to_string(),
             "invalid endpoint `/latest.json`: relative URL without a base"
         );
         let mut target = Target::new(Os::Linux, Arch::X86_64, None);
