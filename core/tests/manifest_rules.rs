@@ -609,7 +609,7 @@ fn json_syntax_errors_carry_positions() {
             b"{\"a\": 1e400}",
             "invalid JSON: number out of range",
             1,
-            12,
+            11,
         ),
         (b"{\"\xc3\xa9\": x}", "invalid JSON: expected value", 1, 7),
         (b"{\n", "invalid JSON: EOF while parsing an object", 2, 1),
