@@ -1,1 +1,775 @@
-//! (Being written.)
+//! A dynamic update server over a directory of releases: the library behind `upkit serve`.
+//!
+//! The directory holds one or more manifests (`*.json`, at its top or one directory down, e.g.
+//! `latest.json`, or `1.0.0/release.json` and `1.1.0/release.json`) and the artifacts. For each
+//! update request the server reads the manifests afresh (so publishing is dropping files in, and
+//! every replica behind a load balancer answers alike), and decides with
+//! [`upkit_core::check::resolve`], exactly as a client reading the manifest would:
+//!
+//! | request | answer |
+//! | --- | --- |
+//! | a release is an update for the client | `200` and the dynamic JSON `{version, notes, pub_date, url, signature, size}` |
+//! | releases for the client's platform exist, none is newer | `204 No Content` (the client is up to date) |
+//! | no release has an entry for the client's platform keys | `404` (unknown target) |
+//! | `{{target}}`, `{{arch}}` or `{{bundle_type}}` is not a name of the protocol | `404` |
+//! | `{{current_version}}` is not a version | `400` |
+//! | a path that is not an update route | the file under the directory (with `Range`: `206`, `416`), else `404` |
+//!
+//! Clients treat every non-2xx answer as "try the next endpoint", so a `404` never installs
+//! anything; `204` is the only "up to date".
+//!
+//! The newest release with an entry for the client wins: a release that lacks the client's
+//! platform does not hide an older one that has it. Artifact URLs written as bare or relative
+//! names in a manifest are resolved against the server's public URL ([`Config::public_url`], or
+//! `http://` and the request's `Host`) plus the manifest's directory; absolute URLs are sent as
+//! written. Hidden files (a path part starting with `.`) are never served.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use upkit::serve::{Config, Server};
+//!
+//! let server = Server::bind("127.0.0.1:0".parse().unwrap(), Config::new("releases")).await?;
+//! println!("listening on http://{}", server.local_addr());
+//! server.run(std::future::pending()).await
+//! # }
+//! ```
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use tower_http::services::ServeDir;
+use upkit_core::check::{CheckConfig, resolve};
+use upkit_core::manifest::{self, Manifest, Release};
+use upkit_core::target::{Arch, Installer, Os, Target};
+use upkit_core::template::Transport;
+use upkit_core::version::{Comparator, Version};
+use url::Url;
+
+/// The default update route: Tauri's usual endpoint path.
+pub const DEFAULT_ROUTE: &str = "/{{target}}/{{arch}}/{{current_version}}";
+
+/// Why a route template was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// The template does not start with `/`.
+    #[error("route `{route}` must start with `/`")]
+    NotAbsolute {
+        /// The template.
+        route: String,
+    },
+    /// A placeholder is not one of the four the server fills.
+    #[error(
+        "route `{route}` has unknown placeholder `{{{{{name}}}}}`: expected target, arch, current_version or bundle_type"
+    )]
+    UnknownPlaceholder {
+        /// The template.
+        route: String,
+        /// The placeholder's name.
+        name: String,
+    },
+    /// A required placeholder is missing.
+    #[error("route `{route}` lacks `{{{{{name}}}}}`")]
+    Missing {
+        /// The template.
+        route: String,
+        /// The missing placeholder's name.
+        name: &'static str,
+    },
+    /// A path part or query value holds more than one placeholder, or a broken one.
+    #[error("route `{route}`: `{part}` must hold at most one whole `{{{{placeholder}}}}`")]
+    Part {
+        /// The template.
+        route: String,
+        /// The part at fault.
+        part: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Var {
+    Target,
+    Arch,
+    CurrentVersion,
+    BundleType,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pattern {
+    Literal(String),
+    Var {
+        prefix: String,
+        var: Var,
+        suffix: String,
+    },
+}
+
+impl Pattern {
+    fn parse(route: &str, part: &str) -> Result<Pattern, RouteError> {
+        let bad = || RouteError::Part {
+            route: route.to_owned(),
+            part: part.to_owned(),
+        };
+        let Some(start) = part.find("{{") else {
+            if part.contains("}}") {
+                return Err(bad());
+            }
+            return Ok(Pattern::Literal(part.to_owned()));
+        };
+        let end = part[start..]
+            .find("}}")
+            .map(|e| start + e)
+            .ok_or_else(bad)?;
+        let (prefix, name, suffix) = (&part[..start], &part[start + 2..end], &part[end + 2..]);
+        if suffix.contains("{{") || suffix.contains("}}") || prefix.contains("}}") {
+            return Err(bad());
+        }
+        let var = match name {
+            "target" => Var::Target,
+            "arch" => Var::Arch,
+            "current_version" => Var::CurrentVersion,
+            "bundle_type" => Var::BundleType,
+            _ => {
+                return Err(RouteError::UnknownPlaceholder {
+                    route: route.to_owned(),
+                    name: name.to_owned(),
+                });
+            }
+        };
+        Ok(Pattern::Var {
+            prefix: prefix.to_owned(),
+            var,
+            suffix: suffix.to_owned(),
+        })
+    }
+
+    /// Matches a raw (percent-encoded) request part; binds the decoded value.
+    fn bind(&self, raw: &str, values: &mut Values) -> bool {
+        match self {
+            Pattern::Literal(text) => decode(raw) == *text,
+            Pattern::Var {
+                prefix,
+                var,
+                suffix,
+            } => {
+                let Some(value) = raw.strip_prefix(prefix.as_str()) else {
+                    return false;
+                };
+                let Some(value) = value.strip_suffix(suffix.as_str()) else {
+                    return false;
+                };
+                if value.is_empty() {
+                    return false;
+                }
+                values.set(*var, decode(value));
+                true
+            }
+        }
+    }
+}
+
+fn decode(raw: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", raw.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Default)]
+struct Values {
+    target: Option<String>,
+    arch: Option<String>,
+    current_version: Option<String>,
+    bundle_type: Option<String>,
+}
+
+impl Values {
+    fn set(&mut self, var: Var, value: String) {
+        let slot = match var {
+            Var::Target => &mut self.target,
+            Var::Arch => &mut self.arch,
+            Var::CurrentVersion => &mut self.current_version,
+            Var::BundleType => &mut self.bundle_type,
+        };
+        *slot = Some(value);
+    }
+}
+
+/// An update route: a path (and optionally a query) with Tauri's placeholders, e.g.
+/// `/{{target}}/{{arch}}/{{current_version}}` or
+/// `/update?target={{target}}&arch={{arch}}&version={{current_version}}`. `{{target}}`,
+/// `{{arch}}` and `{{current_version}}` are required, `{{bundle_type}}` is optional.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    text: String,
+    path: Vec<Pattern>,
+    query: Vec<(String, Pattern)>,
+}
+
+impl Route {
+    /// Parses a route template.
+    ///
+    /// # Errors
+    /// [`RouteError`] for a template that does not start with `/`, an unknown placeholder, a
+    /// missing required one, or a part with several placeholders.
+    pub fn parse(text: &str) -> Result<Route, RouteError> {
+        let (path, query) = text.split_once('?').unwrap_or((text, ""));
+        let Some(path) = path.strip_prefix('/') else {
+            return Err(RouteError::NotAbsolute {
+                route: text.to_owned(),
+            });
+        };
+        let path = path
+            .split('/')
+            .map(|part| Pattern::parse(text, part))
+            .collect::<Result<Vec<_>, _>>()?;
+        let query = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                Ok((k.to_owned(), Pattern::parse(text, v)?))
+            })
+            .collect::<Result<Vec<_>, RouteError>>()?;
+        let route = Route {
+            text: text.to_owned(),
+            path,
+            query,
+        };
+        for (var, name) in [
+            (Var::Target, "target"),
+            (Var::Arch, "arch"),
+            (Var::CurrentVersion, "current_version"),
+        ] {
+            let has = route
+                .path
+                .iter()
+                .chain(route.query.iter().map(|(_, p)| p))
+                .any(|p| matches!(p, Pattern::Var { var: v, .. } if *v == var));
+            if !has {
+                return Err(RouteError::Missing {
+                    route: text.to_owned(),
+                    name,
+                });
+            }
+        }
+        Ok(route)
+    }
+
+    fn bind(&self, path: &str, query: Option<&str>) -> Option<Values> {
+        let mut values = Values::default();
+        let parts: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+        if parts.len() != self.path.len() {
+            return None;
+        }
+        for (pattern, part) in self.path.iter().zip(parts) {
+            if !pattern.bind(part, &mut values) {
+                return None;
+            }
+        }
+        let pairs: Vec<(&str, &str)> = query
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split_once('=').unwrap_or((p, "")))
+            .collect();
+        for (key, pattern) in &self.query {
+            let raw = pairs.iter().find(|(k, _)| decode(k) == *key)?.1;
+            if !pattern.bind(raw, &mut values) {
+                return None;
+            }
+        }
+        Some(values)
+    }
+}
+
+impl std::fmt::Display for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The directory of releases.
+    pub dir: PathBuf,
+    /// The update route.
+    pub route: Route,
+    /// The URL clients reach this server at (behind a proxy or CDN). `None`: `http://` and the
+    /// request's `Host` header.
+    pub public_url: Option<Url>,
+    /// `Cache-Control: max-age` of update answers, in seconds; `0` sends `no-cache`.
+    pub max_age: u32,
+}
+
+impl Config {
+    /// Serves `dir` on the default route, with relative URLs resolved against the `Host`.
+    pub fn new(dir: impl Into<PathBuf>) -> Config {
+        Config {
+            dir: dir.into(),
+            #[allow(clippy::expect_used)]
+            route: Route::parse(DEFAULT_ROUTE).expect("the default route parses"),
+            public_url: None,
+            max_age: 0,
+        }
+    }
+}
+
+/// One release found in the directory.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The manifest's path, relative to the directory, with `/` separators.
+    pub file: String,
+    /// The manifest, relative URLs resolved, or why it is skipped.
+    pub manifest: Result<Manifest, String>,
+}
+
+/// Reads every manifest under `dir` (`*.json` at the top and one directory down), resolving
+/// relative artifact URLs against `base` plus the manifest's directory. Sorted newest first;
+/// unreadable or invalid manifests come last, with the reason.
+///
+/// # Errors
+/// When `dir` itself cannot be read.
+pub fn releases(dir: &Path, base: &Url) -> std::io::Result<Vec<Found>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            let Ok(inner) = std::fs::read_dir(entry.path()) else {
+                continue;
+            };
+            for sub in inner.flatten() {
+                let sub_name = sub.file_name().to_string_lossy().into_owned();
+                if sub_name.ends_with(".json") && !sub_name.starts_with('.') {
+                    files.push((format!("{name}/{sub_name}"), sub.path()));
+                }
+            }
+        } else if name.ends_with(".json") {
+            files.push((name, entry.path()));
+        }
+    }
+    let mut found: Vec<Found> = files
+        .into_iter()
+        .map(|(file, path)| {
+            let manifest = std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|body| {
+                    let dir_url = match file.rfind('/') {
+                        Some(i) => base
+                            .join(&format!("{}/", &file[..i]))
+                            .unwrap_or(base.clone()),
+                        None => base.clone(),
+                    };
+                    load(&body, &dir_url)
+                });
+            Found { file, manifest }
+        })
+        .collect();
+    found.sort_by(|a, b| match (&a.manifest, &b.manifest) {
+        (Ok(x), Ok(y)) => y.version.cmp(&x.version).then_with(|| a.file.cmp(&b.file)),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.file.cmp(&b.file),
+    });
+    Ok(found)
+}
+
+/// Parses a manifest after resolving its relative `url`s against `base`.
+fn load(body: &[u8], base: &Url) -> Result<Manifest, String> {
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let resolve = |entry: &mut Map<String, Value>| {
+        if let Some(Value::String(url)) = entry.get_mut("url") {
+            if matches!(
+                Url::parse(url),
+                Err(url::ParseError::RelativeUrlWithoutBase)
+            ) && !url.is_empty()
+            {
+                if let Ok(joined) = base.join(url) {
+                    *url = joined.to_string();
+                }
+            }
+        }
+    };
+    if let Value::Object(top) = &mut value {
+        match top.get_mut("platforms") {
+            Some(Value::Object(platforms)) => {
+                for entry in platforms.values_mut() {
+                    if let Value::Object(entry) = entry {
+                        resolve(entry);
+                    }
+                }
+            }
+            None | Some(Value::Null) => resolve(top),
+            Some(_) => {}
+        }
+    }
+    let body = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
+    manifest::parse(&body).map_err(|e| e.to_string())
+}
+
+/// The server's answer to an update request, before it becomes HTTP.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// `200`: this dynamic manifest.
+    Update(Value),
+    /// `204`: up to date.
+    UpToDate,
+    /// `404`: the target, arch or bundle type is unknown; why.
+    Unknown(String),
+    /// `400`: the request is malformed; why.
+    BadRequest(String),
+}
+
+/// Decides the answer for a client at `current_version` on `target` among `releases` (newest
+/// first, as [`releases`] returns them).
+pub fn decide(releases: &[Found], current_version: &Version, target: &Target) -> Answer {
+    let config = CheckConfig {
+        current_version: current_version.clone(),
+        target: target.clone(),
+        comparator: Comparator::Newer,
+        // The client applies its own transport rule to the URL it gets.
+        transport: Transport::Insecure,
+    };
+    for found in releases {
+        let Ok(manifest) = &found.manifest else {
+            continue;
+        };
+        match resolve(manifest, &config) {
+            Ok(Some(offer)) => {
+                let mut answer = Map::new();
+                answer.insert("version".into(), Value::String(offer.version.to_string()));
+                if let Some(notes) = offer.notes {
+                    answer.insert("notes".into(), Value::String(notes));
+                }
+                if let Some(date) = offer.pub_date.and_then(|d| d.format(&Rfc3339).ok()) {
+                    answer.insert("pub_date".into(), Value::String(date));
+                }
+                answer.insert("url".into(), Value::String(offer.platform.url.to_string()));
+                answer.insert("signature".into(), Value::String(offer.platform.signature));
+                if let Some(size) = offer.platform.size {
+                    answer.insert("size".into(), Value::from(size));
+                }
+                return Answer::Update(Value::Object(answer));
+            }
+            // Not newer, and neither is anything after it.
+            Ok(None) => break,
+            // This release lacks the client's platform: an older one may have it.
+            Err(_) => continue,
+        }
+    }
+    if releases_have(releases, target) {
+        Answer::UpToDate
+    } else {
+        Answer::Unknown(unknown_target(target))
+    }
+}
+
+fn releases_have(releases: &[Found], target: &Target) -> bool {
+    releases
+        .iter()
+        .filter_map(|f| f.manifest.as_ref().ok())
+        .any(|m| match &m.release {
+            Release::Dynamic(_) => true,
+            Release::Static { platforms } => {
+                target.keys().iter().any(|k| platforms.contains_key(k))
+            }
+        })
+}
+
+fn unknown_target(target: &Target) -> String {
+    format!("no release has an entry for {}", target.keys().join(" or "))
+}
+
+/// Turns the route's values into a client description, or the answer that refuses them.
+fn client(values: &Values) -> Result<(Version, Target), Answer> {
+    let (Some(target), Some(arch), Some(version)) =
+        (&values.target, &values.arch, &values.current_version)
+    else {
+        return Err(Answer::Unknown("incomplete update request".into()));
+    };
+    let arch: Arch = arch
+        .parse()
+        .map_err(|e: upkit_core::target::TargetError| Answer::Unknown(e.to_string()))?;
+    let installer = match values.bundle_type.as_deref() {
+        None | Some("unknown") => None,
+        Some(name) => Some(
+            name.parse::<Installer>()
+                .map_err(|e| Answer::Unknown(e.to_string()))?,
+        ),
+    };
+    let target = match target.parse::<Os>() {
+        Ok(os) => Target::new(os, arch, installer),
+        // Tauri's custom target: the only key looked up, verbatim.
+        Err(_) => Target {
+            custom: Some(target.clone()),
+            ..Target::new(Os::Linux, arch, installer)
+        },
+    };
+    let version =
+        upkit_core::version::parse(version).map_err(|e| Answer::BadRequest(e.to_string()))?;
+    Ok((version, target))
+}
+
+struct Shared {
+    config: Config,
+    files: ServeDir,
+}
+
+/// A bound update server. Bind it, read [`Server::local_addr`], then [`Server::run`] it.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    router: Router,
+}
+
+impl Server {
+    /// Binds `addr` (port `0` picks a free port) to serve `config`.
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the directory cannot be read.
+    pub async fn bind(addr: SocketAddr, config: Config) -> std::io::Result<Server> {
+        std::fs::read_dir(&config.dir)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", config.dir.display())))?;
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let files = ServeDir::new(&config.dir).append_index_html_on_directories(false);
+        let shared = Arc::new(Shared { config, files });
+        let router = Router::new().fallback(handle).with_state(shared);
+        Ok(Server {
+            listener,
+            addr,
+            router,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    ///
+    /// # Errors
+    /// When accepting connections fails.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let (response, detail) = answer(&shared, request).await;
+    tracing::info!(
+        "{method} {uri} {} {}{} ({} ms)",
+        response.status().as_u16(),
+        detail,
+        response
+            .headers()
+            .get(header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default(),
+        started.elapsed().as_millis(),
+    );
+    response
+}
+
+async fn answer(shared: &Shared, request: Request) -> (Response, String) {
+    let config = &shared.config;
+    let path = request.uri().path().to_owned();
+    if let Some(values) = config.route.bind(&path, request.uri().query()) {
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            return (
+                StatusCode::METHOD_NOT_ALLOWED.into_response(),
+                "update route".into(),
+            );
+        }
+        let base = match &config.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let host = request
+                    .headers()
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("localhost");
+                match Url::parse(&format!("http://{host}/")) {
+                    Ok(url) => url,
+                    Err(_) => {
+                        return text(StatusCode::BAD_REQUEST, format!("invalid host `{host}`"));
+                    }
+                }
+            }
+        };
+        let decision = match client(&values) {
+            Err(answer) => answer,
+            Ok((version, target)) => {
+                let dir = config.dir.clone();
+                let found = tokio::task::spawn_blocking(move || releases(&dir, &base)).await;
+                match found {
+                    Ok(Ok(found)) => {
+                        for f in &found {
+                            if let Err(e) = &f.manifest {
+                                tracing::warn!("skipping {}: {e}", f.file);
+                            }
+                        }
+                        decide(&found, &version, &target)
+                    }
+                    Ok(Err(e)) => {
+                        return text(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            format!("cannot read releases: {e}"),
+                        );
+                    }
+                    Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+                }
+            }
+        };
+        return match decision {
+            Answer::Update(json) => {
+                let detail = format!(
+                    "update {}",
+                    json.get("version").and_then(Value::as_str).unwrap_or("?")
+                );
+                let mut response = (
+                    [(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    )],
+                    json.to_string(),
+                )
+                    .into_response();
+                cache(&mut response, config.max_age);
+                (response, detail)
+            }
+            Answer::UpToDate => {
+                let mut response = StatusCode::NO_CONTENT.into_response();
+                cache(&mut response, config.max_age);
+                (response, "up to date".into())
+            }
+            Answer::Unknown(why) => text(StatusCode::NOT_FOUND, why),
+            Answer::BadRequest(why) => text(StatusCode::BAD_REQUEST, why),
+        };
+    }
+    if path
+        .split('/')
+        .any(|part| part.starts_with('.') && !part.is_empty())
+    {
+        return text(StatusCode::NOT_FOUND, "not found".into());
+    }
+    let mut files = shared.files.clone();
+    match files.try_call(request).await {
+        Ok(response) => {
+            let detail = if response.status() == StatusCode::NOT_FOUND {
+                "not found"
+            } else {
+                "file"
+            };
+            (response.map(Body::new), detail.into())
+        }
+        Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+fn cache(response: &mut Response, max_age: u32) {
+    let value = if max_age == 0 {
+        "no-cache".to_owned()
+    } else {
+        format!("public, max-age={max_age}")
+    };
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+}
+
+fn text(status: StatusCode, message: String) -> (Response, String) {
+    let response = (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        format!("{message}\n"),
+    )
+        .into_response();
+    (response, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_errors() {
+        let err = |r: &str| Route::parse(r).unwrap_err().to_string();
+        assert_eq!(
+            err("{{target}}/{{arch}}/{{current_version}}"),
+            "route `{{target}}/{{arch}}/{{current_version}}` must start with `/`"
+        );
+        assert_eq!(
+            err("/{{os}}/{{arch}}/{{current_version}}"),
+            "route `/{{os}}/{{arch}}/{{current_version}}` has unknown placeholder `{{os}}`: expected target, arch, current_version or bundle_type"
+        );
+        assert_eq!(
+            err("/{{target}}/{{current_version}}"),
+            "route `/{{target}}/{{current_version}}` lacks `{{arch}}`"
+        );
+        assert_eq!(
+            err("/{{target}}-{{arch}}/{{current_version}}"),
+            "route `/{{target}}-{{arch}}/{{current_version}}`: `{{target}}-{{arch}}` must hold at most one whole `{{placeholder}}`"
+        );
+    }
+
+    #[test]
+    fn route_binding() {
+        let route = Route::parse(DEFAULT_ROUTE).unwrap();
+        let v = route.bind("/linux/x86_64/1.0.0-beta.1%2Bb5", None).unwrap();
+        assert_eq!(v.current_version.as_deref(), Some("1.0.0-beta.1+b5"));
+        assert!(route.bind("/linux/x86_64", None).is_none());
+        assert!(route.bind("/a/linux/x86_64/1.0.0", None).is_none());
+
+        let route =
+            Route::parse("/u/{{target}}-app/{{arch}}?v={{current_version}}&t={{bundle_type}}")
+                .unwrap();
+        let v = route
+            .bind("/u/darwin-app/aarch64", Some("t=app&v=v2.0.0"))
+            .unwrap();
+        assert_eq!(
+            (
+                v.target.as_deref(),
+                v.arch.as_deref(),
+                v.current_version.as_deref(),
+                v.bundle_type.as_deref()
+            ),
+            (Some("darwin"), Some("aarch64"), Some("v2.0.0"), Some("app"))
+        );
+        assert!(route.bind("/u/darwin-app/aarch64", Some("t=app")).is_none());
+        assert!(
+            route
+                .bind("/u/darwin/aarch64", Some("t=app&v=1.0.0"))
+                .is_none()
+        );
+    }
+}
