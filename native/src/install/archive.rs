@@ -1,0 +1,560 @@
+//! Defensive reading of update archives: gzip'd tar (AppImage v1, macOS bundles) and zip (Windows
+//! v1).
+//!
+//! Nothing in an archive is trusted, not even after its signature verified (a release pipeline can
+//! be fooled into signing a hostile archive): entry paths must stay inside the destination (no
+//! `..`, no absolute paths, no writing through symlinks), symlinks must point inside, device files
+//! and FIFOs are refused, and the unpacked size and entry count are capped so that a gzip bomb is
+//! an error and not a full disk.
+
+use std::ffi::OsStr;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use flate2::read::GzDecoder;
+
+/// Caps on what an archive may unpack to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes all entries together may unpack to.
+    pub max_unpacked_bytes: u64,
+    /// The most entries an archive may hold.
+    pub max_entries: u64,
+}
+
+impl Default for Limits {
+    /// 4 GiB and 500,000 entries: far above any real app, far below a full disk.
+    fn default() -> Self {
+        Limits {
+            max_unpacked_bytes: 4 << 30,
+            max_entries: 500_000,
+        }
+    }
+}
+
+/// Why an archive was refused or could not be unpacked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveError {
+    /// Reading the archive or writing an entry failed.
+    #[error("cannot unpack {}: {source}", archive.display())]
+    Io {
+        /// The archive.
+        archive: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// An entry path is absolute or holds `..`.
+    #[error("{}: entry `{entry}` escapes the destination", archive.display())]
+    Escape {
+        /// The archive.
+        archive: PathBuf,
+        /// The entry path as stored.
+        entry: String,
+    },
+    /// An entry would be written through a symlink of the archive.
+    #[error("{}: entry `{entry}` goes through a symlink", archive.display())]
+    ThroughSymlink {
+        /// The archive.
+        archive: PathBuf,
+        /// The entry path as stored.
+        entry: String,
+    },
+    /// A symlink or hard link points outside the destination (or is absolute).
+    #[error("{}: link `{entry}` points outside the destination (`{target}`)", archive.display())]
+    LinkOutside {
+        /// The archive.
+        archive: PathBuf,
+        /// The link's path.
+        entry: String,
+        /// Where it points.
+        target: String,
+    },
+    /// A device file, FIFO or another kind of entry that an app never holds.
+    #[error("{}: entry `{entry}` is a {kind}, which an update may not hold", archive.display())]
+    Special {
+        /// The archive.
+        archive: PathBuf,
+        /// The entry path as stored.
+        entry: String,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// Two entries with the same path.
+    #[error("{}: entry `{entry}` appears twice", archive.display())]
+    Duplicate {
+        /// The archive.
+        archive: PathBuf,
+        /// The entry path as stored.
+        entry: String,
+    },
+    /// The entries unpack to more bytes than [`Limits::max_unpacked_bytes`].
+    #[error("{}: unpacks to more than {limit} bytes", archive.display())]
+    TooLarge {
+        /// The archive.
+        archive: PathBuf,
+        /// The limit.
+        limit: u64,
+    },
+    /// More entries than [`Limits::max_entries`].
+    #[error("{}: holds more than {limit} entries", archive.display())]
+    TooManyEntries {
+        /// The archive.
+        archive: PathBuf,
+        /// The limit.
+        limit: u64,
+    },
+    /// A bundle archive whose entries are not all under one `<Name>.app/` directory.
+    #[error("{}: entry `{entry}` is not inside one top `<Name>.app/` directory", archive.display())]
+    NotInBundle {
+        /// The archive.
+        archive: PathBuf,
+        /// The entry path as stored.
+        entry: String,
+    },
+    /// The archive does not hold what the update needs.
+    #[error("{}: holds no {what}", archive.display())]
+    Missing {
+        /// The archive.
+        archive: PathBuf,
+        /// What was looked for.
+        what: &'static str,
+    },
+}
+
+/// The byte budget of one unpacking.
+struct Budget<'a> {
+    archive: &'a Path,
+    limits: Limits,
+    bytes: u64,
+    entries: u64,
+}
+
+impl<'a> Budget<'a> {
+    fn new(archive: &'a Path, limits: Limits) -> Self {
+        Budget {
+            archive,
+            limits,
+            bytes: 0,
+            entries: 0,
+        }
+    }
+
+    fn entry(&mut self) -> Result<(), ArchiveError> {
+        self.entries += 1;
+        if self.entries > self.limits.max_entries {
+            return Err(ArchiveError::TooManyEntries {
+                archive: self.archive.to_owned(),
+                limit: self.limits.max_entries,
+            });
+        }
+        Ok(())
+    }
+
+    fn too_large(&self) -> ArchiveError {
+        ArchiveError::TooLarge {
+            archive: self.archive.to_owned(),
+            limit: self.limits.max_unpacked_bytes,
+        }
+    }
+
+    /// Copies `reader` to `out`, counting every byte against the budget (headers can lie; the
+    /// count is of the bytes actually produced). `progress` sees the running total of this copy.
+    fn copy(
+        &mut self,
+        reader: &mut dyn Read,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, ArchiveError> {
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut copied = 0u64;
+        loop {
+            let read = match reader.read(&mut buffer) {
+                Ok(0) => return Ok(copied),
+                Ok(read) => read,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.io(e)),
+            };
+            self.bytes += read as u64;
+            if self.bytes > self.limits.max_unpacked_bytes {
+                return Err(self.too_large());
+            }
+            out.write_all(&buffer[..read]).map_err(|e| self.io(e))?;
+            copied += read as u64;
+            progress(copied);
+        }
+    }
+
+    fn io(&self, source: io::Error) -> ArchiveError {
+        ArchiveError::Io {
+            archive: self.archive.to_owned(),
+            source,
+        }
+    }
+}
+
+/// The normal components of an entry path: `.` dropped, anything else than plain names refused.
+fn clean_components(archive: &Path, entry: &Path) -> Result<Vec<String>, ArchiveError> {
+    let mut parts = Vec::new();
+    for component in entry.components() {
+        match component {
+            Component::Normal(name) => parts.push(name.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
+                return Err(ArchiveError::Escape {
+                    archive: archive.to_owned(),
+                    entry: entry.display().to_string(),
+                });
+            }
+        }
+    }
+    Ok(parts)
+}
+
+/// Whether a symlink at `link` (components below the destination) pointing to `target` stays
+/// inside the destination. Targets are relative; leading `..` may climb at most to the
+/// destination root; after the first name no `..` is allowed (a `..` after a symlinked name is
+/// resolved by the kernel relative to the symlink's target, which a lexical check cannot see).
+fn symlink_stays_inside(link: &[String], target: &Path) -> bool {
+    let depth = link.len().saturating_sub(1);
+    let mut climbs = 0usize;
+    let mut seen_name = false;
+    for component in target.components() {
+        match component {
+            Component::ParentDir if !seen_name => climbs += 1,
+            Component::Normal(_) => seen_name = true,
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    climbs <= depth
+}
+
+/// Opens a gzip'd tar for reading.
+fn open_tar_gz(archive: &Path) -> Result<tar::Archive<GzDecoder<BufReader<File>>>, ArchiveError> {
+    let file = File::open(archive).map_err(|source| ArchiveError::Io {
+        archive: archive.to_owned(),
+        source,
+    })?;
+    Ok(tar::Archive::new(GzDecoder::new(BufReader::new(file))))
+}
+
+/// Copies the one `.AppImage` file of a gzip'd tar (the v1 `.AppImage.tar.gz`) to `out`.
+///
+/// The first regular entry whose name ends with `.AppImage` is used; other entries are skipped
+/// but still counted against the limits. `progress` sees the bytes written so far.
+pub(crate) fn extract_appimage(
+    archive: &Path,
+    out: &mut dyn Write,
+    limits: Limits,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, ArchiveError> {
+    let mut budget = Budget::new(archive, limits);
+    let mut tar = open_tar_gz(archive)?;
+    let entries = tar.entries().map_err(|e| budget.io(e))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| budget.io(e))?;
+        budget.entry()?;
+        let path = entry.path().map_err(|e| budget.io(e))?.into_owned();
+        clean_components(archive, &path)?;
+        let is_appimage = path.extension() == Some(OsStr::new("AppImage"));
+        if is_appimage && entry.header().entry_type().is_file() {
+            return budget.copy(&mut entry, out, progress);
+        }
+        // Skipped entries still cost: a bomb hidden in a skipped entry is found here.
+        budget.copy(&mut entry, &mut io::sink(), &mut |_| {})?;
+    }
+    Err(ArchiveError::Missing {
+        archive: archive.to_owned(),
+        what: "`.AppImage` file",
+    })
+}
+
+/// Unpacks a macOS `<Name>.app.tar.gz` into `dest` (which must exist and be empty), stripping the
+/// top `<Name>.app/` component. Returns the top directory's name (`<Name>.app`).
+///
+/// Entry modes are kept without setuid, setgid and sticky bits; the bundle root gets 0755.
+/// `progress` sees the number of entries unpacked so far.
+pub(crate) fn unpack_bundle(
+    archive: &Path,
+    dest: &Path,
+    limits: Limits,
+    progress: &mut dyn FnMut(u64),
+) -> Result<String, ArchiveError> {
+    let mut budget = Budget::new(archive, limits);
+    let mut tar = open_tar_gz(archive)?;
+    let mut top: Option<String> = None;
+    let mut links = Vec::new();
+    let entries = tar.entries().map_err(|e| budget.io(e))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| budget.io(e))?;
+        budget.entry()?;
+        let path = entry.path().map_err(|e| budget.io(e))?.into_owned();
+        let shown = path.display().to_string();
+        let parts = clean_components(archive, &path)?;
+        let Some((first, rest)) = parts.split_first() else {
+            continue;
+        };
+        match &top {
+            None if first.ends_with(".app") && first.len() > 4 => top = Some(first.clone()),
+            Some(name) if name == first => {}
+            _ => {
+                return Err(ArchiveError::NotInBundle {
+                    archive: archive.to_owned(),
+                    entry: shown,
+                });
+            }
+        }
+        let kind = entry.header().entry_type();
+        let mode = entry.header().mode().unwrap_or(0o644) & 0o777;
+        if rest.is_empty() {
+            if !kind.is_dir() {
+                return Err(ArchiveError::NotInBundle {
+                    archive: archive.to_owned(),
+                    entry: shown,
+                });
+            }
+            continue;
+        }
+        let target = dest_path(archive, dest, rest, &shown)?;
+        let exists = fs::symlink_metadata(&target).ok();
+        if kind.is_dir() {
+            match exists {
+                Some(meta) if meta.is_dir() => {}
+                Some(_) => {
+                    return Err(ArchiveError::Duplicate {
+                        archive: archive.to_owned(),
+                        entry: shown,
+                    });
+                }
+                None => fs::create_dir(&target).map_err(|e| budget.io(e))?,
+            }
+            set_mode(&target, mode | 0o700).map_err(|e| budget.io(e))?;
+        } else if exists.is_some() {
+            return Err(ArchiveError::Duplicate {
+                archive: archive.to_owned(),
+                entry: shown,
+            });
+        } else if kind.is_file() || kind == tar::EntryType::Continuous {
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&target)
+                .map_err(|e| budget.io(e))?;
+            budget.copy(&mut entry, &mut file, &mut |_| {})?;
+            file.sync_all().map_err(|e| budget.io(e))?;
+            drop(file);
+            set_mode(&target, mode).map_err(|e| budget.io(e))?;
+        } else if kind.is_symlink() {
+            let link = entry
+                .link_name()
+                .map_err(|e| budget.io(e))?
+                .map(|l| l.into_owned())
+                .unwrap_or_default();
+            if link.as_os_str().is_empty() || !symlink_stays_inside(rest, &link) {
+                return Err(ArchiveError::LinkOutside {
+                    archive: archive.to_owned(),
+                    entry: shown,
+                    target: link.display().to_string(),
+                });
+            }
+            make_symlink(&link, &target).map_err(|e| budget.io(e))?;
+        } else if kind.is_hard_link() {
+            // Hard links name another entry of the archive, relative to the archive root.
+            let link = entry
+                .link_name()
+                .map_err(|e| budget.io(e))?
+                .map(|l| l.into_owned())
+                .unwrap_or_default();
+            let outside = || ArchiveError::LinkOutside {
+                archive: archive.to_owned(),
+                entry: shown.clone(),
+                target: link.display().to_string(),
+            };
+            let link_parts = clean_components(archive, &link).map_err(|_| outside())?;
+            match link_parts.split_first() {
+                Some((head, tail)) if top.as_deref() == Some(head.as_str()) && !tail.is_empty() => {
+                    links.push((dest_path(archive, dest, tail, &shown)?, target));
+                }
+                _ => return Err(outside()),
+            }
+            // Made after every entry is out, so that the source exists and is a regular file.
+        } else {
+            let kind = match kind {
+                tar::EntryType::Char => "character device",
+                tar::EntryType::Block => "block device",
+                tar::EntryType::Fifo => "fifo",
+                _ => "special entry",
+            };
+            return Err(ArchiveError::Special {
+                archive: archive.to_owned(),
+                entry: shown,
+                kind,
+            });
+        }
+        progress(budget.entries);
+    }
+    for (source, target) in links {
+        let meta = fs::symlink_metadata(&source).map_err(|e| budget.io(e))?;
+        if !meta.is_file() {
+            return Err(ArchiveError::LinkOutside {
+                archive: archive.to_owned(),
+                entry: target.display().to_string(),
+                target: source.display().to_string(),
+            });
+        }
+        fs::hard_link(&source, &target).map_err(|e| budget.io(e))?;
+    }
+    let Some(top) = top else {
+        return Err(ArchiveError::Missing {
+            archive: archive.to_owned(),
+            what: "`<Name>.app/` directory",
+        });
+    };
+    set_mode(dest, 0o755).map_err(|e| budget.io(e))?;
+    Ok(top)
+}
+
+/// `dest` joined with `parts`, refusing to go through anything but real directories (a symlink
+/// unpacked earlier must not redirect a later entry).
+fn dest_path(
+    archive: &Path,
+    dest: &Path,
+    parts: &[String],
+    shown: &str,
+) -> Result<PathBuf, ArchiveError> {
+    let mut path = dest.to_owned();
+    let (last, parents) = parts.split_last().expect("parts is not empty");
+    for part in parents {
+        path.push(part);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(ArchiveError::ThroughSymlink {
+                    archive: archive.to_owned(),
+                    entry: shown.to_owned(),
+                });
+            }
+            Ok(_) => {
+                return Err(ArchiveError::Duplicate {
+                    archive: archive.to_owned(),
+                    entry: shown.to_owned(),
+                });
+            }
+            // Tar archives may omit directory entries.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir(&path).map_err(|source| ArchiveError::Io {
+                    archive: archive.to_owned(),
+                    source,
+                })?;
+                set_mode(&path, 0o755).map_err(|source| ArchiveError::Io {
+                    archive: archive.to_owned(),
+                    source,
+                })?;
+            }
+            Err(source) => {
+                return Err(ArchiveError::Io {
+                    archive: archive.to_owned(),
+                    source,
+                });
+            }
+        }
+    }
+    path.push(last);
+    Ok(path)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_symlink(link: &Path, at: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(link, at)
+}
+
+#[cfg(not(unix))]
+fn make_symlink(_link: &Path, _at: &Path) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "symlinks in bundles are only unpacked on unix",
+    ))
+}
+
+/// Extracts the first `.exe` or `.msi` file of a zip (the v1 `….nsis.zip` / `….msi.zip`) into
+/// `dest_dir`, under its base name. Returns the extracted file's path.
+pub(crate) fn extract_windows_installer(
+    archive: &Path,
+    dest_dir: &Path,
+    limits: Limits,
+) -> Result<PathBuf, ArchiveError> {
+    let mut budget = Budget::new(archive, limits);
+    let file = File::open(archive).map_err(|e| budget.io(e))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| budget.io(e.into()))?;
+    for index in 0..zip.len() {
+        budget.entry()?;
+        let mut entry = zip.by_index(index).map_err(|e| budget.io(e.into()))?;
+        if !entry.is_file() {
+            continue;
+        }
+        let raw = entry.name().to_owned();
+        let Some(name) = entry.enclosed_name() else {
+            return Err(ArchiveError::Escape {
+                archive: archive.to_owned(),
+                entry: raw,
+            });
+        };
+        let Some(base) = name.file_name().map(|n| n.to_owned()) else {
+            continue;
+        };
+        let ext = Path::new(&base)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if !matches!(ext.as_deref(), Some("exe" | "msi")) {
+            continue;
+        }
+        let path = dest_dir.join(&base);
+        let mut out = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| budget.io(e))?;
+        budget.copy(&mut entry, &mut out, &mut |_| {})?;
+        out.sync_all().map_err(|e| budget.io(e))?;
+        return Ok(path);
+    }
+    Err(ArchiveError::Missing {
+        archive: archive.to_owned(),
+        what: "`.exe` or `.msi` file",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(s: &str) -> Vec<String> {
+        s.split('/').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn symlink_rule() {
+        let link = parts("Contents/Frameworks/A.framework/A");
+        assert!(symlink_stays_inside(&link, Path::new("Versions/Current/A")));
+        assert!(symlink_stays_inside(&link, Path::new("../../MacOS/app")));
+        assert!(symlink_stays_inside(&link, Path::new("../../../x")));
+        assert!(!symlink_stays_inside(&link, Path::new("../../../../x")));
+        assert!(!symlink_stays_inside(&link, Path::new("/etc/passwd")));
+        assert!(!symlink_stays_inside(&link, Path::new("Versions/../../../../x")));
+        assert!(!symlink_stays_inside(&parts("top"), Path::new("..")));
+        assert!(symlink_stays_inside(&parts("top"), Path::new(".")));
+    }
+}

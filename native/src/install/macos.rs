@@ -1,0 +1,361 @@
+//! macOS `.app` bundles: the `<Name>.app.tar.gz` is unpacked into a staging directory on the
+//! same volume and swapped with the installed bundle.
+//!
+//! Everything here is plain code that runs (and is tested) on Linux with a fake bundle; only the
+//! AppleScript elevation is macOS-only. The swap is one atomic `renameat2(RENAME_EXCHANGE)` on
+//! Linux and `renamex_np(RENAME_SWAP)` on macOS (both through `rustix`): the app path holds the
+//! whole old bundle or the whole new one at every instant. Where the file system cannot swap, the
+//! old bundle is renamed aside, the new one renamed in, and the old one put back on failure; if
+//! even that fails it is kept as `<Name> (previous version).app`.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::archive::{self, Limits};
+use super::{InstallError, InstallEvent, Observer, staging};
+
+/// Where the old bundle goes when it cannot be put back.
+pub(crate) fn previous_version_path(app: &Path) -> PathBuf {
+    let stem = app
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    app.with_file_name(format!("{stem} (previous version).app"))
+}
+
+/// Replaces the bundle at `app` with the one in `payload`. Returns the bundle path.
+pub(crate) fn install(
+    payload: &Path,
+    app: &Path,
+    limits: Limits,
+    observer: &Observer<'_>,
+) -> Result<PathBuf, InstallError> {
+    let head = super::package::head(payload, 2).map_err(|source| InstallError::Io {
+        path: payload.to_owned(),
+        source,
+    })?;
+    if !head.starts_with(super::appimage::GZIP) {
+        return Err(InstallError::NotABundle {
+            path: payload.to_owned(),
+        });
+    }
+    let (Some(parent), Some(name)) = (app.parent(), app.file_name()) else {
+        return Err(InstallError::NotInstalled {
+            path: app.to_owned(),
+        });
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let name = name.to_string_lossy().into_owned();
+    recover(parent, &name, app);
+    if !fs::symlink_metadata(app).is_ok_and(|m| m.is_dir()) {
+        return Err(InstallError::NotInstalled {
+            path: app.to_owned(),
+        });
+    }
+    staging::remove(parent, &name);
+    let io_at = |path: &Path| {
+        let path = path.to_owned();
+        move |source| InstallError::Io { path, source }
+    };
+
+    let (stage, elevated) = match staging::dir(parent, &name, "staging") {
+        Ok(stage) => (stage, false),
+        Err(e) if cfg!(target_os = "macos") && e.kind() == io::ErrorKind::PermissionDenied => {
+            // Not writable by us: stage in the temp dir, swap with administrator rights.
+            let stage = tempfile::Builder::new()
+                .prefix("upkit-staging-")
+                .tempdir()
+                .map_err(io_at(&std::env::temp_dir()))?;
+            (stage, true)
+        }
+        Err(e) => return Err(io_at(parent)(e)),
+    };
+    let new = stage.path().join("new");
+    fs::create_dir(&new).map_err(io_at(&new))?;
+    archive::unpack_bundle(payload, &new, limits, &mut |entries| {
+        observer(&InstallEvent::Unpacked { entries })
+    })?;
+    observer(&InstallEvent::Staged { path: &new });
+
+    let parking = stage.path().join("old");
+    if elevated {
+        elevate(&new, app, &parking)?;
+    } else {
+        match swap(&new, app, &parking) {
+            Ok(()) => {}
+            Err(SwapError::Denied(_)) if cfg!(target_os = "macos") => {
+                elevate(&new, app, &parking)?;
+            }
+            Err(SwapError::Denied(source) | SwapError::Failed(source)) => {
+                return Err(InstallError::Io {
+                    path: app.to_owned(),
+                    source,
+                });
+            }
+            Err(SwapError::NotRestored { source, kept }) => {
+                return Err(InstallError::NotRestored {
+                    path: app.to_owned(),
+                    kept,
+                    source,
+                });
+            }
+        }
+    }
+    observer(&InstallEvent::Replaced { path: app });
+    if let Err(e) = fs::File::open(parent).and_then(|d| d.sync_all()) {
+        tracing::warn!("cannot sync {}: {e}", parent.display());
+    }
+    // Tell Launch Services (and anyone watching) that the bundle changed.
+    if let Err(e) = fs::File::open(app).and_then(|d| d.set_modified(SystemTime::now())) {
+        tracing::warn!("cannot touch {}: {e}", app.display());
+    }
+    if let Err(e) = stage.close() {
+        tracing::warn!("cannot remove the staging directory of {}: {e}", app.display());
+    }
+    Ok(app.to_owned())
+}
+
+/// Puts back a bundle that a killed rename-with-rollback left parked in a staging directory.
+fn recover(parent: &Path, name: &str, app: &Path) {
+    if fs::symlink_metadata(app).is_ok() {
+        return;
+    }
+    let marker = format!(".{name}.upkit-staging-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let parked = entry.path().join("old");
+        if entry.file_name().to_string_lossy().starts_with(&marker) && parked.is_dir() {
+            match fs::rename(&parked, app) {
+                Ok(()) => tracing::warn!("restored {} from an interrupted install", app.display()),
+                Err(e) => tracing::warn!("cannot restore {}: {e}", parked.display()),
+            }
+            return;
+        }
+    }
+}
+
+/// How a swap failed.
+#[derive(Debug)]
+pub(crate) enum SwapError {
+    /// Not allowed (the caller may retry with administrator rights); nothing changed.
+    Denied(io::Error),
+    /// Failed; nothing changed.
+    Failed(io::Error),
+    /// The new bundle could not be moved in and the old one not back: it is at `kept`.
+    NotRestored {
+        /// Why the new bundle could not be moved in.
+        source: io::Error,
+        /// Where the old bundle is.
+        kept: PathBuf,
+    },
+}
+
+fn classify(e: io::Error) -> SwapError {
+    if e.kind() == io::ErrorKind::PermissionDenied {
+        SwapError::Denied(e)
+    } else {
+        SwapError::Failed(e)
+    }
+}
+
+/// Swaps `new` into `app`: atomically when the file system can, else by renames with rollback
+/// (the old bundle parked at `parking`, same volume).
+pub(crate) fn swap(new: &Path, app: &Path, parking: &Path) -> Result<(), SwapError> {
+    match exchange(new, app) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(SwapError::Denied(e)),
+        Err(e) if cannot_exchange(&e) => rename_with_rollback(new, app, parking),
+        Err(e) => Err(SwapError::Failed(e)),
+    }
+}
+
+/// Whether `e` says that the file system (or OS) has no atomic swap.
+fn cannot_exchange(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::Unsupported | io::ErrorKind::InvalidInput
+    ) || matches!(e.raw_os_error(), Some(code) if is_unsupported_code(code))
+}
+
+#[cfg(unix)]
+fn is_unsupported_code(code: i32) -> bool {
+    use rustix::io::Errno;
+    [Errno::NOSYS, Errno::INVAL, Errno::NOTSUP, Errno::OPNOTSUPP]
+        .iter()
+        .any(|e| e.raw_os_error() == code)
+}
+
+#[cfg(not(unix))]
+fn is_unsupported_code(_code: i32) -> bool {
+    true
+}
+
+/// One atomic exchange of two paths.
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Renames `app` to `parking`, `new` to `app`; on failure puts `parking` back, or when even that
+/// fails, keeps it as `<Name> (previous version).app`.
+pub(crate) fn rename_with_rollback(
+    new: &Path,
+    app: &Path,
+    parking: &Path,
+) -> Result<(), SwapError> {
+    fs::rename(app, parking).map_err(classify)?;
+    let Err(source) = fs::rename(new, app) else {
+        return Ok(());
+    };
+    if fs::rename(parking, app).is_ok() {
+        return Err(classify(source));
+    }
+    let kept = previous_version_path(app);
+    match fs::rename(parking, &kept) {
+        Ok(()) => Err(SwapError::NotRestored { source, kept }),
+        // Still in the staging directory, which is then not removed.
+        Err(_) => Err(SwapError::NotRestored {
+            source,
+            kept: parking.to_owned(),
+        }),
+    }
+}
+
+/// Quotes `s` for a POSIX shell (single quotes).
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Quotes `s` as an AppleScript string literal.
+fn applescript_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', r"\\").replace('"', "\\\""))
+}
+
+/// The AppleScript that swaps `new` into `app` with administrator rights: the old bundle is
+/// parked, the new one moved in (the old one put back if that fails), the old one removed, the
+/// bundle touched.
+pub(crate) fn elevation_script(new: &Path, app: &Path, parking: &Path) -> String {
+    let (new, app, parking) = (
+        shell_quote(&new.to_string_lossy()),
+        shell_quote(&app.to_string_lossy()),
+        shell_quote(&parking.to_string_lossy()),
+    );
+    let shell = format!(
+        "mv -f {app} {parking} && {{ mv -f {new} {app} || {{ mv -f {parking} {app}; exit 1; }}; }} \
+         && rm -rf {parking} && touch {app}"
+    );
+    format!(
+        "do shell script {} with administrator privileges",
+        applescript_quote(&shell)
+    )
+}
+
+/// Runs [`elevation_script`] through `osascript` (macOS only).
+fn elevate(new: &Path, app: &Path, parking: &Path) -> Result<(), InstallError> {
+    let script = elevation_script(new, app, parking);
+    if !cfg!(target_os = "macos") {
+        return Err(InstallError::Unsupported {
+            what: "installing with administrator rights through AppleScript",
+            os: "macOS",
+        });
+    }
+    let output = std::process::Command::new("osascript")
+        .arg("-e")
+        .arg(&script)
+        .output()
+        .map_err(|source| InstallError::Spawn {
+            command: "osascript".into(),
+            source,
+        })?;
+    if !output.status.success() {
+        return Err(InstallError::CommandFailed {
+            command: "osascript",
+            path: app.to_owned(),
+            code: output.status.code(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elevation_script_quotes_both_languages() {
+        let script = elevation_script(
+            Path::new("/tmp/s/new"),
+            Path::new("/Applications/It's \"Mine\".app"),
+            Path::new("/tmp/s/old"),
+        );
+        assert_eq!(
+            script,
+            r#"do shell script "mv -f '/Applications/It'\\''s \"Mine\".app' '/tmp/s/old' && { mv -f '/tmp/s/new' '/Applications/It'\\''s \"Mine\".app' || { mv -f '/tmp/s/old' '/Applications/It'\\''s \"Mine\".app'; exit 1; }; } && rm -rf '/tmp/s/old' && touch '/Applications/It'\\''s \"Mine\".app'" with administrator privileges"#
+        );
+    }
+
+    #[test]
+    fn previous_version_name() {
+        assert_eq!(
+            previous_version_path(Path::new("/Applications/My App.app")),
+            Path::new("/Applications/My App (previous version).app")
+        );
+    }
+
+    fn tree(root: &Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.to_owned()];
+        while let Some(dir) = stack.pop() {
+            for entry in fs::read_dir(&dir).unwrap() {
+                let entry = entry.unwrap();
+                let rel = entry.path().strip_prefix(root).unwrap().display().to_string();
+                if entry.file_type().unwrap().is_dir() {
+                    stack.push(entry.path());
+                    out.push((rel, "dir".into()));
+                } else {
+                    out.push((rel, fs::read_to_string(entry.path()).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn rename_with_rollback_swaps_and_rolls_back() {
+        let root = tempfile::tempdir().unwrap();
+        let app = root.path().join("A.app");
+        let new = root.path().join("stage/new");
+        let parking = root.path().join("stage/old");
+        fs::create_dir_all(app.join("Contents")).unwrap();
+        fs::write(app.join("Contents/v"), "old").unwrap();
+        fs::create_dir_all(new.join("Contents")).unwrap();
+        fs::write(new.join("Contents/v"), "new").unwrap();
+        rename_with_rollback(&new, &app, &parking).unwrap();
+        assert_eq!(tree(&app), [("Contents".into(), "dir".into()), ("Contents/v".into(), "new".into())]);
+        assert_eq!(tree(&parking)[1].1, "old");
+
+        // The new bundle is gone: the old one is put back exactly.
+        fs::remove_dir_all(&parking).unwrap();
+        let missing = root.path().join("stage/missing");
+        let err = rename_with_rollback(&missing, &app, &parking).unwrap_err();
+        assert!(matches!(err, SwapError::Failed(ref e) if e.kind() == io::ErrorKind::NotFound), "{err:?}");
+        assert_eq!(tree(&app)[1].1, "new");
+        assert!(!parking.exists());
+    }
+}

@@ -1,0 +1,542 @@
+//! Installing a verified update: one entry point, [`install`], that picks the method from the
+//! platform and the running app's bundle type (`tauri-compat.md` section 9), and is safer than
+//! Tauri's.
+//!
+//! | method | payload | how |
+//! | --- | --- | --- |
+//! | [`Method::AppImage`] | ELF, or a gzip'd tar holding one `.AppImage` | temp file beside the old one, fsync, old mode, atomic rename |
+//! | [`Method::Deb`], [`Method::Rpm`] | `.deb`, `.rpm` | `dpkg -i` / `rpm -U`, escalated with `pkexec`, a password prompt fed to `sudo -S`, or `sudo` |
+//! | [`Method::AppBundle`] | `<Name>.app.tar.gz` | unpacked beside the bundle, swapped atomically |
+//! | [`Method::Windows`] | zip, `.exe` (NSIS), `.msi` | written to a temp dir, started, the app exits |
+//!
+//! Call order: verify first ([`VerifiedArtifact::verify_file`] or the download), then install.
+//! Only a [`VerifiedArtifact`] is accepted, and its file must still have the verified size.
+//!
+//! Safety: archives are read defensively ([`archive`]); on any failure the installed app is
+//! exactly as it was (or, once the final rename happened, exactly the new version) and temp files
+//! are removed; leftovers of a killed install are removed by the next one.
+//!
+//! ```no_run
+//! # fn demo(artifact: &upkit::artifact::VerifiedArtifact) -> Result<(), upkit::install::InstallError> {
+//! use upkit::install::{install, InstallOptions};
+//! let installed = install(artifact, &InstallOptions::new())?;
+//! println!("{installed}");
+//! # Ok(()) }
+//! ```
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use upkit_core::target::{Installer, Os};
+
+use crate::artifact::VerifiedArtifact;
+
+pub mod archive;
+mod appimage;
+mod macos;
+mod package;
+pub mod runner;
+mod staging;
+pub mod windows;
+
+pub use archive::{ArchiveError, Limits};
+pub use runner::{CommandRunner, Completed, Escalation, Invocation, SystemRunner};
+pub use windows::{InstallMode, PreparedInstaller, Restart, WindowsOptions};
+
+/// How an update is installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Method {
+    /// Replace a Linux AppImage file.
+    AppImage,
+    /// Install a Debian package with `dpkg -i`.
+    Deb,
+    /// Install an RPM package with `rpm -U`.
+    Rpm,
+    /// Swap a macOS `.app` bundle.
+    AppBundle,
+    /// Start a Windows installer (NSIS or MSI) and exit.
+    Windows,
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Method::AppImage => "AppImage",
+            Method::Deb => "deb package",
+            Method::Rpm => "rpm package",
+            Method::AppBundle => "app bundle",
+            Method::Windows => "Windows installer",
+        })
+    }
+}
+
+/// A step of an install, for progress display (and for the crash test's pause points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InstallEvent<'a> {
+    /// The method was picked; `path` is what will be replaced (or the payload, for packages).
+    Started {
+        /// The method.
+        method: Method,
+        /// The install path.
+        path: &'a Path,
+    },
+    /// The old version is saved at `backup`.
+    BackedUp {
+        /// The backup.
+        backup: &'a Path,
+    },
+    /// Bytes of the new file written so far.
+    Written {
+        /// The running total.
+        bytes: u64,
+    },
+    /// Entries of the new bundle unpacked so far.
+    Unpacked {
+        /// The running total.
+        entries: u64,
+    },
+    /// The new version is complete (and flushed) at `path`, not yet in place.
+    Staged {
+        /// The staged file or directory.
+        path: &'a Path,
+    },
+    /// A package manager command is starting.
+    Running {
+        /// The command line.
+        command: &'a str,
+    },
+    /// The new version is in place at `path`.
+    Replaced {
+        /// The install path.
+        path: &'a Path,
+    },
+    /// Done; temp files and the backup are removed.
+    Finished,
+}
+
+/// The observer type: sees every [`InstallEvent`].
+pub type Observer<'a> = dyn Fn(&InstallEvent<'_>) + Sync + 'a;
+
+/// What [`install`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Installed {
+    /// The file or bundle at `path` was replaced by the new version.
+    Replaced {
+        /// The method.
+        method: Method,
+        /// The install path (symlinks resolved).
+        path: PathBuf,
+    },
+    /// The package manager installed the package.
+    Package {
+        /// [`Method::Deb`] or [`Method::Rpm`].
+        method: Method,
+        /// The command that ran.
+        command: String,
+    },
+}
+
+impl fmt::Display for Installed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Installed::Replaced { method, path } => {
+                write!(f, "replaced the {method} at {}", path.display())
+            }
+            Installed::Package { method, command } => write!(f, "installed the {method} ({command})"),
+        }
+    }
+}
+
+/// Why an install failed. Unless the variant says otherwise, the installed app is unchanged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InstallError {
+    /// Reading or writing a file failed.
+    #[error("cannot install at {}: {source}", path.display())]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// An archive was refused or could not be unpacked.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    /// The artifact's file is not the size that verified: it changed after verification.
+    #[error("{} changed after it was verified ({found} bytes, {verified} verified)", path.display())]
+    Modified {
+        /// The artifact.
+        path: PathBuf,
+        /// The verified size.
+        verified: u64,
+        /// The size now.
+        found: u64,
+    },
+    /// The payload is not an AppImage.
+    #[error("{} is neither an ELF file nor a gzip'd tar holding an `.AppImage`", path.display())]
+    NotAnAppImage {
+        /// The payload.
+        path: PathBuf,
+    },
+    /// The payload is not a gzip'd tar of a bundle.
+    #[error("{} is not a gzip'd tar of a `.app` bundle", path.display())]
+    NotABundle {
+        /// The payload.
+        path: PathBuf,
+    },
+    /// The payload does not have the package format's magic bytes.
+    #[error("{} is not a {format} package", path.display())]
+    NotAPackage {
+        /// The payload.
+        path: PathBuf,
+        /// `deb` or `rpm`.
+        format: &'static str,
+    },
+    /// The payload is neither a zip, an `.exe` nor an `.msi`.
+    #[error("{} is not a zip, exe or msi file", path.display())]
+    NotAWindowsInstaller {
+        /// The payload.
+        path: PathBuf,
+    },
+    /// Nothing (of the right kind) is installed at the install path.
+    #[error("no installed app at {}", path.display())]
+    NotInstalled {
+        /// The install path.
+        path: PathBuf,
+    },
+    /// No install path was given and none could be found.
+    #[error("cannot find the installed app: pass its path")]
+    NoInstallPath,
+    /// On Linux, without a bundle type, the payload and environment did not tell the method.
+    #[error("cannot tell how the app was installed: pass the bundle type or an install path")]
+    UnknownBundleType,
+    /// The bundle type does not exist on the platform.
+    #[error("a {installer} update cannot be installed on {os}")]
+    WrongInstaller {
+        /// The platform.
+        os: Os,
+        /// The bundle type.
+        installer: Installer,
+    },
+    /// Not root, and neither `pkexec` nor `sudo` is there.
+    #[error("cannot install the package: not root, and neither pkexec nor sudo is available")]
+    NoEscalation,
+    /// The password prompt was cancelled.
+    #[error("the password prompt was cancelled")]
+    PromptCancelled,
+    /// A program could not be started.
+    #[error("cannot run `{command}`: {source}")]
+    Spawn {
+        /// The command.
+        command: String,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// A program ran and failed.
+    #[error(
+        "`{command}` failed for {} ({}): {stderr}",
+        path.display(),
+        code.map_or("killed".to_owned(), |c| format!("exit code {c}"))
+    )]
+    CommandFailed {
+        /// The command (without its file argument).
+        command: &'static str,
+        /// The payload or bundle concerned.
+        path: PathBuf,
+        /// The exit code (`None`: killed by a signal).
+        code: Option<i32>,
+        /// What it printed on standard error.
+        stderr: String,
+    },
+    /// The new bundle could not be moved in and the old one not back: it was kept elsewhere.
+    /// The install path is empty.
+    #[error(
+        "cannot replace {}: {source}; the previous version is kept at {}",
+        path.display(),
+        kept.display()
+    )]
+    NotRestored {
+        /// The install path.
+        path: PathBuf,
+        /// Where the old version is.
+        kept: PathBuf,
+        /// Why the new one could not be moved in.
+        source: io::Error,
+    },
+    /// The step only runs on another platform.
+    #[error("{what} is only possible on {os}")]
+    Unsupported {
+        /// The step.
+        what: &'static str,
+        /// The platform it needs.
+        os: &'static str,
+    },
+}
+
+/// The options of [`install`]. [`InstallOptions::new`] gives the defaults: this platform, the
+/// bundle type detected from the environment, the real machine ([`SystemRunner`]), [`Limits`]'
+/// defaults, Windows `passive` with relaunch.
+pub struct InstallOptions<'a> {
+    os: Os,
+    installer: Option<Installer>,
+    install_path: Option<PathBuf>,
+    limits: Limits,
+    runner: &'a dyn CommandRunner,
+    package_args: Vec<OsString>,
+    windows: WindowsOptions,
+    observer: Option<&'a Observer<'a>>,
+}
+
+impl fmt::Debug for InstallOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InstallOptions")
+            .field("os", &self.os)
+            .field("installer", &self.installer)
+            .field("install_path", &self.install_path)
+            .field("limits", &self.limits)
+            .field("package_args", &self.package_args)
+            .field("windows", &self.windows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for InstallOptions<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The platform this code was built for.
+pub fn host_os() -> Os {
+    if cfg!(target_os = "macos") {
+        Os::Darwin
+    } else if cfg!(windows) {
+        Os::Windows
+    } else {
+        Os::Linux
+    }
+}
+
+impl<'a> InstallOptions<'a> {
+    /// The defaults (see the type's documentation).
+    pub fn new() -> Self {
+        InstallOptions {
+            os: host_os(),
+            installer: None,
+            install_path: None,
+            limits: Limits::default(),
+            runner: &SystemRunner,
+            package_args: Vec::new(),
+            windows: WindowsOptions::default(),
+            observer: None,
+        }
+    }
+
+    /// Installs as on `os`. The macOS bundle swap runs on any Unix (it is plain file-system
+    /// code); the Windows launch only on Windows.
+    pub fn os(mut self, os: Os) -> Self {
+        self.os = os;
+        self
+    }
+
+    /// How the running app was installed (Tauri's bundle type). Without it: an AppImage when
+    /// `$APPIMAGE` is set, else the payload's format (deb, rpm), else an AppImage when an install
+    /// path is given.
+    pub fn installer(mut self, installer: Installer) -> Self {
+        self.installer = Some(installer);
+        self
+    }
+
+    /// The file (AppImage) or bundle (`.app`) to replace. Without it: `$APPIMAGE`, else the
+    /// running executable (or, on macOS, the bundle holding it).
+    pub fn install_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.install_path = Some(path.into());
+        self
+    }
+
+    /// Caps on unpacking archives.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Runs `dpkg`, `rpm` and the escalation programs through `runner`.
+    pub fn runner(mut self, runner: &'a dyn CommandRunner) -> Self {
+        self.runner = runner;
+        self
+    }
+
+    /// Options put before `-i` / `-U` (e.g. `--root=DIR` for a private package database).
+    pub fn package_args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.package_args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The Windows options (`installMode`, `installerArgs`, relaunch).
+    pub fn windows(mut self, windows: WindowsOptions) -> Self {
+        self.windows = windows;
+        self
+    }
+
+    /// Calls `observer` at every step.
+    pub fn observer(mut self, observer: &'a Observer<'a>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// The method for a payload whose first bytes are `head`, given `$APPIMAGE`.
+    fn method(&self, head: &[u8], appimage_env: bool) -> Result<Method, InstallError> {
+        let wrong = |installer| InstallError::WrongInstaller {
+            os: self.os,
+            installer,
+        };
+        match (self.os, self.installer) {
+            (Os::Linux, Some(Installer::AppImage)) => Ok(Method::AppImage),
+            (Os::Linux, Some(Installer::Deb)) => Ok(Method::Deb),
+            (Os::Linux, Some(Installer::Rpm)) => Ok(Method::Rpm),
+            (Os::Linux, None) if appimage_env => Ok(Method::AppImage),
+            (Os::Linux, None) if package::PackageKind::Deb.matches(head) => Ok(Method::Deb),
+            (Os::Linux, None) if package::PackageKind::Rpm.matches(head) => Ok(Method::Rpm),
+            (Os::Linux, None) if self.install_path.is_some() => Ok(Method::AppImage),
+            (Os::Linux, None) => Err(InstallError::UnknownBundleType),
+            (Os::Darwin, None | Some(Installer::App)) => Ok(Method::AppBundle),
+            (Os::Windows, None | Some(Installer::Msi | Installer::Nsis)) => Ok(Method::Windows),
+            (_, Some(installer)) => Err(wrong(installer)),
+            // `Os` is non-exhaustive.
+            (_, None) => Err(InstallError::UnknownBundleType),
+        }
+    }
+}
+
+/// The AppImage to replace: the caller's path, `$APPIMAGE`, else the running executable.
+fn appimage_path(given: Option<&Path>) -> Result<PathBuf, InstallError> {
+    if let Some(path) = given {
+        return Ok(path.to_owned());
+    }
+    if let Some(path) = std::env::var_os("APPIMAGE").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    std::env::current_exe().map_err(|_| InstallError::NoInstallPath)
+}
+
+/// The bundle to replace: the caller's path, else the `.app` holding the running executable.
+fn bundle_path(given: Option<&Path>) -> Result<PathBuf, InstallError> {
+    if let Some(path) = given {
+        return Ok(path.to_owned());
+    }
+    let exe = std::env::current_exe().map_err(|_| InstallError::NoInstallPath)?;
+    exe.ancestors()
+        .find(|p| p.extension().is_some_and(|e| e == "app"))
+        .map(Path::to_owned)
+        .ok_or(InstallError::NoInstallPath)
+}
+
+/// Installs a verified update.
+///
+/// On Linux and macOS it returns once the new version is in place (the running process keeps
+/// the old one; relaunching is the app's choice). On Windows it does not return on success: the
+/// installer is started and the process exits; use [`prepare_windows`] to run a before-exit hook.
+///
+/// # Errors
+/// See [`InstallError`]; on every error the installed app is exactly as it was, except for
+/// [`InstallError::NotRestored`] (which says where the old version went).
+pub fn install(
+    artifact: &VerifiedArtifact,
+    options: &InstallOptions<'_>,
+) -> Result<Installed, InstallError> {
+    let payload = checked_payload(artifact)?;
+    let head = package::head(payload, 32).map_err(|source| InstallError::Io {
+        path: payload.to_owned(),
+        source,
+    })?;
+    let appimage_env = std::env::var_os("APPIMAGE").is_some_and(|p| !p.is_empty());
+    let method = options.method(&head, appimage_env)?;
+    let quiet = |_: &InstallEvent<'_>| {};
+    let observer: &Observer<'_> = options.observer.unwrap_or(&quiet);
+    let installed = match method {
+        Method::AppImage => {
+            let target = appimage_path(options.install_path.as_deref())?;
+            observer(&InstallEvent::Started {
+                method,
+                path: &target,
+            });
+            let path = appimage::install(payload, &target, options.limits, observer)?;
+            Installed::Replaced { method, path }
+        }
+        Method::AppBundle => {
+            let target = bundle_path(options.install_path.as_deref())?;
+            observer(&InstallEvent::Started {
+                method,
+                path: &target,
+            });
+            let path = macos::install(payload, &target, options.limits, observer)?;
+            Installed::Replaced { method, path }
+        }
+        Method::Deb | Method::Rpm => {
+            let kind = if method == Method::Deb {
+                package::PackageKind::Deb
+            } else {
+                package::PackageKind::Rpm
+            };
+            observer(&InstallEvent::Started {
+                method,
+                path: payload,
+            });
+            let command =
+                package::install(payload, kind, options.runner, &options.package_args, observer)?;
+            Installed::Package { method, command }
+        }
+        Method::Windows => {
+            let prepared = prepare_windows(artifact, options)?;
+            match prepared.launch(|| {})? {}
+        }
+    };
+    observer(&InstallEvent::Finished);
+    Ok(installed)
+}
+
+/// The Windows half of [`install`] without the launch: writes the installer to a temp dir and
+/// builds its command line; [`PreparedInstaller::launch`] then runs the before-exit hook, starts
+/// it and exits.
+///
+/// # Errors
+/// [`InstallError::NotAWindowsInstaller`], [`InstallError::Archive`] for a bad zip,
+/// [`InstallError::Io`], [`InstallError::Modified`].
+pub fn prepare_windows(
+    artifact: &VerifiedArtifact,
+    options: &InstallOptions<'_>,
+) -> Result<PreparedInstaller, InstallError> {
+    let payload = checked_payload(artifact)?;
+    let quiet = |_: &InstallEvent<'_>| {};
+    let observer: &Observer<'_> = options.observer.unwrap_or(&quiet);
+    windows::prepare(payload, &options.windows, options.limits, observer)
+}
+
+/// The artifact's path, once its size is checked against the verified one.
+fn checked_payload(artifact: &VerifiedArtifact) -> Result<&Path, InstallError> {
+    let path = artifact.path();
+    let found = std::fs::metadata(path)
+        .map_err(|source| InstallError::Io {
+            path: path.to_owned(),
+            source,
+        })?
+        .len();
+    let verified = artifact.proof().bytes();
+    if found != verified {
+        return Err(InstallError::Modified {
+            path: path.to_owned(),
+            verified,
+            found,
+        });
+    }
+    Ok(path)
+}

@@ -1,0 +1,137 @@
+//! Linux system packages: `.deb` through `dpkg -i`, `.rpm` through `rpm -U`, as root through the
+//! contract's escalation chain.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use super::runner::{CommandRunner, Escalation, Invocation};
+use super::{InstallError, InstallEvent, Observer};
+
+/// A system package format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PackageKind {
+    /// Debian: an `ar` archive whose first member is `debian-binary`.
+    Deb,
+    /// RPM: the lead magic `ED AB EE DB`.
+    Rpm,
+}
+
+impl PackageKind {
+    fn name(self) -> &'static str {
+        match self {
+            PackageKind::Deb => "deb",
+            PackageKind::Rpm => "rpm",
+        }
+    }
+
+    /// The install command without its file, for messages.
+    fn short(self) -> &'static str {
+        match self {
+            PackageKind::Deb => "dpkg -i",
+            PackageKind::Rpm => "rpm -U",
+        }
+    }
+
+    /// Whether `head` (the file's first bytes) has this format's magic.
+    pub(crate) fn matches(self, head: &[u8]) -> bool {
+        match self {
+            PackageKind::Deb => head.starts_with(b"!<arch>\ndebian-binary"),
+            PackageKind::Rpm => head.starts_with(&[0xED, 0xAB, 0xEE, 0xDB]),
+        }
+    }
+
+    /// The package manager's install command for `file`, with `extra` options before it.
+    fn command(self, file: &Path, extra: &[OsString]) -> Invocation {
+        let (program, action) = match self {
+            PackageKind::Deb => ("dpkg", "-i"),
+            PackageKind::Rpm => ("rpm", "-U"),
+        };
+        let mut args: Vec<OsString> = extra.to_vec();
+        args.push(action.into());
+        args.push(file.as_os_str().to_owned());
+        Invocation {
+            program: program.into(),
+            args,
+            stdin: None,
+        }
+    }
+}
+
+/// Reads up to `n` first bytes of `path`.
+pub(crate) fn head(path: &Path, n: usize) -> io::Result<Vec<u8>> {
+    let mut buffer = Vec::with_capacity(n);
+    File::open(path)?.take(n as u64).read_to_end(&mut buffer)?;
+    Ok(buffer)
+}
+
+/// Installs the package at `payload` (already verified): magic checked, copied into a private
+/// temp dir, then `dpkg -i` / `rpm -U` through the escalation chain.
+pub(crate) fn install(
+    payload: &Path,
+    kind: PackageKind,
+    runner: &dyn CommandRunner,
+    extra: &[OsString],
+    observer: &Observer<'_>,
+) -> Result<String, InstallError> {
+    let io = |source| InstallError::Io {
+        path: payload.to_owned(),
+        source,
+    };
+    let head = head(payload, 32).map_err(io)?;
+    if !kind.matches(&head) {
+        return Err(InstallError::NotAPackage {
+            path: payload.to_owned(),
+            format: kind.name(),
+        });
+    }
+    // A private copy: the package manager (running as root) reads a file nobody else can swap.
+    let dir = tempfile::Builder::new()
+        .prefix("upkit-package-")
+        .tempdir()
+        .map_err(|source| InstallError::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let file = dir.path().join(format!("update.{}", kind.name()));
+    std::fs::copy(payload, &file).map_err(|source| InstallError::Io {
+        path: file.clone(),
+        source,
+    })?;
+    let escalation = Escalation::pick(runner).ok_or(InstallError::NoEscalation)?;
+    let mut password = None;
+    if let Some(prompt) = escalation.prompt("Install update") {
+        let shown = prompt.display();
+        let answer = runner
+            .run(&prompt)
+            .map_err(|source| InstallError::Spawn {
+                command: shown,
+                source,
+            })?;
+        if !answer.success() {
+            return Err(InstallError::PromptCancelled);
+        }
+        let mut text = answer.stdout;
+        while text.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            text.pop();
+        }
+        password = Some(text);
+    }
+    let command = escalation.wrap(kind.command(&file, extra), password.as_deref());
+    let shown = command.display();
+    observer(&InstallEvent::Running { command: &shown });
+    let done = runner.run(&command).map_err(|source| InstallError::Spawn {
+        command: shown.clone(),
+        source,
+    })?;
+    if !done.success() {
+        return Err(InstallError::CommandFailed {
+            command: kind.short(),
+            path: payload.to_owned(),
+            code: done.code,
+            stderr: String::from_utf8_lossy(&done.stderr).trim().to_owned(),
+        });
+    }
+    Ok(shown)
+}

@@ -1,0 +1,56 @@
+//! Temp files and directories beside the installed app (same file system, so renames are
+//! atomic), named `.<app name>.upkit-<role>-XXXXXX` so that the leftovers of a killed install are
+//! recognised and removed by the next one.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use tempfile::{NamedTempFile, TempDir};
+
+fn prefix(name: &str, role: &str) -> String {
+    format!(".{name}.upkit-{role}-")
+}
+
+/// A private (0700) directory beside the app named `name` in `dir`.
+pub(crate) fn dir(dir: &Path, name: &str, role: &str) -> io::Result<TempDir> {
+    let made = tempfile::Builder::new()
+        .prefix(&prefix(name, role))
+        .tempdir_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(made.path(), fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(made)
+}
+
+/// A temp file beside the app named `name` in `dir` (removed when dropped).
+pub(crate) fn file(dir: &Path, name: &str, role: &str) -> io::Result<NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&prefix(name, role))
+        .tempfile_in(dir)
+}
+
+/// Removes what an earlier, killed install of the app named `name` left in `dir`. Best effort: a
+/// leftover that cannot be removed is only logged.
+pub(crate) fn remove(dir: &Path, name: &str) {
+    let marker = format!(".{name}.upkit-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(&marker) {
+            continue;
+        }
+        let path = entry.path();
+        let removed = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => fs::remove_dir_all(&path),
+            _ => fs::remove_file(&path),
+        };
+        match removed {
+            Ok(()) => tracing::info!("removed {}, left by an interrupted install", path.display()),
+            Err(e) => tracing::warn!("cannot remove {}: {e}", path.display()),
+        }
+    }
+}
