@@ -1,0 +1,530 @@
+//! The lint pass: each warning with its code, message, path and position, and the report's
+//! JSON form.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use upkit_core::manifest::{self, LintOptions, Report, Strictness, WarningCode};
+use upkit_core::signature::PublicKey;
+
+fn vector(path: &str) -> String {
+    let full = format!(
+        "{}/../../shared/vectors/tauri-cli/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+fn key(name: &str) -> PublicKey {
+    PublicKey::decode(&vector(&format!("keys/{name}.key.pub"))).unwrap()
+}
+
+/// A Tauri signature whose trusted comment (and algorithm) are rewritten: it still decodes,
+/// though it no longer verifies, which is all the lint looks at.
+fn forged(trusted: &str, algorithm: &[u8; 2]) -> String {
+    let text = String::from_utf8(
+        STANDARD
+            .decode(vector("sigs/secret/payload.txt.sig"))
+            .unwrap(),
+    )
+    .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut bin = STANDARD.decode(lines[1]).unwrap();
+    bin[..2].copy_from_slice(algorithm);
+    let text = format!(
+        "{}\n{}\ntrusted comment: {trusted}\n{}\n",
+        lines[0],
+        STANDARD.encode(&bin),
+        lines[3]
+    );
+    STANDARD.encode(text)
+}
+
+fn report(body: &str) -> Report {
+    manifest::validate(body.as_bytes(), &LintOptions::default())
+}
+
+/// The warnings as (code, message, path, line, column).
+fn warnings(
+    body: &str,
+    options: &LintOptions,
+) -> Vec<(&'static str, String, String, usize, usize)> {
+    manifest::validate(body.as_bytes(), options)
+        .warnings
+        .into_iter()
+        .map(|w| (w.code.as_str(), w.message, w.path, w.line, w.column))
+        .collect()
+}
+
+fn only(body: &str) -> (&'static str, String, String, usize, usize) {
+    let all = warnings(body, &LintOptions::default());
+    assert_eq!(all.len(), 1, "{all:#?}");
+    all.into_iter().next().unwrap()
+}
+
+const DATE: &str = r#""pub_date":"2026-11-29T09:30:00Z""#;
+
+fn with_entry(key: &str, entry: &str) -> String {
+    format!("{{\"version\":\"2.1.0\",{DATE},\"platforms\":{{\n\"{key}\": {entry}\n}}}}")
+}
+
+fn entry(url: &str, sig: &str) -> String {
+    format!(r#"{{"url": "{url}", "signature": "{sig}"}}"#)
+}
+
+#[test]
+fn a_clean_manifest_has_no_warnings() {
+    let sig = vector("sigs/secret/payload.txt.version-2.1.0.sig");
+    let body = with_entry("linux-x86_64", &entry("https://e.com/app.AppImage", &sig));
+    assert_eq!(
+        warnings(&body, &LintOptions::with_keys(vec![key("secret")])),
+        []
+    );
+    let r = report(&body);
+    assert!(r.passes(Strictness::Strict));
+}
+
+#[test]
+fn insecure_url() {
+    let sig = vector("sigs/secret/payload.txt.sig");
+    assert_eq!(
+        only(&with_entry(
+            "linux-x86_64",
+            &entry("http://e.com/app.AppImage", &sig)
+        )),
+        (
+            "insecure_url",
+            "`/platforms/linux-x86_64/url` uses `http`, not `https`".into(),
+            "/platforms/linux-x86_64/url".into(),
+            2,
+            25
+        )
+    );
+}
+
+#[test]
+fn url_in_signature() {
+    assert_eq!(
+        only(&with_entry(
+            "linux-x86_64",
+            &entry("https://e.com/a.AppImage", "https://e.com/a.AppImage.sig")
+        )),
+        (
+            "url_in_signature",
+            "`/platforms/linux-x86_64/signature` holds a URL, \"https://e.com/a.AppImage.sig\""
+                .into(),
+            "/platforms/linux-x86_64/signature".into(),
+            2,
+            66
+        )
+    );
+}
+
+#[test]
+fn unknown_platform_keys() {
+    let sig = vector("sigs/secret/payload.txt.sig");
+    let r = report(&with_entry(
+        "darwin-universal",
+        &entry("https://e.com/A.app.tar.gz", &sig),
+    ));
+    let w = &r.warnings[0];
+    assert_eq!(
+        (
+            w.code,
+            w.message.as_str(),
+            w.path.as_str(),
+            w.line,
+            w.column
+        ),
+        (
+            WarningCode::UnknownPlatform,
+            "platform key `darwin-universal` is never looked up by Tauri",
+            "/platforms/darwin-universal",
+            2,
+            1
+        )
+    );
+    assert_eq!(
+        w.hint.as_deref(),
+        Some("list a universal macOS build under both `darwin-aarch64` and `darwin-x86_64`")
+    );
+    let r = report(&with_entry(
+        "macos-arm64",
+        &entry("https://e.com/A.app.tar.gz", &sig),
+    ));
+    assert_eq!(
+        r.warnings[0].hint.as_deref(),
+        Some("did you mean `darwin-aarch64`?")
+    );
+}
+
+#[test]
+fn key_ids_against_pubkey() {
+    let body = with_entry(
+        "linux-x86_64",
+        &entry(
+            "https://e.com/app.AppImage",
+            &vector("sigs/secret/payload.txt.version-2.1.0.sig"),
+        ),
+    );
+    assert_eq!(
+        warnings(&body, &LintOptions::with_keys(vec![key("nopass")])),
+        [(
+            "key_mismatch",
+            "`/platforms/linux-x86_64/signature` was made with key 94D7D4FD91B91D35, not with \
+             A85E24BF64964E45"
+                .into(),
+            "/platforms/linux-x86_64/signature".into(),
+            2,
+            68
+        )]
+    );
+    assert_eq!(
+        warnings(
+            &body,
+            &LintOptions::with_keys(vec![key("nopass"), key("secret")])
+        ),
+        []
+    );
+}
+
+#[test]
+fn signed_version_must_match() {
+    let sig = vector("sigs/secret/payload.txt.version-2.1.0.sig");
+    let body = with_entry("linux-x86_64", &entry("https://e.com/app.AppImage", &sig))
+        .replace("2.1.0", "v2.2.0");
+    assert_eq!(
+        only(&body).1,
+        "`/platforms/linux-x86_64/signature` is bound to version `2.1.0`, but the manifest \
+         announces `2.2.0`"
+    );
+    // `v` stripping applies to both sides.
+    let body = with_entry("linux-x86_64", &entry("https://e.com/app.AppImage", &sig))
+        .replace("2.1.0", "v2.1.0");
+    assert_eq!(warnings(&body, &LintOptions::default()), []);
+    // A dynamic manifest too.
+    let body = format!(
+        r#"{{"version":"2.1.0+build.7",{DATE},"url":"https://e.com/a.exe","signature":"{sig}"}}"#
+    );
+    assert_eq!(only(&body).0, "signed_version_mismatch");
+}
+
+#[test]
+fn missing_pub_date() {
+    let sig = vector("sigs/secret/payload.txt.sig");
+    let body = format!(r#"{{"version":"1.0.0","url":"https://e.com/a.exe","signature":"{sig}"}}"#);
+    assert_eq!(
+        only(&body),
+        (
+            "missing_pub_date",
+            "the manifest has no `pub_date`".into(),
+            "/pub_date".into(),
+            1,
+            1
+        )
+    );
+}
+
+#[test]
+fn legacy_shapes() {
+    let sig = vector("sigs/secret/payload.txt.sig");
+    let body = format!(
+        r#"["1.0.0",null,"2026-11-29T09:30:00Z",{{"linux-x86_64":["https://e.com/a.AppImage","{sig}"]}},null,null]"#
+    );
+    let got: Vec<_> = warnings(&body, &LintOptions::default())
+        .into_iter()
+        .map(|w| (w.0, w.1, w.2))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "array_manifest",
+                "the manifest is Tauri's legacy 6-element array".into(),
+                String::new()
+            ),
+            (
+                "array_platform_entry",
+                "`/3/linux-x86_64` is a legacy `[url, signature]` array".into(),
+                "/3/linux-x86_64".into()
+            ),
+        ]
+    );
+    let body = format!(
+        r#"{{"version":"1.0.0",{DATE},"platforms":null,"url":"https://e.com/a.exe","signature":"{sig}"}}"#
+    );
+    assert_eq!(
+        only(&body),
+        (
+            "null_platforms",
+            "`\"platforms\": null` makes this a dynamic manifest".into(),
+            "/platforms".into(),
+            1,
+            66
+        )
+    );
+}
+
+#[test]
+fn signatures_that_are_not_signatures() {
+    let cases = [
+        (
+            "",
+            "empty_signature",
+            "`/platforms/linux-x86_64/signature` is empty, so every install fails verification",
+        ),
+        (
+            "c2ln",
+            "invalid_signature",
+            "`/platforms/linux-x86_64/signature` is not a Tauri signature: signature is not a minisign \
+             signature: line 2 (the signature) is missing",
+        ),
+        (
+            "app.AppImage.sig",
+            "invalid_signature",
+            "`/platforms/linux-x86_64/signature` is not a Tauri signature: signature is not base64 \
+             (standard alphabet, padded, no whitespace): invalid byte 0x2e at offset 3",
+        ),
+    ];
+    for (sig, code, message) in cases {
+        let got = only(&with_entry(
+            "linux-x86_64",
+            &entry("https://e.com/app.AppImage", sig),
+        ));
+        assert_eq!((got.0, got.1.as_str()), (code, message), "{sig}");
+    }
+    let r = report(&with_entry(
+        "linux-x86_64",
+        &entry("https://e.com/app.AppImage", "app.AppImage.sig"),
+    ));
+    assert_eq!(
+        r.warnings[0].hint.as_deref(),
+        Some("put the content of the `.sig` file in `signature`, not its name")
+    );
+    let secret = vector("keys/secret.key");
+    let got = only(&with_entry(
+        "linux-x86_64",
+        &entry("https://e.com/app.AppImage", &secret),
+    ));
+    assert_eq!(
+        (got.0, got.1.as_str()),
+        (
+            "secret_key_in_signature",
+            "`/platforms/linux-x86_64/signature` holds a minisign secret key, not a signature"
+        )
+    );
+}
+
+#[test]
+fn legacy_algorithm() {
+    let sig = forged("timestamp:1\tfile:a.AppImage", b"Ed");
+    assert_eq!(
+        only(&with_entry(
+            "linux-x86_64",
+            &entry("https://e.com/app.AppImage", &sig)
+        ))
+        .1,
+        "`/platforms/linux-x86_64/signature` is a legacy (non-prehashed) signature, which upkit \
+         refuses by default"
+    );
+}
+
+#[test]
+fn signed_file_and_url_disagree() {
+    let sig = forged("timestamp:1\tfile:App_1.0.0_x64_en-US.msi", b"ED");
+    let got = only(&with_entry(
+        "windows-x86_64",
+        &entry("https://e.com/App_1.0.0_x64_en-US.msi.zip", &sig),
+    ));
+    assert_eq!(
+        (got.0, got.1.as_str()),
+        (
+            "signed_file_mismatch",
+            "`/platforms/windows-x86_64/signature` signs `App_1.0.0_x64_en-US.msi`, but the URL \
+             names `App_1.0.0_x64_en-US.msi.zip`"
+        )
+    );
+    // Renaming `.app.tar.gz` to `.tar.gz` is harmless.
+    let sig = forged("timestamp:1\tfile:App.app.tar.gz", b"ED");
+    assert_eq!(
+        warnings(
+            &with_entry(
+                "darwin-aarch64",
+                &entry("https://e.com/App_aarch64.tar.gz", &sig)
+            ),
+            &LintOptions::default()
+        ),
+        []
+    );
+}
+
+#[test]
+fn artifact_does_not_suit_the_key() {
+    let sig = vector("sigs/secret/payload.txt.sig");
+    let got = only(&with_entry(
+        "windows-x86_64-msi",
+        &entry("https://e.com/App_1.0.0_x64-setup.exe", &sig),
+    ));
+    assert_eq!(
+        (got.0, got.1.as_str()),
+        (
+            "artifact_mismatch",
+            "`/platforms/windows-x86_64-msi/url` names `App_1.0.0_x64-setup.exe`, which is no update \
+             for `windows-x86_64-msi`"
+        )
+    );
+}
+
+#[test]
+fn several_entries() {
+    let a = vector("sigs/secret/payload.txt.sig");
+    let b = vector("sigs/nopass/payload.txt.sig");
+    let body = format!(
+        "{{\"version\":\"1.0.0\",{DATE},\"platforms\":{{\n\"linux-x86_64\": {},\n\"windows-x86_64\": {},\n\"darwin-aarch64\": {}\n}}}}",
+        entry("https://e.com/a.AppImage", &a),
+        entry("https://e.com/a.exe", &b),
+        entry("https://e.com/a.app.tar.gz", &a),
+    );
+    let got: Vec<_> = warnings(&body, &LintOptions::default())
+        .into_iter()
+        .map(|w| (w.0, w.1))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "reused_signature",
+                "`/platforms/linux-x86_64/signature` is the same as \
+                 `/platforms/darwin-aarch64/signature` but the URLs differ"
+                    .into()
+            ),
+            (
+                "mixed_key_ids",
+                "`/platforms/windows-x86_64/signature` was made with key A85E24BF64964E45, but \
+                 `/platforms/darwin-aarch64/signature` with key 94D7D4FD91B91D35"
+                    .into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn field_problems() {
+    let sig = vector("sigs/secret/payload.txt.sig");
+    let body = format!(
+        "{{\"version\":\"1.0.0\",\"date\":\"2026-11-29\",\"notes\":\"a\\\\nb\",\"url\":\"https://e.com/x\",\"platforms\":{{\n\"linux-x86_64\": {{\"url\":\"https://e.com/a.AppImage\",\"signature\":\"{sig}\",\"size\":\"12\",\"sig\":1}}\n}},\"version\":\"1.0.0\"}}"
+    );
+    let got: Vec<_> = warnings(&body, &LintOptions::default())
+        .into_iter()
+        .map(|w| (w.0, w.1, w.2))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("missing_pub_date", "the manifest has no `pub_date`".into(), "/pub_date".into()),
+            ("unknown_field", "unknown field `date` is ignored".into(), "/date".into()),
+            (
+                "escaped_newline",
+                "`/notes` holds literal `\\n` sequences and no line break".into(),
+                "/notes".into()
+            ),
+            (
+                "ignored_field",
+                "`/url` is ignored because the manifest has `platforms`".into(),
+                "/url".into()
+            ),
+            (
+                "invalid_size",
+                "`/platforms/linux-x86_64/size` must be a non-negative integer, found string \"12\"; it is ignored".into(),
+                "/platforms/linux-x86_64/size".into()
+            ),
+            (
+                "duplicate_key",
+                "`version` appears more than once in the manifest; the last one wins".into(),
+                "/version".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn empty_platforms() {
+    let body = format!(r#"{{"version":"1.0.0",{DATE},"platforms":{{}}}}"#);
+    assert_eq!(
+        only(&body),
+        (
+            "no_platforms",
+            "`/platforms` is empty, so no client gets this update".into(),
+            "/platforms".into(),
+            1,
+            66
+        )
+    );
+}
+
+#[test]
+fn warnings_never_make_a_manifest_invalid_but_strict_fails() {
+    let body = r#"{"version":"1.0.0","platforms":{"mac":{"url":"http://e.com/a","signature":""}}}"#;
+    let r = report(body);
+    assert!(r.valid);
+    assert!(r.passes(Strictness::Lenient));
+    assert!(!r.passes(Strictness::Strict));
+}
+
+#[test]
+fn report_json_is_the_cli_object() {
+    let sig = vector("sigs/secret/payload.txt.version-2.1.0.sig");
+    let body = format!(
+        "{{\"version\":\"v2.1.0\",\"notes\":\"n\",\"pub_date\":\"2026-11-29T10:30:00.50+01:00\",\"platforms\":{{\n\"linux-x86_64\": {}}}}}",
+        entry("HTTPS://E.com:443/a b.AppImage", &sig)
+    );
+    let json = serde_json::to_value(report(&body).with_file("latest.json")).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "file": "latest.json",
+            "valid": true,
+            "format": "static",
+            "version": "2.1.0",
+            "notes": "n",
+            "pub_date": "2026-11-29T10:30:00.5+01:00",
+            "platforms": {"linux-x86_64": {"url": "https://e.com/a%20b.AppImage", "signature": sig}},
+            "url": null,
+            "signature": null,
+            "errors": [],
+            "warnings": [],
+        })
+    );
+    let json = serde_json::to_string(&report(
+        r#"{"version":"1","url":"https://e.com/a","signature":"s"}"#,
+    ))
+    .unwrap();
+    assert_eq!(
+        json,
+        r#"{"file":null,"valid":false,"format":null,"version":null,"notes":null,"pub_date":null,"platforms":null,"url":null,"signature":null,"errors":[{"code":"invalid_version","message":"`/version` is not a SemVer version: \"1\" (unexpected end of input while parsing major version number)","path":"/version","line":1,"column":12}],"warnings":[{"code":"missing_pub_date","message":"the manifest has no `pub_date`","path":"/pub_date","line":1,"column":1},{"code":"invalid_signature","message":"`/signature` is not a Tauri signature: signature is not base64 (standard alphabet, padded, no whitespace): invalid length 1 (not a whole number of padded groups)","path":"/signature","line":1,"column":52}]}"#
+    );
+    let json = serde_json::to_value(report(
+        r#"{"version":"1.0.0","url":"https://e.com/a","signature":"s"}"#,
+    ))
+    .unwrap();
+    assert_eq!(
+        (&json["format"], &json["url"], &json["platforms"]),
+        (
+            &"dynamic".into(),
+            &"https://e.com/a".into(),
+            &serde_json::Value::Null
+        )
+    );
+}
+
+#[test]
+fn every_warning_code_has_a_stable_name() {
+    for code in WarningCode::ALL {
+        assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        assert!(
+            code.as_str()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_')
+        );
+    }
+    assert_eq!(WarningCode::ALL.len(), 24);
+}
