@@ -102,20 +102,20 @@ pub enum ReleaseError {
         second: String,
     },
     /// A file could not be read or written.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {error}", .path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A `.sig` file does not hold a signature.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {error}", .path.display())]
     Signature {
         /// The `.sig` file.
         path: PathBuf,
         /// Why it was refused.
-        source: SignatureError,
+        error: SignatureError,
     },
     /// A signature is bound to another version than the release's.
     #[error(
@@ -130,12 +130,12 @@ pub enum ReleaseError {
         expected: Version,
     },
     /// An artifact does not verify with the given public key.
-    #[error("`{file}` does not verify: {source}")]
+    #[error("`{file}` does not verify: {error}")]
     Verify {
         /// The artifact's file name.
         file: String,
         /// Why.
-        source: VerifyError,
+        error: VerifyError,
     },
     /// The existing manifest cannot be merged into.
     #[error("cannot update {}: {reason}", .path.display())]
@@ -352,7 +352,7 @@ impl Artifact {
             .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| ReleaseError::Io {
                 path: path.to_owned(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
+                error: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
             })?;
         let (inferred, keys) = match platform {
             Platform::Infer => (Some(infer(&file_name)?), Vec::new()),
@@ -364,9 +364,9 @@ impl Artifact {
         let sig_path = PathBuf::from(sig_path);
         let text = std::fs::read_to_string(&sig_path).map_err(io(&sig_path))?;
         let text = text.trim_end().to_owned();
-        let signature = Signature::decode(&text).map_err(|source| ReleaseError::Signature {
+        let signature = Signature::decode(&text).map_err(|error| ReleaseError::Signature {
             path: sig_path.clone(),
-            source,
+            error,
         })?;
         let mut notes = Vec::new();
         let comment = signature.trusted_comment();
@@ -396,9 +396,9 @@ impl Artifact {
                 expected_version: Some(version.clone()),
                 ..Policy::default()
             };
-            verify(keyring, &signature, &data, &policy).map_err(|source| ReleaseError::Verify {
+            verify(keyring, &signature, &data, &policy).map_err(|error| ReleaseError::Verify {
                 file: file_name.clone(),
-                source,
+                error,
             })?;
         }
         Ok(Artifact {
@@ -630,9 +630,9 @@ pub fn merge(
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReleaseError + '_ {
-    move |source| ReleaseError::Io {
+    move |error| ReleaseError::Io {
         path: path.to_owned(),
-        source,
+        error,
     }
 }
 
