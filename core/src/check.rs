@@ -169,8 +169,8 @@ pub enum CheckError {
     InvalidManifest {
         /// The endpoint.
         endpoint: Url,
-        /// The first problem in it.
-        error: ManifestError,
+        /// The first problem in it (boxed: it carries its path and position).
+        error: Box<ManifestError>,
     },
     /// The manifest has no entry for this client.
     #[error("the release {version} has no platform entry for this client (tried {})", keys.join(", "))]
@@ -316,7 +316,7 @@ impl Check {
             Err(error) => {
                 self.last_error = Some(CheckError::InvalidManifest {
                     endpoint: endpoint.clone(),
-                    error,
+                    error: Box::new(error),
                 });
                 return Step::TryNext;
             }

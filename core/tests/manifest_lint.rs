@@ -1,6 +1,8 @@
 //! The lint pass: each warning with its code, message, path and position, and the report's
 //! JSON form.
 
+#![allow(clippy::disallowed_methods, reason = "the tests read the shared test vectors")]
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use upkit_core::manifest::{self, LintOptions, Report, Strictness, WarningCode};

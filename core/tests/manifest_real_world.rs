@@ -2,6 +2,8 @@
 //! vectors README names are refused for its reasons; every other parses with the version,
 //! notes, date and per-platform url and signature the raw JSON holds.
 
+#![allow(clippy::disallowed_methods, reason = "the tests read the shared test vectors")]
+
 use std::path::PathBuf;
 
 use serde_json::Value;

@@ -17,7 +17,8 @@
 //! assert_eq!(m.version.to_string(), "2.0.0");
 //! assert!(matches!(m.release, Release::Dynamic(_)));
 //!
-//! let err = manifest::parse(b"{\n  \"version\": \"1.0\"\n}").unwrap_err();
+//! let err = manifest::parse(b"{\"url\": \"https://e.com/a.zip\", \"signature\": \"c2ln\",\n  \"version\": \"1.0\"\n}")
+//!     .unwrap_err();
 //! assert_eq!(err.code, ErrorCode::InvalidVersion);
 //! assert_eq!((err.path.as_str(), err.line, err.column), ("/version", 2, 14));
 //!
