@@ -1,1 +1,263 @@
-//! (Being written.)
+//! Updater artifacts, as `tauri build` makes them with `createUpdaterArtifacts` (contract
+//! section 8), each signed.
+//!
+//! - A macOS `.app` directory becomes `<Name>.app.tar.gz`: a gzip'd tar whose top entry is
+//!   `<Name>.app/`, symlinks kept as symlinks, modes kept.
+//! - An AppImage, `.deb`, `.rpm`, NSIS `-setup.exe` or `.msi` is the payload as it is.
+//! - With [`Compatibility::V1`] (Tauri's `"v1Compatible"`), additionally `<AppImage>.tar.gz` (a
+//!   tar holding the one AppImage), `…-setup.nsis.zip` and `….msi.zip` (a zip holding the one
+//!   installer, stored, mode 0755).
+//!
+//! Every payload gets a `.sig` beside it ([`crate::keys::sign_file`]). Outputs are written to a
+//! temporary file beside their destination and renamed into place, so a failure leaves no
+//! half-written archive.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::keys::{KeysError, SecretKey, sign_file};
+
+/// Which set of updater artifacts to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compatibility {
+    /// Tauri v2 (`createUpdaterArtifacts: true`): installers as they are, `.app.tar.gz`.
+    #[default]
+    Current,
+    /// Also the Tauri v1 wrappers (`createUpdaterArtifacts: "v1Compatible"`).
+    V1,
+}
+
+/// What an input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    /// A macOS `.app` bundle directory.
+    AppBundle,
+    /// A packed macOS bundle (`.app.tar.gz`), signed as it is.
+    PackedAppBundle,
+    /// A Linux AppImage.
+    AppImage,
+    /// A Debian package.
+    Deb,
+    /// An RPM package.
+    Rpm,
+    /// A Windows NSIS installer (`-setup.exe`).
+    Nsis,
+    /// A Windows MSI installer.
+    Msi,
+}
+
+impl Kind {
+    /// Recognises an input by its name (and, for `.app`, by being a directory).
+    pub fn of(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_str()?;
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".app") {
+            return path.is_dir().then_some(Kind::AppBundle);
+        }
+        if lower.ends_with(".app.tar.gz") {
+            return Some(Kind::PackedAppBundle);
+        }
+        [
+            (".appimage", Kind::AppImage),
+            (".deb", Kind::Deb),
+            (".rpm", Kind::Rpm),
+            (".exe", Kind::Nsis),
+            (".msi", Kind::Msi),
+        ]
+        .into_iter()
+        .find(|(suffix, _)| lower.ends_with(suffix))
+        .map(|(_, kind)| kind)
+    }
+}
+
+/// Why bundling failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// The input is not one of the known kinds.
+    #[error(
+        "{} is not an updater input: expected a .app directory, .app.tar.gz, .AppImage, .deb, .rpm, -setup.exe or .msi",
+        path.display()
+    )]
+    UnknownKind {
+        /// The input.
+        path: PathBuf,
+    },
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] KeysError),
+}
+
+/// One signed updater artifact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundled {
+    /// The payload to publish.
+    pub path: PathBuf,
+    /// Its signature (`path` + `.sig`).
+    pub signature: PathBuf,
+    /// The kind of input it came from.
+    pub kind: Kind,
+}
+
+/// Makes and signs the updater artifacts of `inputs`, beside each input, with `version` as the
+/// signed app version. Returns them in order.
+///
+/// # Errors
+/// [`BundleError::UnknownKind`] for an input that is none of the known kinds (checked for every
+/// input before anything is written), [`BundleError::Io`], [`BundleError::Sign`].
+pub fn bundle(
+    inputs: &[PathBuf],
+    key: &SecretKey,
+    version: Option<&str>,
+    compatibility: Compatibility,
+) -> Result<Vec<Bundled>, BundleError> {
+    let kinds = inputs
+        .iter()
+        .map(|path| Kind::of(path).ok_or_else(|| BundleError::UnknownKind { path: path.clone() }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::new();
+    for (input, kind) in inputs.iter().zip(kinds) {
+        let mut payloads = Vec::new();
+        match kind {
+            Kind::AppBundle => payloads.push(pack_app(input)?),
+            _ => payloads.push(input.clone()),
+        }
+        if compatibility == Compatibility::V1 {
+            match kind {
+                Kind::AppImage => payloads.push(tar_one(input)?),
+                Kind::Nsis => payloads.push(zip_one(input, ".nsis.zip")?),
+                Kind::Msi => payloads.push(zip_one(input, ".msi.zip")?),
+                _ => {}
+            }
+        }
+        for path in payloads {
+            let signature = sign_file(key, &path, version)?;
+            out.push(Bundled {
+                path,
+                signature,
+                kind,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn io_error<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(io::Error) -> BundleError + 'a {
+    move |source| BundleError::Io {
+        action,
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn base_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Writes through `write` into a temp file beside `dest`, then renames it into place.
+fn write_atomically(
+    dest: &Path,
+    write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
+) -> Result<(), BundleError> {
+    let dir = match dest.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::NamedTempFile::new_in(dir).map_err(io_error("create a file in", dir))?;
+    {
+        let mut writer = BufWriter::new(temp.as_file());
+        write(&mut writer).map_err(io_error("write", dest))?;
+        writer.flush().map_err(io_error("write", dest))?;
+    }
+    temp.as_file().sync_all().map_err(io_error("write", dest))?;
+    temp.persist(dest)
+        .map_err(|e| io_error("write", dest)(e.error))?;
+    Ok(())
+}
+
+/// `<Name>.app` → `<Name>.app.tar.gz`, top entry `<Name>.app/`, symlinks kept.
+fn pack_app(app: &Path) -> Result<PathBuf, BundleError> {
+    let dest = with_suffix(app, ".tar.gz");
+    let name = base_name(app);
+    write_atomically(&dest, |out| {
+        let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+        let mut tar = tar::Builder::new(gz);
+        tar.follow_symlinks(false);
+        tar.append_dir_all(&name, app)?;
+        tar.into_inner()?.finish()?;
+        Ok(())
+    })?;
+    Ok(dest)
+}
+
+/// `<X>.AppImage` → `<X>.AppImage.tar.gz` holding the one AppImage.
+fn tar_one(file: &Path) -> Result<PathBuf, BundleError> {
+    let dest = with_suffix(file, ".tar.gz");
+    let name = base_name(file);
+    write_atomically(&dest, |out| {
+        let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+        let mut tar = tar::Builder::new(gz);
+        tar.append_path_with_name(file, &name)?;
+        tar.into_inner()?.finish()?;
+        Ok(())
+    })?;
+    Ok(dest)
+}
+
+/// `<X>-setup.exe` → `<X>-setup.nsis.zip`, `<X>.msi` → `<X>.msi.zip`: the one installer, stored,
+/// mode 0755.
+fn zip_one(file: &Path, suffix: &str) -> Result<PathBuf, BundleError> {
+    let name = base_name(file);
+    let stem = if suffix == ".nsis.zip" {
+        // `app-setup.exe` → `app-setup.nsis.zip`
+        name.strip_suffix(".exe")
+            .or_else(|| name.strip_suffix(".EXE"))
+            .unwrap_or(&name)
+            .to_owned()
+    } else {
+        // `app.msi` → `app.msi.zip`
+        name.strip_suffix(".msi")
+            .or_else(|| name.strip_suffix(".MSI"))
+            .unwrap_or(&name)
+            .to_owned()
+    };
+    let dest = file.with_file_name(format!("{stem}{suffix}"));
+    let size = fs::metadata(file).map_err(io_error("read", file))?.len();
+    let mut input = File::open(file).map_err(io_error("read", file))?;
+    write_atomically(&dest, |out| {
+        let mut zip = zip::ZipWriter::new(out);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .unix_permissions(0o755)
+            .large_file(size >= u64::from(u32::MAX));
+        zip.start_file(name.as_str(), options)
+            .map_err(io::Error::other)?;
+        io::copy(&mut input, &mut zip)?;
+        zip.finish().map_err(io::Error::other)?;
+        Ok(())
+    })?;
+    Ok(dest)
+}

@@ -1,1 +1,485 @@
-//! (Being written.)
+//! Signing keys and signatures in Tauri's format, made with the `minisign` crate.
+//!
+//! - [`KeyPair::generate`] makes an Ed25519 minisign key pair whose secret key is
+//!   scrypt-encrypted (even with an empty password), exactly like `tauri signer generate`;
+//!   [`KeyPair::write`] stores it as `PATH` (secret, mode 0600) and `PATH.pub` (public), both
+//!   base64 of the minisign text boxes, without a trailing newline.
+//! - [`SecretKey::decode`] / [`SecretKey::load`] read such a secret key (Tauri's base64 form, or
+//!   the bare minisign text), given its password.
+//! - [`SecretKey::sign`] / [`sign_file`] make a prehashed signature with the trusted comment
+//!   `timestamp:<secs>\tfile:<base name>[\tversion:<v>]`, as base64 of the 4-line minisign
+//!   signature text: the content of a Tauri `.sig` file.
+//!
+//! ```no_run
+//! use upkit::keys::{KeyPair, Overwrite, SecretKey, sign_file};
+//!
+//! let pair = KeyPair::generate("correct horse")?;
+//! pair.write("release.key", Overwrite::Refuse)?;
+//! let key = SecretKey::load("release.key", "correct horse")?;
+//! let sig_path = sign_file(&key, "app.AppImage", Some("1.2.0"))?;
+//! # Ok::<(), upkit::keys::KeysError>(())
+//! ```
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use upkit_core::signature::{KeyId, PublicKey};
+
+/// The untrusted comment upkit puts on its signatures.
+const SIGNATURE_COMMENT: &str = "signature from upkit secret key";
+
+/// Why a key could not be made, read or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeysError {
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `write`, `create`).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// A key file exists and overwriting was not asked for.
+    #[error("{} already exists: pass --force to overwrite it", path.display())]
+    Exists {
+        /// The file that exists.
+        path: PathBuf,
+    },
+    /// The secret key is neither Tauri's base64 form nor a minisign secret key text.
+    #[error("not a secret key: {reason}")]
+    NotSecretKey {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The password does not decrypt the secret key.
+    #[error("wrong password for the secret key (or the key is corrupted)")]
+    WrongPassword,
+    /// A file name or version to sign holds a TAB, CR or LF (they would break the trusted
+    /// comment's fields).
+    #[error("{what} `{}` holds a {}, which the trusted comment cannot carry", value.escape_debug(), show_control(value))]
+    ControlCharacter {
+        /// `file name` or `version`.
+        what: &'static str,
+        /// The offending value.
+        value: String,
+    },
+    /// The file to sign has no file name.
+    #[error("{} has no file name to sign", path.display())]
+    NoFileName {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The minisign crate failed.
+    #[error("{action} failed: {reason}")]
+    Minisign {
+        /// What was being done.
+        action: &'static str,
+        /// The crate's message.
+        reason: String,
+    },
+}
+
+fn show_control(value: &str) -> &'static str {
+    if value.contains('\t') {
+        "TAB"
+    } else if value.contains('\r') {
+        "carriage return"
+    } else {
+        "line feed"
+    }
+}
+
+fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> KeysError + 'a {
+    move |source| KeysError::Io {
+        action,
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Whether [`KeyPair::write`] may replace existing files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Fail when `PATH` or `PATH.pub` exists.
+    Refuse,
+    /// Replace them.
+    Allow,
+}
+
+/// A freshly generated key pair, in Tauri's text forms.
+#[derive(Clone)]
+pub struct KeyPair {
+    secret: String,
+    public: String,
+    key_id: KeyId,
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPair")
+            .field("key_id", &self.key_id)
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyPair {
+    /// Generates a key pair with a random key id; the secret key is scrypt-encrypted with
+    /// `password` (the empty password too, as Tauri does).
+    ///
+    /// # Errors
+    /// [`KeysError::Minisign`] when the system's randomness fails.
+    pub fn generate(password: &str) -> Result<KeyPair, KeysError> {
+        let minisign_error = |reason: minisign::PError| KeysError::Minisign {
+            action: "key generation",
+            reason: reason.to_string(),
+        };
+        let pair = minisign::KeyPair::generate_encrypted_keypair(Some(password.to_owned()))
+            .map_err(minisign_error)?;
+        let public_box = pair.pk.to_box().map_err(minisign_error)?.to_string();
+        let secret_box = pair.sk.to_box(None).map_err(minisign_error)?.to_string();
+        let mut key_id = [0u8; 8];
+        key_id.copy_from_slice(pair.pk.keynum());
+        Ok(KeyPair {
+            secret: STANDARD.encode(secret_box),
+            public: STANDARD.encode(public_box),
+            key_id: KeyId(key_id),
+        })
+    }
+
+    /// The key id.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The public key in Tauri's form: what goes into `plugins.updater.pubkey`.
+    pub fn public_key(&self) -> &str {
+        &self.public
+    }
+
+    /// The encrypted secret key in Tauri's form: what `TAURI_SIGNING_PRIVATE_KEY` holds.
+    pub fn secret_key(&self) -> &str {
+        &self.secret
+    }
+
+    /// Writes the secret key to `path` (mode 0600 on Unix) and the public key to `path.pub`,
+    /// without trailing newlines. Returns the path of the public key.
+    ///
+    /// # Errors
+    /// [`KeysError::Exists`] when a file exists and `overwrite` is [`Overwrite::Refuse`] (then
+    /// nothing is written), [`KeysError::Io`] when writing fails.
+    pub fn write(
+        &self,
+        path: impl AsRef<Path>,
+        overwrite: Overwrite,
+    ) -> Result<PathBuf, KeysError> {
+        let secret_path = path.as_ref();
+        let public_path = public_path_of(secret_path);
+        if overwrite == Overwrite::Refuse {
+            for path in [secret_path, public_path.as_path()] {
+                if path.symlink_metadata().is_ok() {
+                    return Err(KeysError::Exists {
+                        path: path.to_owned(),
+                    });
+                }
+            }
+        }
+        if let Some(dir) = secret_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+        }
+        write_private(secret_path, self.secret.as_bytes(), overwrite)?;
+        let mut options = OpenOptions::new();
+        options.write(true);
+        match overwrite {
+            Overwrite::Refuse => options.create_new(true),
+            Overwrite::Allow => options.create(true).truncate(true),
+        };
+        let mut file = options
+            .open(&public_path)
+            .map_err(io_error("write", &public_path))?;
+        file.write_all(self.public.as_bytes())
+            .map_err(io_error("write", &public_path))?;
+        Ok(public_path)
+    }
+}
+
+/// The path of the public key that goes with the secret key at `secret`: `PATH.pub`.
+pub fn public_path_of(secret: &Path) -> PathBuf {
+    let mut name = secret.as_os_str().to_owned();
+    name.push(".pub");
+    PathBuf::from(name)
+}
+
+fn write_private(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(), KeysError> {
+    let mut options = OpenOptions::new();
+    options.write(true);
+    match overwrite {
+        Overwrite::Refuse => options.create_new(true),
+        Overwrite::Allow => options.create(true).truncate(true),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io_error("write", path))?;
+    #[cfg(unix)]
+    {
+        // An existing file keeps its mode on open: tighten it.
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(fs::Permissions::from_mode(0o600))
+            .map_err(io_error("write", path))?;
+    }
+    file.write_all(bytes).map_err(io_error("write", path))
+}
+
+/// A decrypted secret key, ready to sign.
+#[derive(Clone)]
+pub struct SecretKey {
+    secret: minisign::SecretKey,
+    public: minisign::PublicKey,
+    key_id: KeyId,
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretKey")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SecretKey {
+    /// Decodes a secret key, in Tauri's form (base64 of the minisign secret key box) or as the
+    /// minisign text itself, and decrypts it with `password`.
+    ///
+    /// # Errors
+    /// [`KeysError::NotSecretKey`] when the text is not a secret key, [`KeysError::WrongPassword`]
+    /// when the password does not decrypt it.
+    pub fn decode(text: &str, password: &str) -> Result<SecretKey, KeysError> {
+        let text = text.trim();
+        let boxed = if text.starts_with("untrusted comment:") {
+            text.to_owned()
+        } else {
+            let bytes = STANDARD.decode(text).map_err(|e| KeysError::NotSecretKey {
+                reason: format!("not base64 ({e}), and not a minisign secret key text either"),
+            })?;
+            String::from_utf8(bytes).map_err(|_| KeysError::NotSecretKey {
+                reason: "its base64 does not decode to text".to_owned(),
+            })?
+        };
+        let mut lines = boxed.lines();
+        let comment = lines.next().unwrap_or_default();
+        let line = lines.next().unwrap_or_default();
+        if !comment.starts_with("untrusted comment:") {
+            return Err(KeysError::NotSecretKey {
+                reason: "its text does not start with `untrusted comment:`".to_owned(),
+            });
+        }
+        let raw = STANDARD.decode(line).map_err(|e| KeysError::NotSecretKey {
+            reason: format!("line 2 is not base64: {e}"),
+        })?;
+        if raw.len() != 158 || &raw[..2] != b"Ed" {
+            return Err(KeysError::NotSecretKey {
+                reason: format!(
+                    "line 2 is not a minisign secret key ({} bytes, expected 158 starting with `Ed`)",
+                    raw.len()
+                ),
+            });
+        }
+        let encrypted = &raw[2..4] != b"\0\0";
+        let secret = if encrypted {
+            if &raw[2..4] != b"Sc" {
+                return Err(KeysError::NotSecretKey {
+                    reason: "its encryption is not scrypt (`Sc`)".to_owned(),
+                });
+            }
+            minisign::SecretKey::from_box(boxed.clone().into(), Some(password.to_owned()))
+        } else {
+            minisign::SecretKey::from_unencrypted_box(boxed.clone().into())
+        }
+        .map_err(|e| {
+            if matches!(e.kind(), minisign::ErrorKind::Verify) {
+                if encrypted {
+                    KeysError::WrongPassword
+                } else {
+                    KeysError::NotSecretKey {
+                        reason: "its checksum does not match (corrupted key)".to_owned(),
+                    }
+                }
+            } else {
+                KeysError::NotSecretKey {
+                    reason: e.to_string(),
+                }
+            }
+        })?;
+        let public =
+            minisign::PublicKey::from_secret_key(&secret).map_err(|e| KeysError::Minisign {
+                action: "reading the public key",
+                reason: e.to_string(),
+            })?;
+        let mut key_id = [0u8; 8];
+        key_id.copy_from_slice(secret.keynum());
+        Ok(SecretKey {
+            secret,
+            public,
+            key_id: KeyId(key_id),
+        })
+    }
+
+    /// Reads a secret key given as the key itself or as a path to a file holding it (the way
+    /// `TAURI_SIGNING_PRIVATE_KEY` works), and decrypts it with `password`.
+    ///
+    /// # Errors
+    /// Those of [`SecretKey::decode`], and [`KeysError::Io`] when the file cannot be read.
+    pub fn load(key_or_path: impl AsRef<Path>, password: &str) -> Result<SecretKey, KeysError> {
+        let key_or_path = key_or_path.as_ref();
+        if key_or_path.is_file() {
+            let text = fs::read_to_string(key_or_path).map_err(io_error("read", key_or_path))?;
+            return Self::decode(&text, password);
+        }
+        match key_or_path.to_str() {
+            Some(text) if looks_like_key(text) => Self::decode(text, password),
+            _ => Err(KeysError::Io {
+                action: "read",
+                path: key_or_path.to_owned(),
+                source: io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no such file, and not a key either",
+                ),
+            }),
+        }
+    }
+
+    /// The key id.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        let text = self
+            .public
+            .to_box()
+            .map(|b| b.to_string())
+            .unwrap_or_default();
+        PublicKey::decode_text(&text).expect("minisign writes valid public keys")
+    }
+
+    /// The matching public key in Tauri's form (base64 of the `.pub` text).
+    pub fn public_key_text(&self) -> String {
+        let text = self
+            .public
+            .to_box()
+            .map(|b| b.to_string())
+            .unwrap_or_default();
+        STANDARD.encode(text)
+    }
+
+    /// Signs the bytes of `data` (prehashed), with the trusted comment
+    /// `timestamp:<timestamp>\tfile:<file_name>[\tversion:<version>]`. Returns the `.sig` content:
+    /// base64 of the 4-line minisign signature text.
+    ///
+    /// # Errors
+    /// [`KeysError::ControlCharacter`] when the file name or version holds a TAB, CR or LF;
+    /// [`KeysError::Minisign`] when reading `data` or signing fails.
+    pub fn sign(
+        &self,
+        data: impl Read,
+        file_name: &str,
+        version: Option<&str>,
+        timestamp: u64,
+    ) -> Result<String, KeysError> {
+        check_field("file name", file_name)?;
+        let mut comment = format!("timestamp:{timestamp}\tfile:{file_name}");
+        if let Some(version) = version {
+            check_field("version", version)?;
+            comment.push_str("\tversion:");
+            comment.push_str(version);
+        }
+        let signature = minisign::sign(
+            Some(&self.public),
+            &self.secret,
+            data,
+            Some(&comment),
+            Some(SIGNATURE_COMMENT),
+        )
+        .map_err(|e| KeysError::Minisign {
+            action: "signing",
+            reason: e.to_string(),
+        })?;
+        Ok(STANDARD.encode(signature.to_string()))
+    }
+}
+
+fn looks_like_key(text: &str) -> bool {
+    let text = text.trim();
+    text.starts_with("untrusted comment:")
+        || (text.len() > 100
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='))
+}
+
+fn check_field(what: &'static str, value: &str) -> Result<(), KeysError> {
+    if value.contains(['\t', '\r', '\n']) {
+        return Err(KeysError::ControlCharacter {
+            what,
+            value: value.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The current Unix time in seconds (0 if the clock is before 1970).
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The path of the signature of `file`: `FILE.sig`.
+pub fn sig_path_of(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".sig");
+    PathBuf::from(name)
+}
+
+/// Signs `file` as `tauri signer sign` does and writes `FILE.sig` (no trailing newline),
+/// returning its path. The trusted comment carries the current time, the file's base name and,
+/// when given, `version`.
+///
+/// # Errors
+/// Those of [`SecretKey::sign`], [`KeysError::NoFileName`], and [`KeysError::Io`] when the file
+/// cannot be read or the signature written. Nothing is written when signing fails.
+pub fn sign_file(
+    key: &SecretKey,
+    file: impl AsRef<Path>,
+    version: Option<&str>,
+) -> Result<PathBuf, KeysError> {
+    let file = file.as_ref();
+    let name = file
+        .file_name()
+        .ok_or_else(|| KeysError::NoFileName {
+            path: file.to_owned(),
+        })?
+        .to_string_lossy()
+        .into_owned();
+    check_field("file name", &name)?;
+    if let Some(version) = version {
+        check_field("version", version)?;
+    }
+    let reader = File::open(file).map_err(io_error("read", file))?;
+    let signature = key.sign(io::BufReader::new(reader), &name, version, now())?;
+    let sig_path = sig_path_of(file);
+    fs::write(&sig_path, signature).map_err(io_error("write", &sig_path))?;
+    Ok(sig_path)
+}

@@ -1,12 +1,72 @@
-//! `upkit sign`.
+//! `upkit sign`: writes FILE.sig in Tauri's format.
 
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context as _;
+use upkit::keys::{SecretKey, sign_file};
 
 /// Options of `upkit sign`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The file to sign.
+    file: PathBuf,
+    /// The secret key, or a path to it (else UPKIT_SIGNING_PRIVATE_KEY, TAURI_SIGNING_PRIVATE_KEY,
+    /// TAURI_SIGNING_PRIVATE_KEY_PATH).
+    #[arg(long, value_name = "KEY_OR_PATH")]
+    key: Option<String>,
+    /// The secret key's password (else UPKIT_SIGNING_PRIVATE_KEY_PASSWORD,
+    /// TAURI_SIGNING_PRIVATE_KEY_PASSWORD, a prompt on a terminal, or the empty password).
+    #[arg(long, value_name = "PW")]
+    password: Option<String>,
+    /// The app version to bind the signature to (`version:` in the trusted comment).
+    #[arg(long, value_name = "V")]
+    app_version: Option<String>,
+}
 
 /// Runs `upkit sign`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`upkit sign` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let key = signing_key(args.key, args.password)?;
+    let sig_path = sign_file(&key, &args.file, args.app_version.as_deref())?;
+    println!("wrote {} (key id {})", sig_path.display(), key.key_id());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An environment variable, when set and not empty.
+pub(crate) fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The signing key from the flags, else the environment (upkit's names first, then Tauri's),
+/// decrypted with the password from the flag, the environment, a prompt, or the empty password.
+pub(crate) fn signing_key(
+    key: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<SecretKey> {
+    let (key, source) = if let Some(key) = key {
+        (key, "--key")
+    } else if let Some(key) = env_var("UPKIT_SIGNING_PRIVATE_KEY") {
+        (key, "UPKIT_SIGNING_PRIVATE_KEY")
+    } else if let Some(key) = env_var("TAURI_SIGNING_PRIVATE_KEY") {
+        (key, "TAURI_SIGNING_PRIVATE_KEY")
+    } else if let Some(path) = env_var("TAURI_SIGNING_PRIVATE_KEY_PATH") {
+        (path, "TAURI_SIGNING_PRIVATE_KEY_PATH")
+    } else {
+        anyhow::bail!(
+            "no signing key: pass --key KEY_OR_PATH or set UPKIT_SIGNING_PRIVATE_KEY (or Tauri's TAURI_SIGNING_PRIVATE_KEY / TAURI_SIGNING_PRIVATE_KEY_PATH)"
+        )
+    };
+    let password = match password
+        .or_else(|| std::env::var("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD").ok())
+        .or_else(|| std::env::var("TAURI_SIGNING_PRIVATE_KEY_PASSWORD").ok())
+    {
+        Some(password) => password,
+        None if std::io::stdin().is_terminal() => {
+            rpassword::prompt_password("Password for the secret key: ")
+                .context("cannot read the password")?
+        }
+        None => String::new(),
+    };
+    SecretKey::load(&key, &password).with_context(|| format!("cannot use the key from {source}"))
 }

@@ -1,12 +1,148 @@
-//! `upkit verify`.
+//! `upkit verify`: checks a file against a minisign signature in Tauri's format.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context as _;
+use upkit::artifact::{ArtifactError, VerifiedArtifact};
+use upkit::core::signature::{
+    Keyring, Legacy, Policy, PublicKey, Signature, SignedVersion, TrustedComment,
+};
 
 /// Options of `upkit verify`.
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(disable_version_flag = true)]
+pub struct Args {
+    /// The file to verify.
+    file: PathBuf,
+    /// A trusted public key (Tauri's base64 `pubkey`, or a path to a file holding it or a
+    /// minisign .pub text). Repeat it to trust several keys: the signature's key id picks one.
+    #[arg(long, value_name = "KEY_OR_PATH", required = true)]
+    pubkey: Vec<String>,
+    /// The signature (Tauri's base64 `.sig` content, or a path to it). Default: FILE.sig.
+    #[arg(long, value_name = "SIG_OR_PATH")]
+    signature: Option<String>,
+    /// The version the manifest announces: a signed `version:` must equal it.
+    #[arg(long, value_name = "V")]
+    version: Option<String>,
+    /// Refuse a signature whose trusted comment has no `version:`.
+    #[arg(long)]
+    require_version: bool,
+    /// Accept legacy (`Ed`, not prehashed) signatures.
+    #[arg(long)]
+    allow_legacy: bool,
+}
 
-/// Runs `upkit verify`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`upkit verify` is not implemented yet")
+/// Runs `upkit verify`: exit 0 when valid, 1 when not (reason on stderr).
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let keys = args
+        .pubkey
+        .iter()
+        .map(|text| public_key(text))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let keyring = Keyring::new(keys);
+    let expected_version = args
+        .version
+        .as_deref()
+        .map(upkit::core::version::parse)
+        .transpose()
+        .context("invalid --version")?;
+    let policy = Policy {
+        signed_version: if args.require_version {
+            SignedVersion::Required
+        } else {
+            SignedVersion::Optional
+        },
+        expected_version,
+        legacy: if args.allow_legacy {
+            Legacy::Allow
+        } else {
+            Legacy::Refuse
+        },
+        file_name: None,
+    };
+    let (sig_text, sig_source) = match &args.signature {
+        Some(text) if !Path::new(text).is_file() => (text.clone(), "--signature".to_owned()),
+        Some(path) => (read_text(Path::new(path))?, path.clone()),
+        None => {
+            let path = upkit::keys::sig_path_of(&args.file);
+            (read_text(&path)?, path.display().to_string())
+        }
+    };
+    let signature = match decode_signature(&sig_text) {
+        Ok(signature) => signature,
+        Err(err) => {
+            eprintln!("invalid: {}: {err} ({sig_source})", args.file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    match VerifiedArtifact::verify_file(&args.file, &keyring, &signature, &policy) {
+        Ok(artifact) => {
+            let proof = artifact.proof();
+            println!("valid: {}", args.file.display());
+            println!("key id: {}", proof.key_id());
+            println!("algorithm: {}", proof.algorithm());
+            print_comment(proof.trusted_comment());
+            println!("bytes: {}", proof.bytes());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ArtifactError::Verify { source, .. }) => {
+            eprintln!("invalid: {}: {source}", args.file.display());
+            Ok(ExitCode::from(1))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn print_comment(comment: &TrustedComment) {
+    println!("trusted comment: {}", comment.text().escape_debug());
+    for (name, value) in comment.fields() {
+        if name == "timestamp" {
+            if let Some(date) = comment
+                .timestamp()
+                .and_then(|t| i64::try_from(t).ok())
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                .and_then(|d| {
+                    d.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+            {
+                println!("  {name}: {value} ({date})");
+                continue;
+            }
+        }
+        println!("  {name}: {}", value.escape_debug());
+    }
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// A public key given as Tauri's base64 text or a path to a file holding it (or holding a
+/// minisign .pub text). A file's surrounding whitespace (a final newline) is ignored.
+fn public_key(text: &str) -> anyhow::Result<PublicKey> {
+    let path = Path::new(text);
+    if path.is_file() {
+        let content = read_text(path)?;
+        let content = content.trim();
+        let key = if content.starts_with("untrusted comment:") {
+            PublicKey::decode_text(content)
+        } else {
+            PublicKey::decode(content)
+        };
+        return key.with_context(|| format!("invalid public key in {}", path.display()));
+    }
+    PublicKey::decode(text).context("invalid --pubkey")
+}
+
+/// A signature as Tauri's base64 text, or a minisign .minisig text. Surrounding whitespace (a
+/// file's final newline) is ignored.
+fn decode_signature(text: &str) -> Result<Signature, upkit::core::signature::SignatureError> {
+    let text = text.trim();
+    if text.starts_with("untrusted comment:") {
+        Signature::decode_text(text)
+    } else {
+        Signature::decode(text)
+    }
 }
