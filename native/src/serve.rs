@@ -600,7 +600,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 async fn answer(shared: &Shared, request: Request) -> (Response, String) {
     let config = &shared.config;
     let path = request.uri().path().to_owned();
-    if let Some(values) = config.route.bind(&path, request.uri().query()) {
+    let values = config
+        .route
+        .bind(&path, request.uri().query())
+        // A file that happens to sit where the route points is served as a file.
+        .filter(|_| !is_file(&config.dir, &path));
+    if let Some(values) = values {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return (
                 StatusCode::METHOD_NOT_ALLOWED.into_response(),
@@ -691,6 +696,19 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
         }
         Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
+}
+
+/// Whether the request path names a regular, non-hidden file under `dir`.
+fn is_file(dir: &Path, path: &str) -> bool {
+    let mut file = dir.to_owned();
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        let part = decode(part);
+        if part.starts_with('.') || part.contains(['/', '\\', '\0']) {
+            return false;
+        }
+        file.push(part);
+    }
+    file.is_file()
 }
 
 fn cache(response: &mut Response, max_age: u32) {

@@ -1,0 +1,419 @@
+//! `upkit serve` over real loopback HTTP: 204 / 200 / 404 / 400, `Range` (206, 416), releases
+//! published while it runs, custom routes, and the native client end to end.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::StatusCode;
+use serde_json::json;
+use upkit::serve::{Config, Route, Server};
+
+struct Signer {
+    pk: minisign::PublicKey,
+    sk: minisign::SecretKey,
+}
+
+impl Signer {
+    fn new() -> Signer {
+        let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+        Signer {
+            pk: kp.pk,
+            sk: kp.sk,
+        }
+    }
+
+    fn pubkey(&self) -> String {
+        STANDARD.encode(self.pk.to_box().unwrap().to_string())
+    }
+
+    fn sign(&self, data: &[u8], file: &str, version: &str) -> String {
+        let trusted = format!("timestamp:1764400000\tfile:{file}\tversion:{version}");
+        let sig = minisign::sign(Some(&self.pk), &self.sk, data, Some(&trusted), None).unwrap();
+        STANDARD.encode(sig.to_string())
+    }
+}
+
+/// A running server; stops when dropped.
+struct Running {
+    base: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start(config: Config) -> Running {
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    Running { base, _stop: stop }
+}
+
+fn write(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, data).unwrap();
+    path
+}
+
+/// 1.1.0 for Linux x86_64 (relative URLs), 1.2.0 for Windows only (in a subdirectory), an
+/// invalid manifest, a hidden file.
+fn releases(dir: &Path) {
+    write(dir, "app_1.1.0_amd64.AppImage", b"0123456789abcdef");
+    write(dir, "1.2.0/app_1.2.0_x64-setup.exe", b"windows 1.2.0");
+    write(
+        dir,
+        "latest.json",
+        json!({
+            "version": "1.1.0",
+            "notes": "Linux and Windows",
+            "pub_date": "2026-11-29T10:00:00Z",
+            "platforms": {
+                "linux-x86_64-appimage": {"url": "app_1.1.0_amd64.AppImage", "signature": "sig-linux"},
+                "linux-x86_64": {"url": "app_1.1.0_amd64.AppImage", "signature": "sig-linux"},
+                "windows-x86_64": {"url": "https://cdn.example.com/w/app_1.1.0.exe", "signature": "sig-w11"},
+            }
+        })
+        .to_string(),
+    );
+    write(
+        dir,
+        "1.2.0/release.json",
+        json!({
+            "version": "1.2.0",
+            "platforms": {
+                "windows-x86_64-nsis": {"url": "app_1.2.0_x64-setup.exe", "signature": "sig-w12", "size": 13},
+            }
+        })
+        .to_string(),
+    );
+    write(dir, "broken.json", b"{\"version\": \"2.0\"}");
+    write(dir, ".secret", b"not for clients");
+}
+
+/// A plain HTTP client (reqwest wants a TLS provider even for `http://`).
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+async fn get(url: &str) -> (StatusCode, String) {
+    let response = client().get(url).send().await.unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+/// The status of a request sent as raw bytes, path and all.
+async fn raw_status(base: &str, path: &str) -> u16 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    text.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn answers_like_a_client_would_decide() {
+    let tmp = tempfile::tempdir().unwrap();
+    releases(tmp.path());
+    let server = start(Config::new(tmp.path())).await;
+    let base = &server.base;
+
+    // An update: relative URLs resolved against the server, absent fields left out.
+    let (status, body) = get(&format!("{base}/linux/x86_64/1.0.0")).await;
+    assert_eq!(status, StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "version": "1.1.0",
+            "notes": "Linux and Windows",
+            "pub_date": "2026-11-29T10:00:00Z",
+            "url": format!("{base}/app_1.1.0_amd64.AppImage"),
+            "signature": "sig-linux",
+        })
+    );
+    // Build metadata counts, `+` arrives percent-encoded.
+    let (status, _) = get(&format!("{base}/linux/x86_64/1.1.0-rc.1%2Bb7")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Up to date, or newer than anything published.
+    for version in ["1.1.0", "v1.1.0", "3.0.0"] {
+        let response = client()
+            .get(format!("{base}/linux/x86_64/{version}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT, "{version}");
+        assert_eq!(response.headers()["cache-control"], "no-cache");
+        assert_eq!(response.text().await.unwrap(), "");
+    }
+
+    // Without `{{bundle_type}}` in the route the server decides like a client that does not
+    // know its installer: it looks up `windows-x86_64` only, which 1.2.0 lacks, so 1.1.0 (its
+    // absolute URL as written) is the answer.
+    let (status, body) = get(&format!("{base}/windows/x86_64/1.0.0")).await;
+    assert_eq!(status, StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["version"], "1.1.0");
+    assert_eq!(body["url"], "https://cdn.example.com/w/app_1.1.0.exe");
+
+    // With it: an NSIS client gets 1.2.0 from its subdirectory, with its size; an MSI client
+    // looks up windows-x86_64-msi then windows-x86_64, and gets 1.1.0.
+    let route = Route::parse("/{{target}}/{{arch}}/{{current_version}}/{{bundle_type}}").unwrap();
+    let typed = start(Config {
+        route,
+        ..Config::new(tmp.path())
+    })
+    .await;
+    let (status, body) = get(&format!("{}/windows/x86_64/1.0.0/nsis", typed.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        json!({
+            "version": "1.2.0",
+            "url": format!("{}/1.2.0/app_1.2.0_x64-setup.exe", typed.base),
+            "signature": "sig-w12",
+            "size": 13,
+        })
+    );
+    let (status, body) = get(&format!("{}/windows/x86_64/1.0.0/msi", typed.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["version"], "1.1.0");
+    let (status, _) = get(&format!("{}/windows/x86_64/1.0.0/unknown", typed.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = get(&format!("{}/windows/x86_64/1.0.0/snap", typed.base)).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            StatusCode::NOT_FOUND,
+            "unknown bundle type `snap`: expected one of appimage, deb, rpm, app, msi, nsis\n"
+        )
+    );
+
+    // Unknown targets, and malformed requests.
+    let cases = [
+        (
+            "/linux/aarch64/1.0.0",
+            404,
+            "no release has an entry for linux-aarch64\n",
+        ),
+        (
+            "/darwin/aarch64/1.0.0",
+            404,
+            "no release has an entry for darwin-aarch64\n",
+        ),
+        (
+            "/freebsd/x86_64/1.0.0",
+            404,
+            "no release has an entry for freebsd\n",
+        ),
+        (
+            "/linux/sparc/1.0.0",
+            404,
+            "unknown arch `sparc`: expected one of x86_64, i686, aarch64, armv7, riscv64\n",
+        ),
+        (
+            "/linux/x86_64/1.0",
+            400,
+            "invalid version `1.0`: unexpected end of input while parsing minor version number\n",
+        ),
+    ];
+    for (path, code, message) in cases {
+        let (status, body) = get(&format!("{base}{path}")).await;
+        assert_eq!((status.as_u16(), body.as_str()), (code, message), "{path}");
+    }
+    // A custom target is the only key looked up, verbatim.
+    let (status, body) = get(&format!("{base}/linux-x86_64-appimage/x86_64/1.0.0")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Not update routes: files, or 404.
+    for path in ["/nope", "/linux/x86_64", "/.secret", "/a/b/c/d"] {
+        let (status, _) = get(&format!("{base}{path}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Nothing outside the directory, whatever the path says (raw, as clients normalise `..`).
+    let parent = tmp.path().file_name().unwrap().to_str().unwrap();
+    for path in [
+        "/../etc/passwd",
+        &format!("/../{parent}/latest.json"),
+        "/%2e%2e/etc/passwd",
+    ] {
+        assert_eq!(raw_status(base, path).await, 404, "{path}");
+    }
+    // A file deep enough to look like an update request is still a file.
+    write(tmp.path(), "1.3.0/linux/app.AppImage", b"deep");
+    assert_eq!(
+        get(&format!("{base}/1.3.0/linux/app.AppImage")).await,
+        (StatusCode::OK, "deep".into())
+    );
+    let (status, body) = get(&format!("{base}/latest.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("\"1.1.0\""));
+}
+
+#[tokio::test]
+async fn serves_artifacts_with_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    releases(tmp.path());
+    let server = start(Config::new(tmp.path())).await;
+    let url = format!("{}/app_1.1.0_amd64.AppImage", server.base);
+    let client = client();
+
+    let whole = client.get(&url).send().await.unwrap();
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), b"0123456789abcdef");
+
+    let part = client
+        .get(&url)
+        .header("Range", "bytes=4-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.headers()["content-range"], "bytes 4-9/16");
+    assert_eq!(part.bytes().await.unwrap().as_ref(), b"456789");
+
+    let tail = client
+        .get(&url)
+        .header("Range", "bytes=10-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.bytes().await.unwrap().as_ref(), b"abcdef");
+
+    let beyond = client
+        .get(&url)
+        .header("Range", "bytes=16-20")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(beyond.headers()["content-range"], "bytes */16");
+}
+
+#[tokio::test]
+async fn custom_routes_public_url_and_live_publishing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "a.AppImage", b"a");
+    let manifest = |version: &str| {
+        json!({"version": version, "platforms": {
+            "linux-x86_64": {"url": "a.AppImage", "signature": format!("sig-{version}")}}})
+        .to_string()
+    };
+    write(dir, "latest.json", manifest("1.0.0"));
+    let config = Config {
+        route: Route::parse("/update?target={{target}}&arch={{arch}}&v={{current_version}}")
+            .unwrap(),
+        public_url: Some(url::Url::parse("https://updates.example.com/app/").unwrap()),
+        max_age: 300,
+        ..Config::new(dir)
+    };
+    let server = start(config).await;
+    let query = format!("{}/update?arch=x86_64&v=0.9.0&target=linux", server.base);
+
+    let response = client().get(&query).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+    let body: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(body["url"], "https://updates.example.com/app/a.AppImage");
+    assert_eq!(body["version"], "1.0.0");
+
+    // A release dropped into the directory is served at once: nothing is cached.
+    write(dir, "1.1.0.json", manifest("1.1.0"));
+    let body: serde_json::Value = serde_json::from_str(&get(&query).await.1).unwrap();
+    assert_eq!(
+        (&body["version"], &body["signature"]),
+        (&json!("1.1.0"), &json!("sig-1.1.0"))
+    );
+
+    // The default route is not served when another is configured.
+    let (status, _) = get(&format!("{}/linux/x86_64/0.9.0", server.base)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_native_client_updates_through_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("releases");
+    let signer = Signer::new();
+    let payload: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    write(&dir, "app_1.1.0_amd64.AppImage", &payload);
+    let entry = json!({
+        "url": "app_1.1.0_amd64.AppImage",
+        "signature": signer.sign(&payload, "app_1.1.0_amd64.AppImage", "1.1.0"),
+    });
+    let manifest = json!({
+        "version": "1.1.0",
+        "notes": "Faster",
+        "platforms": {
+            "linux-x86_64-appimage": entry.clone(),
+            "linux-x86_64": entry,
+        }
+    });
+    write(&dir, "latest.json", manifest.to_string());
+    let server = start(Config::new(&dir)).await;
+    let endpoint = format!(
+        "{}/{{{{target}}}}/{{{{arch}}}}/{{{{current_version}}}}",
+        server.base
+    );
+
+    let updater = |current: &str| {
+        upkit::updater::Updater::builder(upkit_core::version::parse(current).unwrap())
+            .endpoint(&endpoint)
+            .pubkey(&signer.pubkey())
+            .os(upkit_core::target::Os::Linux)
+            .arch(upkit_core::target::Arch::X86_64)
+            .installer(Some(upkit_core::target::Installer::AppImage))
+            .transport(upkit_core::template::Transport::Insecure)
+            .build()
+            .unwrap()
+    };
+
+    assert!(updater("1.1.0").check().await.unwrap().is_none());
+    let update = updater("1.0.0").check().await.unwrap().expect("an update");
+    assert_eq!(update.version().to_string(), "1.1.0");
+    assert_eq!(update.notes(), Some("Faster"));
+    assert_eq!(
+        update.download_url().as_str(),
+        format!("{}/app_1.1.0_amd64.AppImage", server.base)
+    );
+    let out = tmp.path().join("downloads");
+    std::fs::create_dir(&out).unwrap();
+    let mut reports = 0;
+    let artifact = update.download(&out, |_| reports += 1).await.unwrap();
+    assert!(reports >= 2);
+    assert_eq!(std::fs::read(artifact.path()).unwrap(), payload);
+    assert_eq!(artifact.proof().trusted_comment().version(), Some("1.1.0"));
+
+    // Bytes changed after signing: the client refuses them, and leaves nothing behind.
+    let mut tampered = payload.clone();
+    tampered[1000] ^= 1;
+    write(&dir, "app_1.1.0_amd64.AppImage", &tampered);
+    let update = updater("1.0.0").check().await.unwrap().expect("an update");
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let err = update.download(&other, |_| {}).await.unwrap_err();
+    let key_id = upkit_core::signature::PublicKey::decode(&signer.pubkey())
+        .unwrap()
+        .key_id();
+    assert!(
+        err.to_string().contains(&format!(
+            "file does not match its signature by key {key_id}: its bytes differ from the signed ones (300000 bytes read)"
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&other).unwrap().count(), 0);
+}
