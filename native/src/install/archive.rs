@@ -553,7 +553,10 @@ mod tests {
         assert!(symlink_stays_inside(&link, Path::new("../../../x")));
         assert!(!symlink_stays_inside(&link, Path::new("../../../../x")));
         assert!(!symlink_stays_inside(&link, Path::new("/etc/passwd")));
-        assert!(!symlink_stays_inside(&link, Path::new("Versions/../../../../x")));
+        assert!(!symlink_stays_inside(
+            &link,
+            Path::new("Versions/../../../../x")
+        ));
         assert!(!symlink_stays_inside(&parts("top"), Path::new("..")));
         assert!(symlink_stays_inside(&parts("top"), Path::new(".")));
     }

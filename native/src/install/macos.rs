@@ -116,7 +116,10 @@ pub(crate) fn install(
         tracing::warn!("cannot touch {}: {e}", app.display());
     }
     if let Err(e) = stage.close() {
-        tracing::warn!("cannot remove the staging directory of {}: {e}", app.display());
+        tracing::warn!(
+            "cannot remove the staging directory of {}: {e}",
+            app.display()
+        );
     }
     Ok(app.to_owned())
 }
@@ -323,7 +326,12 @@ mod tests {
         while let Some(dir) = stack.pop() {
             for entry in fs::read_dir(&dir).unwrap() {
                 let entry = entry.unwrap();
-                let rel = entry.path().strip_prefix(root).unwrap().display().to_string();
+                let rel = entry
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap()
+                    .display()
+                    .to_string();
                 if entry.file_type().unwrap().is_dir() {
                     stack.push(entry.path());
                     out.push((rel, "dir".into()));
@@ -347,14 +355,23 @@ mod tests {
         fs::create_dir_all(new.join("Contents")).unwrap();
         fs::write(new.join("Contents/v"), "new").unwrap();
         rename_with_rollback(&new, &app, &parking).unwrap();
-        assert_eq!(tree(&app), [("Contents".into(), "dir".into()), ("Contents/v".into(), "new".into())]);
+        assert_eq!(
+            tree(&app),
+            [
+                ("Contents".into(), "dir".into()),
+                ("Contents/v".into(), "new".into())
+            ]
+        );
         assert_eq!(tree(&parking)[1].1, "old");
 
         // The new bundle is gone: the old one is put back exactly.
         fs::remove_dir_all(&parking).unwrap();
         let missing = root.path().join("stage/missing");
         let err = rename_with_rollback(&missing, &app, &parking).unwrap_err();
-        assert!(matches!(err, SwapError::Failed(ref e) if e.kind() == io::ErrorKind::NotFound), "{err:?}");
+        assert!(
+            matches!(err, SwapError::Failed(ref e) if e.kind() == io::ErrorKind::NotFound),
+            "{err:?}"
+        );
         assert_eq!(tree(&app)[1].1, "new");
         assert!(!parking.exists());
     }

@@ -33,8 +33,8 @@ use upkit_core::target::{Installer, Os};
 
 use crate::artifact::VerifiedArtifact;
 
-pub mod archive;
 mod appimage;
+pub mod archive;
 mod macos;
 mod package;
 pub mod runner;
@@ -147,7 +147,9 @@ impl fmt::Display for Installed {
             Installed::Replaced { method, path } => {
                 write!(f, "replaced the {method} at {}", path.display())
             }
-            Installed::Package { method, command } => write!(f, "installed the {method} ({command})"),
+            Installed::Package { method, command } => {
+                write!(f, "installed the {method} ({command})")
+            }
         }
     }
 }
@@ -491,8 +493,13 @@ pub fn install(
                 method,
                 path: payload,
             });
-            let command =
-                package::install(payload, kind, options.runner, &options.package_args, observer)?;
+            let command = package::install(
+                payload,
+                kind,
+                options.runner,
+                &options.package_args,
+                observer,
+            )?;
             Installed::Package { method, command }
         }
         Method::Windows => {

@@ -103,12 +103,10 @@ pub(crate) fn install(
     let mut password = None;
     if let Some(prompt) = escalation.prompt("Install update") {
         let shown = prompt.display();
-        let answer = runner
-            .run(&prompt)
-            .map_err(|source| InstallError::Spawn {
-                command: shown,
-                source,
-            })?;
+        let answer = runner.run(&prompt).map_err(|source| InstallError::Spawn {
+            command: shown,
+            source,
+        })?;
         if !answer.success() {
             return Err(InstallError::PromptCancelled);
         }

@@ -202,16 +202,16 @@ impl Escalation {
         match self {
             Escalation::PromptThenSudo("kdialog") => Some(Invocation::new(
                 "kdialog",
-                ["--title", title, "--password", "Enter your password to install the update"],
-            )),
-            Escalation::PromptThenSudo(program) => Some(Invocation::new(
-                program,
                 [
-                    "--password",
                     "--title",
                     title,
+                    "--password",
+                    "Enter your password to install the update",
                 ],
             )),
+            Escalation::PromptThenSudo(program) => {
+                Some(Invocation::new(program, ["--password", "--title", title]))
+            }
             _ => None,
         }
     }

@@ -183,9 +183,10 @@ pub fn msiexec_args(msi: &Path, options: &WindowsOptions, app_args: &[String]) -
 /// `msiexec.exe`, under `%SYSTEMROOT%\System32` when `system_root` (the variable) is set.
 pub fn msiexec_path(system_root: Option<&str>) -> PathBuf {
     match system_root {
-        Some(root) if !root.is_empty() => {
-            PathBuf::from(format!("{}\\System32\\msiexec.exe", root.trim_end_matches('\\')))
-        }
+        Some(root) if !root.is_empty() => PathBuf::from(format!(
+            "{}\\System32\\msiexec.exe",
+            root.trim_end_matches('\\')
+        )),
         _ => PathBuf::from("msiexec.exe"),
     }
 }
@@ -239,7 +240,10 @@ impl PreparedInstaller {
     /// # Errors
     /// [`InstallError::Unsupported`] off Windows (the hook does not run then), or
     /// [`InstallError::Spawn`] when the installer cannot be started (after the hook ran).
-    pub fn launch(self, before_exit: impl FnOnce()) -> Result<std::convert::Infallible, InstallError> {
+    pub fn launch(
+        self,
+        before_exit: impl FnOnce(),
+    ) -> Result<std::convert::Infallible, InstallError> {
         if !cfg!(windows) {
             return Err(InstallError::Unsupported {
                 what: "launching a Windows installer",
@@ -378,7 +382,10 @@ mod tests {
             ..WindowsOptions::default()
         };
         let args = nsis_args(&options, &strings(&["--flag", "some space"]));
-        assert_eq!(args.join(" "), r#"/P /UPDATE /R /ARGS --flag "some space" /NS"#);
+        assert_eq!(
+            args.join(" "),
+            r#"/P /UPDATE /R /ARGS --flag "some space" /NS"#
+        );
     }
 
     #[test]
@@ -396,8 +403,14 @@ mod tests {
 
     #[test]
     fn msiexec_location() {
-        assert_eq!(msiexec_path(Some(r"C:\Windows")), Path::new(r"C:\Windows\System32\msiexec.exe"));
-        assert_eq!(msiexec_path(Some(r"C:\Windows\")), Path::new(r"C:\Windows\System32\msiexec.exe"));
+        assert_eq!(
+            msiexec_path(Some(r"C:\Windows")),
+            Path::new(r"C:\Windows\System32\msiexec.exe")
+        );
+        assert_eq!(
+            msiexec_path(Some(r"C:\Windows\")),
+            Path::new(r"C:\Windows\System32\msiexec.exe")
+        );
         assert_eq!(msiexec_path(None), Path::new("msiexec.exe"));
     }
 }
