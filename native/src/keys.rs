@@ -269,7 +269,10 @@ impl SecretKey {
             text.to_owned()
         } else {
             let bytes = STANDARD.decode(text).map_err(|e| KeysError::NotSecretKey {
-                reason: format!("not base64 ({e}), and not a minisign secret key text either"),
+                reason: format!(
+                    "not base64 ({}), and not a minisign secret key text either",
+                    describe_base64(&e)
+                ),
             })?;
             String::from_utf8(bytes).map_err(|_| KeysError::NotSecretKey {
                 reason: "its base64 does not decode to text".to_owned(),
@@ -284,7 +287,7 @@ impl SecretKey {
             });
         }
         let raw = STANDARD.decode(line).map_err(|e| KeysError::NotSecretKey {
-            reason: format!("line 2 is not base64: {e}"),
+            reason: format!("line 2 is not base64: {}", describe_base64(&e)),
         })?;
         if raw.len() != 158 || &raw[..2] != b"Ed" {
             return Err(KeysError::NotSecretKey {
@@ -416,6 +419,19 @@ impl SecretKey {
             reason: e.to_string(),
         })?;
         Ok(STANDARD.encode(signature.to_string()))
+    }
+}
+
+fn describe_base64(err: &base64::DecodeError) -> String {
+    match err {
+        base64::DecodeError::InvalidByte(offset, byte) => {
+            format!("invalid byte 0x{byte:02x} at offset {offset}")
+        }
+        base64::DecodeError::InvalidLength(len) => format!("invalid length {len}"),
+        base64::DecodeError::InvalidLastSymbol(offset, byte) => {
+            format!("non-canonical last symbol 0x{byte:02x} at offset {offset}")
+        }
+        base64::DecodeError::InvalidPadding => "invalid padding".to_owned(),
     }
 }
 
