@@ -1,0 +1,525 @@
+//! `upkit keygen`, `upkit sign` and `upkit verify`, run as the real binary, with the Tauri CLI's
+//! keys and signatures (`shared/vectors/tauri-cli`) and Debian's `minisign` for interop.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const VECTORS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/vectors/tauri-cli"
+);
+
+const ENV: [&str; 6] = [
+    "UPKIT_SIGNING_PRIVATE_KEY",
+    "UPKIT_SIGNING_PRIVATE_KEY_PASSWORD",
+    "TAURI_SIGNING_PRIVATE_KEY",
+    "TAURI_SIGNING_PRIVATE_KEY_PATH",
+    "TAURI_SIGNING_PRIVATE_KEY_PASSWORD",
+    "NO_COLOR",
+];
+
+fn vector(path: &str) -> PathBuf {
+    Path::new(VECTORS).join(path)
+}
+
+/// Runs `upkit ARGS` with `env`, no terminal on stdin, and the signing variables cleared.
+fn upkit(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upkit"));
+    command.args(args).stdin(Stdio::null());
+    for name in ENV {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[track_caller]
+fn assert_code(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A temp dir holding a copy of payload.txt.
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("payload.txt");
+    fs::copy(vector("files/payload.txt"), &file).unwrap();
+    (dir, file)
+}
+
+/// Debian's minisign verifies `file` with Tauri-format `pubkey` and `sig` files (base64-decoded).
+fn minisign_verifies(pubkey: &Path, file: &Path, sig: &Path) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let decode = |from: &Path, to: &str| {
+        use base64::Engine as _;
+        let text = fs::read_to_string(from).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap();
+        let to = dir.path().join(to);
+        fs::write(&to, bytes).unwrap();
+        to
+    };
+    let pk = decode(pubkey, "key.pub");
+    let sig = decode(sig, "file.minisig");
+    let status = Command::new("minisign")
+        .args([
+            "-V",
+            "-q",
+            "-p",
+            path(&pk),
+            "-m",
+            path(file),
+            "-x",
+            path(&sig),
+        ])
+        .status()
+        .expect("Debian's minisign is needed: apt-get install -y minisign");
+    status.success()
+}
+
+#[test]
+fn verify_accepts_tauri_signatures_and_prints_the_fields() {
+    let file = vector("files/payload.txt");
+    let output = upkit(
+        &[
+            "verify",
+            path(&file),
+            "--pubkey",
+            path(&vector("keys/secret.key.pub")),
+            "--signature",
+            path(&vector("sigs/secret/payload.txt.version-2.1.0.sig")),
+            "--version",
+            "2.1.0",
+            "--require-version",
+        ],
+        &[],
+    );
+    assert_code(&output, 0);
+    let out = stdout(&output);
+    assert!(out.starts_with(&format!(
+        "valid: {}\nkey id: 94D7D4FD91B91D35\nalgorithm: ED (prehashed)\ntrusted comment: timestamp:1795942147\\tfile:payload.txt\\tversion:2.1.0\n  timestamp: 1795942147 (2026-11-29T08:49:07Z)\n  file: payload.txt\n  version: 2.1.0\nbytes: 19\n",
+        file.display()
+    )), "{out}");
+
+    // The signature given as its text, the key as its text, several keys.
+    let sig_text = fs::read_to_string(vector("sigs/nopass/payload.txt.sig")).unwrap();
+    let key_text = fs::read_to_string(vector("keys/nopass.key.pub")).unwrap();
+    let output = upkit(
+        &[
+            "verify",
+            path(&file),
+            "--pubkey",
+            path(&vector("keys/secret.key.pub")),
+            "--pubkey",
+            &key_text,
+            "--signature",
+            &sig_text,
+        ],
+        &[],
+    );
+    assert_code(&output, 0);
+    assert!(stdout(&output).contains("key id: A85E24BF64964E45\n"));
+}
+
+#[test]
+fn verify_refusals_exit_1_with_the_reason() {
+    let (dir, file) = workspace();
+    let sig = vector("sigs/secret/payload.txt.version-2.1.0.sig");
+    fs::copy(&sig, dir.path().join("payload.txt.sig")).unwrap();
+    let secret = vector("keys/secret.key.pub");
+    let nopass = vector("keys/nopass.key.pub");
+    let unversioned = vector("sigs/secret/payload.txt.sig");
+    let shown = file.display().to_string();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["--pubkey", path(&nopass)],
+            "signature was made with key 94D7D4FD91B91D35, but the trusted key is A85E24BF64964E45"
+                .to_owned(),
+        ),
+        (
+            vec!["--pubkey", path(&secret), "--version", "2.1.1"],
+            "signed version 2.1.0 differs from the announced version 2.1.1".to_owned(),
+        ),
+        (
+            vec!["--pubkey", path(&secret), "--version", "2.1.0+1"],
+            "signed version 2.1.0 differs from the announced version 2.1.0+1".to_owned(),
+        ),
+        (
+            vec![
+                "--pubkey",
+                path(&secret),
+                "--signature",
+                path(&unversioned),
+                "--require-version",
+            ],
+            "signature has no signed version (no `version:` in its trusted comment), but a signed version is required".to_owned(),
+        ),
+        (
+            vec!["--pubkey", path(&secret), "--signature", "bm90IGEgc2lnbmF0dXJl"],
+            "signature is not a minisign signature: line 2 (the signature) is missing (--signature)"
+                .to_owned(),
+        ),
+    ];
+    for (extra, reason) in cases {
+        let mut args = vec!["verify", path(&file)];
+        args.extend(extra);
+        let output = upkit(&args, &[]);
+        assert_code(&output, 1);
+        assert_eq!(stderr(&output), format!("invalid: {shown}: {reason}\n"));
+        assert_eq!(stdout(&output), "");
+    }
+
+    // Tampered bytes.
+    fs::write(&file, b"upkit test payload!\n").unwrap();
+    let output = upkit(&["verify", path(&file), "--pubkey", path(&secret)], &[]);
+    assert_code(&output, 1);
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "invalid: {shown}: file does not match its signature by key 94D7D4FD91B91D35: its bytes differ from the signed ones (20 bytes read)\n"
+        )
+    );
+}
+
+#[test]
+fn verify_usage_errors_exit_2() {
+    let (_dir, file) = workspace();
+    let output = upkit(&["verify", path(&file), "--pubkey", "no-key"], &[]);
+    assert_code(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        "error: invalid --pubkey: public key is not base64 (standard alphabet, padded, no whitespace): invalid byte 0x2d at offset 2\n"
+    );
+    let output = upkit(
+        &[
+            "verify",
+            path(&file),
+            "--pubkey",
+            path(&vector("keys/secret.key.pub")),
+        ],
+        &[],
+    );
+    assert_code(&output, 2);
+    assert!(
+        stderr(&output).starts_with(&format!("error: cannot read {}.sig: ", file.display())),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn keygen_then_sign_then_verify_round_trip_with_minisign() {
+    let (dir, file) = workspace();
+    let key = dir.path().join("keys/release.key");
+    let output = upkit(&["keygen", "--out", path(&key), "--password", "pw"], &[]);
+    assert_code(&output, 0);
+    let out = stdout(&output);
+    let pubkey = key.with_extension("key.pub");
+    let public_text = fs::read_to_string(&pubkey).unwrap();
+    assert!(out.contains(&format!("\n{public_text}\n")), "{out}");
+    let key_id = out
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("key id:      ")
+        .unwrap()
+        .to_owned();
+    assert_eq!(key_id.len(), 16);
+
+    let output = upkit(
+        &[
+            "sign",
+            path(&file),
+            "--key",
+            path(&key),
+            "--password",
+            "pw",
+            "--app-version",
+            "3.0.0",
+        ],
+        &[],
+    );
+    assert_code(&output, 0);
+    let sig = dir.path().join("payload.txt.sig");
+    assert_eq!(
+        stdout(&output),
+        format!("wrote {} (key id {key_id})\n", sig.display())
+    );
+    assert!(minisign_verifies(&pubkey, &file, &sig));
+
+    let output = upkit(
+        &[
+            "verify",
+            path(&file),
+            "--pubkey",
+            path(&pubkey),
+            "--version",
+            "v3.0.0",
+        ],
+        &[],
+    );
+    assert_code(&output, 0);
+    assert!(stdout(&output).contains(&format!("key id: {key_id}\n")));
+    assert!(stdout(&output).contains("  version: 3.0.0\n"));
+
+    // Tampering is caught by minisign too.
+    fs::write(&file, b"other").unwrap();
+    assert!(!minisign_verifies(&pubkey, &file, &sig));
+}
+
+#[test]
+fn keygen_refuses_to_overwrite_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.key");
+    assert_code(
+        &upkit(&["keygen", "--out", path(&key), "--no-password"], &[]),
+        0,
+    );
+    let before = fs::read_to_string(&key).unwrap();
+    let output = upkit(&["keygen", "--out", path(&key), "--no-password"], &[]);
+    assert_code(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: {} already exists: pass --force to overwrite it\n",
+            key.display()
+        )
+    );
+    assert_eq!(fs::read_to_string(&key).unwrap(), before);
+    let output = upkit(
+        &["keygen", "--out", path(&key), "--no-password", "--force"],
+        &[],
+    );
+    assert_code(&output, 0);
+    assert_ne!(fs::read_to_string(&key).unwrap(), before);
+}
+
+#[test]
+fn keygen_password_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    // No flag, no variable, no terminal: refused.
+    let key = dir.path().join("a.key");
+    let output = upkit(&["keygen", "--out", path(&key)], &[]);
+    assert_code(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        "error: no password given: pass --password PW or --no-password, or set UPKIT_SIGNING_PRIVATE_KEY_PASSWORD\n"
+    );
+    assert!(!key.exists());
+    // From the environment.
+    let output = upkit(
+        &["keygen", "--out", path(&key)],
+        &[("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD", "from env")],
+    );
+    assert_code(&output, 0);
+    let (_w, file) = workspace();
+    let output = upkit(
+        &[
+            "sign",
+            path(&file),
+            "--key",
+            path(&key),
+            "--password",
+            "from env",
+        ],
+        &[],
+    );
+    assert_code(&output, 0);
+    // --password and --no-password conflict.
+    let output = upkit(
+        &[
+            "keygen",
+            "--out",
+            path(&dir.path().join("b.key")),
+            "--password",
+            "x",
+            "--no-password",
+        ],
+        &[],
+    );
+    assert_code(&output, 2);
+}
+
+#[test]
+fn sign_with_tauri_keys_and_wrong_password() {
+    let (dir, file) = workspace();
+    let sig = dir.path().join("payload.txt.sig");
+    let output = upkit(
+        &[
+            "sign",
+            path(&file),
+            "--key",
+            path(&vector("keys/secret.key")),
+            "--password",
+            "wrong",
+        ],
+        &[],
+    );
+    assert_code(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        "error: cannot use the key from --key: wrong password for the secret key (or the key is corrupted)\n"
+    );
+    assert!(!sig.exists());
+
+    for (name, password) in [("secret", "correct horse"), ("nopass", "")] {
+        let output = upkit(
+            &[
+                "sign",
+                path(&file),
+                "--key",
+                path(&vector(&format!("keys/{name}.key"))),
+                "--password",
+                password,
+            ],
+            &[],
+        );
+        assert_code(&output, 0);
+        let pubkey = vector(&format!("keys/{name}.key.pub"));
+        assert!(minisign_verifies(&pubkey, &file, &sig));
+        assert_code(
+            &upkit(&["verify", path(&file), "--pubkey", path(&pubkey)], &[]),
+            0,
+        );
+    }
+}
+
+#[test]
+fn sign_environment_fallbacks() {
+    let (dir, file) = workspace();
+    let sig = dir.path().join("payload.txt.sig");
+    let secret_path = vector("keys/secret.key");
+    let secret_text = fs::read_to_string(&secret_path).unwrap();
+    let nopass_path = vector("keys/nopass.key");
+    let secret_pub = vector("keys/secret.key.pub");
+    let nopass_pub = vector("keys/nopass.key.pub");
+    let signed_by = |pubkey: &Path| {
+        assert!(minisign_verifies(pubkey, &file, &sig));
+        fs::remove_file(&sig).unwrap();
+    };
+
+    // upkit's variables: the key text.
+    let output = upkit(
+        &["sign", path(&file)],
+        &[
+            ("UPKIT_SIGNING_PRIVATE_KEY", &secret_text),
+            ("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD", "correct horse"),
+        ],
+    );
+    assert_code(&output, 0);
+    signed_by(&secret_pub);
+
+    // upkit's come first: Tauri's key is ignored when upkit's is set.
+    let output = upkit(
+        &["sign", path(&file)],
+        &[
+            ("UPKIT_SIGNING_PRIVATE_KEY", path(&nopass_path)),
+            ("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD", ""),
+            ("TAURI_SIGNING_PRIVATE_KEY", &secret_text),
+            ("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "correct horse"),
+        ],
+    );
+    assert_code(&output, 0);
+    signed_by(&nopass_pub);
+
+    // Tauri's: the key itself, or a path to it; the password from Tauri's variable.
+    for key in [secret_text.as_str(), path(&secret_path)] {
+        let output = upkit(
+            &["sign", path(&file)],
+            &[
+                ("TAURI_SIGNING_PRIVATE_KEY", key),
+                ("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "correct horse"),
+            ],
+        );
+        assert_code(&output, 0);
+        signed_by(&secret_pub);
+    }
+
+    // TAURI_SIGNING_PRIVATE_KEY_PATH, and no password without a terminal: the empty password.
+    let output = upkit(
+        &["sign", path(&file), "--app-version", "1.0.0"],
+        &[("TAURI_SIGNING_PRIVATE_KEY_PATH", path(&nopass_path))],
+    );
+    assert_code(&output, 0);
+    signed_by(&nopass_pub);
+
+    // The flag beats the environment.
+    let output = upkit(
+        &[
+            "sign",
+            path(&file),
+            "--key",
+            path(&nopass_path),
+            "--password",
+            "",
+        ],
+        &[("UPKIT_SIGNING_PRIVATE_KEY", &secret_text)],
+    );
+    assert_code(&output, 0);
+    signed_by(&nopass_pub);
+
+    // A wrong password from the environment names the source.
+    let output = upkit(
+        &["sign", path(&file)],
+        &[("TAURI_SIGNING_PRIVATE_KEY", path(&secret_path))],
+    );
+    assert_code(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        "error: cannot use the key from TAURI_SIGNING_PRIVATE_KEY: wrong password for the secret key (or the key is corrupted)\n"
+    );
+
+    // No key at all.
+    let output = upkit(&["sign", path(&file)], &[]);
+    assert_code(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        "error: no signing key: pass --key KEY_OR_PATH or set UPKIT_SIGNING_PRIVATE_KEY (or Tauri's TAURI_SIGNING_PRIVATE_KEY / TAURI_SIGNING_PRIVATE_KEY_PATH)\n"
+    );
+    assert!(!sig.exists());
+}
+
+#[test]
+fn sign_refuses_control_characters_in_the_version() {
+    let (dir, file) = workspace();
+    let output = upkit(
+        &[
+            "sign",
+            path(&file),
+            "--key",
+            path(&vector("keys/nopass.key")),
+            "--password",
+            "",
+            "--app-version",
+            "1.0.0\tfile:evil",
+        ],
+        &[],
+    );
+    assert_code(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        "error: version `1.0.0\\tfile:evil` holds a TAB, which the trusted comment cannot carry\n"
+    );
+    assert!(!dir.path().join("payload.txt.sig").exists());
+}
