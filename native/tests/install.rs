@@ -699,7 +699,9 @@ fn windows_payloads_are_detected_and_written_to_a_temp_dir() {
         b" msi",
     ]
     .concat();
-    let cases: Vec<(&str, Vec<u8>, WindowsInstaller, &[u8], &str)> = vec![
+    // (payload name, payload, kind, installer bytes, installer file name)
+    type Case<'a> = (&'a str, Vec<u8>, WindowsInstaller, &'a [u8], &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (
             "Demo_2.0.0_x64-setup.exe",
             exe.clone(),

@@ -44,8 +44,10 @@ impl Signer {
         )
         .unwrap();
         let signature = Signature::decode_text(&sig.into_string()).unwrap();
-        let mut policy = Policy::default();
-        policy.signed_version = SignedVersion::Optional;
+        let policy = Policy {
+            signed_version: SignedVersion::Optional,
+            ..Policy::default()
+        };
         VerifiedArtifact::verify_file(path, &self.keyring, &signature, &policy).unwrap()
     }
 }
