@@ -1,1 +1,352 @@
 //! WebAssembly bindings of `upkit-core`: decode JS input, call the core, convert the result.
+//!
+//! This crate holds no logic of its own. Each exported function takes JS values, turns them into
+//! core types (refusing malformed input with an `Error` whose `code` is `invalid_argument`),
+//! calls one core function, and hands the result back as a plain JS value (see
+//! [`convert`](crate::convert) for why JSON is the carrier). Core errors become JS `Error` objects
+//! with a stable `code`, plus `path`, `line` and `column` for manifest errors.
+//!
+//! The npm package `upkit` wraps the `wasm-bindgen` output of this crate; its TypeScript types
+//! (`npm/lib/index.d.ts`) document every shape returned here.
+
+mod convert;
+mod signature;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use upkit_core::check::{self, CheckConfig, CheckError};
+use upkit_core::manifest::{self, LintOptions, Manifest, ManifestError, Platform, Release};
+use upkit_core::target::{Arch, Installer, Os, Target, TargetError};
+use upkit_core::template::{Endpoint, TemplateError, Transport, Variables};
+use upkit_core::version::{self, Comparator, Version, VersionError};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{Failure, Location, output};
+
+pub use crate::signature::{
+    Verifier, create_verifier, inspect_public_key, inspect_signature, verify_signature,
+};
+
+/// Compares two versions with Tauri's order (SemVer precedence, then build metadata): `-1`, `0`
+/// or `1`.
+///
+/// # Errors
+/// `invalid_version` when either is not a version.
+#[wasm_bindgen(js_name = compareVersions)]
+pub fn compare_versions(a: JsValue, b: JsValue) -> Result<i32, JsValue> {
+    let a = parse_version(&convert::string(&a, "the first version")?)?;
+    let b = parse_version(&convert::string(&b, "the second version")?)?;
+    Ok(version::compare(&a, &b) as i32)
+}
+
+/// Parses a manifest with Tauri's acceptance rules.
+///
+/// # Errors
+/// The manifest error (`code`, `path`, `line`, `column`).
+#[wasm_bindgen(js_name = parseManifest)]
+pub fn parse_manifest(body: JsValue) -> Result<JsValue, JsValue> {
+    let manifest = parse_body(&body)?;
+    output(&manifest_json(&manifest))
+}
+
+/// Lints a manifest: the per-file object of `upkit validate --json`.
+///
+/// # Errors
+/// `invalid_argument` for malformed input; an invalid manifest is a report, not an error.
+#[wasm_bindgen(js_name = validateManifest)]
+pub fn validate_manifest(body: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let body = convert::document(&body, "the manifest")?;
+    let options: ValidateOptions = convert::options(&options, "options")?;
+    let keys = signature::public_keys(options.pubkey)?;
+    let report = manifest::validate(&body, &LintOptions::with_keys(keys));
+    let report = match options.file {
+        Some(file) => report.with_file(file),
+        None => report,
+    };
+    output(&report)
+}
+
+/// What a client would be offered by a manifest: `{update: true, ...}` with the release, or
+/// `{update: false, reason, message}` saying why not.
+///
+/// # Errors
+/// The manifest error when the manifest is invalid, and `invalid_argument`,
+/// `invalid_version`, `UNKNOWN_OS`, `UNKNOWN_ARCH` or `UNKNOWN_BUNDLE_TYPE` for bad options.
+#[wasm_bindgen(js_name = resolveUpdate)]
+pub fn resolve_update(manifest: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let options: ResolveOptions = convert::options(&options, "options")?;
+    let config = CheckConfig {
+        comparator: if options.allow_downgrades {
+            Comparator::Different
+        } else {
+            Comparator::Newer
+        },
+        transport: transport(options.insecure_transport),
+        ..CheckConfig::new(
+            parse_version(&required(options.current_version, "currentVersion")?)?,
+            client_target(
+                options.target,
+                options.arch,
+                options.bundle_type,
+                options.custom_target,
+            )?,
+        )
+    };
+    let manifest = parse_body(&manifest)?;
+    let version = manifest.version.to_string();
+    let resolution = match check::resolve(&manifest, &config) {
+        Ok(Some(offer)) => Resolution::Update {
+            update: true,
+            version,
+            notes: offer.notes,
+            pub_date: offer.pub_date.and_then(|d| d.format(&Rfc3339).ok()),
+            target: offer.target,
+            url: offer.platform.url.into(),
+            signature: offer.platform.signature,
+            size: offer.platform.size,
+        },
+        Ok(None) => Resolution::NoUpdate {
+            update: false,
+            reason: "up_to_date",
+            message: match config.comparator {
+                Comparator::Newer => format!(
+                    "the release {version} is not newer than the current version {}",
+                    config.current_version
+                ),
+                _ => format!("the release {version} is the current version"),
+            },
+            version,
+            keys: None,
+            url: None,
+        },
+        Err(error) => match &error {
+            CheckError::NoPlatform { keys, .. } => Resolution::NoUpdate {
+                update: false,
+                reason: "no_platform",
+                message: error.to_string(),
+                version,
+                keys: Some(keys.clone()),
+                url: None,
+            },
+            CheckError::InsecureDownload { url } => Resolution::NoUpdate {
+                update: false,
+                reason: "insecure_download",
+                message: error.to_string(),
+                version,
+                keys: None,
+                url: Some(url.to_string()),
+            },
+            _ => return Err(Failure::new("check_failed", error).into()),
+        },
+    };
+    output(&resolution)
+}
+
+/// Fills in an endpoint template's placeholders for a client.
+///
+/// # Errors
+/// `invalid_endpoint`, `insecure_endpoint`, `invalid_rendered_endpoint`, `invalid_variable`,
+/// and the option errors of [`resolve_update`].
+#[wasm_bindgen(js_name = renderEndpoint)]
+pub fn render_endpoint(endpoint: JsValue, options: JsValue) -> Result<String, JsValue> {
+    let endpoint = convert::string(&endpoint, "the endpoint")?;
+    let options: RenderOptions = convert::options(&options, "options")?;
+    let current = parse_version(&required(options.current_version, "currentVersion")?)?;
+    let target =
+        client_target(options.target, options.arch, options.bundle_type, options.custom_target)?;
+    let mut variables = Variables::new(&current, &target);
+    for (name, value) in &options.variables {
+        variables = variables.with(name, value).map_err(template_failure)?;
+    }
+    let endpoint = Endpoint::parse(&endpoint, transport(options.insecure_transport))
+        .map_err(template_failure)?;
+    Ok(endpoint.render(&variables).map_err(template_failure)?.to_string())
+}
+
+/// The answer of `resolveUpdate`, fields in the wire format's order.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Resolution {
+    Update {
+        update: bool,
+        version: String,
+        notes: Option<String>,
+        pub_date: Option<String>,
+        target: String,
+        url: String,
+        signature: String,
+        size: Option<u64>,
+    },
+    NoUpdate {
+        update: bool,
+        reason: &'static str,
+        message: String,
+        version: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keys: Option<Vec<String>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+}
+
+/// Options of `validateManifest`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ValidateOptions {
+    /// The file name the report names.
+    file: Option<String>,
+    /// Trusted public keys: warn about signatures by other keys.
+    pubkey: Option<signature::Keys>,
+}
+
+/// Options of `resolveUpdate`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ResolveOptions {
+    current_version: Option<String>,
+    target: Option<String>,
+    arch: Option<String>,
+    bundle_type: Option<String>,
+    custom_target: Option<String>,
+    #[serde(default)]
+    allow_downgrades: bool,
+    #[serde(default)]
+    insecure_transport: bool,
+}
+
+/// Options of `renderEndpoint`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RenderOptions {
+    current_version: Option<String>,
+    target: Option<String>,
+    arch: Option<String>,
+    bundle_type: Option<String>,
+    custom_target: Option<String>,
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
+    #[serde(default)]
+    insecure_transport: bool,
+}
+
+fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
+    value.ok_or_else(|| Failure::new("invalid_argument", format!("options.{name} is required")))
+}
+
+fn transport(insecure: bool) -> Transport {
+    if insecure { Transport::Insecure } else { Transport::Secure }
+}
+
+fn client_target(
+    os: Option<String>,
+    arch: Option<String>,
+    bundle_type: Option<String>,
+    custom: Option<String>,
+) -> Result<Target, Failure> {
+    let os: Os = required(os, "target")?.parse().map_err(target_failure)?;
+    let arch: Arch = required(arch, "arch")?.parse().map_err(target_failure)?;
+    let installer: Option<Installer> =
+        bundle_type.map(|b| b.parse()).transpose().map_err(target_failure)?;
+    Ok(Target { custom, ..Target::new(os, arch, installer) })
+}
+
+pub(crate) fn parse_version(text: &str) -> Result<Version, Failure> {
+    version::parse(text).map_err(|e: VersionError| Failure::new("invalid_version", e))
+}
+
+fn parse_body(body: &JsValue) -> Result<Manifest, Failure> {
+    let bytes = convert::document(body, "the manifest")?;
+    manifest::parse(&bytes).map_err(manifest_failure)
+}
+
+fn manifest_failure(error: ManifestError) -> Failure {
+    Failure {
+        code: error.code.as_str(),
+        message: error.to_string(),
+        location: Some(Location {
+            path: error.path,
+            line: u32::try_from(error.line).unwrap_or(u32::MAX),
+            column: u32::try_from(error.column).unwrap_or(u32::MAX),
+        }),
+    }
+}
+
+fn target_failure(error: TargetError) -> Failure {
+    let code = match &error {
+        TargetError::Unknown { kind: "os", .. } => "unknown_os",
+        TargetError::Unknown { kind: "arch", .. } => "unknown_arch",
+        TargetError::Unknown { .. } => "unknown_bundle_type",
+        _ => "invalid_target",
+    };
+    Failure::new(code, error)
+}
+
+fn template_failure(error: TemplateError) -> Failure {
+    let code = match &error {
+        TemplateError::InvalidUrl { .. } => "invalid_endpoint",
+        TemplateError::Insecure { .. } => "insecure_endpoint",
+        TemplateError::InvalidRendered { .. } => "invalid_rendered_endpoint",
+        TemplateError::InvalidVariable { .. } => "invalid_variable",
+        _ => "invalid_template",
+    };
+    Failure::new(code, error)
+}
+
+/// A parsed manifest for JS, fields in the wire format's order.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ManifestOut<'a> {
+    Static {
+        version: String,
+        notes: &'a Option<String>,
+        pub_date: Option<String>,
+        shape: &'static str,
+        platforms: BTreeMap<&'a str, PlatformOut<'a>>,
+    },
+    Dynamic {
+        version: String,
+        notes: &'a Option<String>,
+        pub_date: Option<String>,
+        shape: &'static str,
+        #[serde(flatten)]
+        platform: PlatformOut<'a>,
+    },
+}
+
+/// A platform entry for JS.
+#[derive(Serialize)]
+struct PlatformOut<'a> {
+    url: &'a str,
+    signature: &'a str,
+    size: Option<u64>,
+}
+
+impl<'a> From<&'a Platform> for PlatformOut<'a> {
+    fn from(platform: &'a Platform) -> Self {
+        PlatformOut { url: platform.url.as_str(), signature: &platform.signature, size: platform.size }
+    }
+}
+
+fn manifest_json(manifest: &Manifest) -> ManifestOut<'_> {
+    let version = manifest.version.to_string();
+    let notes = &manifest.notes;
+    let pub_date = manifest.pub_date.and_then(|d| d.format(&Rfc3339).ok());
+    match &manifest.release {
+        Release::Static { platforms } => ManifestOut::Static {
+            version,
+            notes,
+            pub_date,
+            shape: "static",
+            platforms: platforms.iter().map(|(k, p)| (k.as_str(), p.into())).collect(),
+        },
+        Release::Dynamic(platform) => ManifestOut::Dynamic {
+            version,
+            notes,
+            pub_date,
+            shape: "dynamic",
+            platform: platform.into(),
+        },
+    }
+}

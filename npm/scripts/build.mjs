@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Builds the package from the workspace:
+//   cargo build -p upkit-wasm --target wasm32-unknown-unknown --profile release-wasm
+//   wasm-bindgen --target web    -> dist/web   (ESM: browsers, bundlers, and Node's `import`)
+//   wasm-bindgen --target nodejs -> dist/node  (CommonJS: Node's `require`)
+//   wasm-opt -Oz (npm `binaryen`; Debian's wasm-opt corrupts wasm-bindgen output)
+// wasm-bindgen and wasm-opt are skipped when the cargo output did not change since the last build.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const npmRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = resolve(npmRoot, '..');
+const dist = join(npmRoot, 'dist');
+const input = join(repoRoot, 'target/wasm32-unknown-unknown/release-wasm/upkit_wasm.wasm');
+const wasmOpt = join(npmRoot, 'node_modules/.bin/wasm-opt');
+const outputs = {
+  web: join(dist, 'web'),
+  node: join(dist, 'node'),
+};
+
+function run(cmd, args, options = {}) {
+  console.error(`$ ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { stdio: 'inherit', cwd: repoRoot, ...options });
+}
+
+function wasmBindgenVersionPinned() {
+  const lock = readFileSync(join(repoRoot, 'Cargo.lock'), 'utf8');
+  const match = lock.match(/name = "wasm-bindgen"\nversion = "([^"]+)"/);
+  if (!match) throw new Error('wasm-bindgen is not in Cargo.lock');
+  return match[1];
+}
+
+function checkWasmBindgen() {
+  const pinned = wasmBindgenVersionPinned();
+  let installed;
+  try {
+    installed = execFileSync('wasm-bindgen', ['--version'], { encoding: 'utf8' }).trim().split(' ')[1];
+  } catch {
+    throw new Error(
+      `wasm-bindgen CLI not found: install it with \`cargo install wasm-bindgen-cli --version ${pinned}\``,
+    );
+  }
+  if (installed !== pinned) {
+    throw new Error(
+      `wasm-bindgen CLI ${installed} does not match the wasm-bindgen ${pinned} of Cargo.lock: ` +
+        `install it with \`cargo install wasm-bindgen-cli --version ${pinned}\``,
+    );
+  }
+}
+
+function main() {
+  run('cargo', [
+    'build', '-p', 'upkit-wasm', '--target', 'wasm32-unknown-unknown', '--profile', 'release-wasm',
+  ]);
+  const hash = createHash('sha256')
+    .update(readFileSync(input))
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest('hex');
+  const stamp = join(dist, '.stamp');
+  const fresh = existsSync(stamp) && readFileSync(stamp, 'utf8') === hash &&
+    Object.values(outputs).every((dir) => existsSync(join(dir, 'upkit_wasm_bg.wasm')));
+  if (!fresh) {
+    checkWasmBindgen();
+    if (!existsSync(wasmOpt)) throw new Error('wasm-opt not found: run `npm install` in npm/ first');
+    rmSync(dist, { recursive: true, force: true });
+    mkdirSync(dist, { recursive: true });
+    for (const [target, dir] of Object.entries({ web: outputs.web, nodejs: outputs.node })) {
+      run('wasm-bindgen', ['--target', target, '--no-typescript', '--out-dir', dir, input]);
+      const wasm = join(dir, 'upkit_wasm_bg.wasm');
+      run(wasmOpt, ['-Oz', wasm, '-o', wasm]);
+    }
+    // The package is `"type": "module"`; the nodejs output is CommonJS.
+    writeFileSync(join(outputs.node, 'package.json'), '{ "type": "commonjs" }\n');
+    writeFileSync(stamp, hash);
+  }
+  // Types for `require`: the same declarations, as a CommonJS declaration file.
+  copyFileSync(join(npmRoot, 'lib/index.d.ts'), join(dist, 'index.d.cts'));
+  for (const [name, dir] of Object.entries(outputs)) {
+    const bytes = readFileSync(join(dir, 'upkit_wasm_bg.wasm'));
+    const gz = gzipSync(bytes, { level: 9 }).length;
+    console.error(`${name}: upkit_wasm_bg.wasm ${bytes.length} bytes, ${gz} bytes gzipped`);
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`build failed: ${error.message}`);
+  process.exit(1);
+}

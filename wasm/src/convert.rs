@@ -1,0 +1,129 @@
+//! Carrying values across the boundary: JS input to Rust, Rust results to plain JS values, and
+//! core errors to JS `Error` objects with a stable `code`.
+//!
+//! Results travel as JSON (`serde_json` on this side, `JSON.parse` on the other): the objects a
+//! JS caller gets are byte for byte what the CLI prints with `--json`, plain objects and arrays
+//! (never `Map`s), numbers as numbers, and no extra serializer in the module.
+
+use js_sys::{JSON, Reflect, Uint8Array};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A failure on its way to JS: becomes an `Error` with `code` (and, for manifest errors,
+/// `path`, `line` and `column`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) location: Option<Location>,
+}
+
+/// Where in a manifest a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Location {
+    pub(crate) path: String,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+}
+
+impl Failure {
+    pub(crate) fn new(code: &'static str, message: impl ToString) -> Failure {
+        Failure { code, message: message.to_string(), location: None }
+    }
+}
+
+impl From<Failure> for JsValue {
+    fn from(failure: Failure) -> JsValue {
+        let error = js_sys::Error::new(&failure.message);
+        set(&error, "code", &JsValue::from_str(failure.code));
+        if let Some(location) = failure.location {
+            set(&error, "path", &JsValue::from_str(&location.path));
+            set(&error, "line", &JsValue::from(location.line));
+            set(&error, "column", &JsValue::from(location.column));
+        }
+        error.into()
+    }
+}
+
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    // Setting a data property on a fresh Error object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// The bytes of a document given as a string (UTF-8), a `Uint8Array` (a Node `Buffer` too), an
+/// `ArrayBuffer`, or, for convenience, an already parsed JSON value (serialised again).
+pub(crate) fn document(value: &JsValue, what: &str) -> Result<Vec<u8>, Failure> {
+    if let Some(text) = value.as_string() {
+        return Ok(text.into_bytes());
+    }
+    if let Some(bytes) = binary(value) {
+        return Ok(bytes);
+    }
+    if value.is_object() {
+        if let Some(text) = JSON::stringify(value).ok().and_then(|s| s.as_string()) {
+            return Ok(text.into_bytes());
+        }
+    }
+    Err(Failure::new(
+        "invalid_argument",
+        format!("{what} must be a string, a Uint8Array, an ArrayBuffer or a JSON value"),
+    ))
+}
+
+/// The bytes of a string (UTF-8), a `Uint8Array` or an `ArrayBuffer`.
+pub(crate) fn bytes(value: &JsValue, what: &str) -> Result<Vec<u8>, Failure> {
+    if let Some(text) = value.as_string() {
+        return Ok(text.into_bytes());
+    }
+    binary(value).ok_or_else(|| {
+        Failure::new(
+            "invalid_argument",
+            format!("{what} must be a Uint8Array, an ArrayBuffer or a string"),
+        )
+    })
+}
+
+fn binary(value: &JsValue) -> Option<Vec<u8>> {
+    if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        return Some(array.to_vec());
+    }
+    if value.is_instance_of::<js_sys::ArrayBuffer>() {
+        return Some(Uint8Array::new(value).to_vec());
+    }
+    None
+}
+
+/// A string argument.
+pub(crate) fn string(value: &JsValue, what: &str) -> Result<String, Failure> {
+    value
+        .as_string()
+        .ok_or_else(|| Failure::new("invalid_argument", format!("{what} must be a string")))
+}
+
+/// An options object (absent, `undefined` and `null` mean the defaults), decoded with serde:
+/// unknown keys are refused so that a misspelt option does not pass silently.
+pub(crate) fn options<T: DeserializeOwned + Default>(
+    value: &JsValue,
+    what: &str,
+) -> Result<T, Failure> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    if !value.is_object() {
+        return Err(Failure::new("invalid_argument", format!("{what} must be an object")));
+    }
+    let text = JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Failure::new("invalid_argument", format!("{what} must be a JSON object")))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::new("invalid_argument", format!("invalid {what}: {e}")))
+}
+
+/// A result as a plain JS value.
+pub(crate) fn output<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| JsValue::from(Failure::new("internal", e.to_string())))?;
+    JSON::parse(&text)
+}

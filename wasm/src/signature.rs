@@ -1,0 +1,249 @@
+//! Minisign keys and signatures: inspection, one-shot and streaming verification.
+//!
+//! Verification follows upkit's defaults (see `product.md`): a signed version is required unless
+//! `requireSignedVersion: false`, legacy signatures are refused unless `allowLegacy: true`.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use upkit_core::signature::{
+    self as core, Algorithm, KeyError, Keyring, Legacy, Policy, PublicKey, Signature,
+    SignatureError, SignedVersion, TrustedComment, Verified, VerifyError,
+};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{self, Failure, output};
+
+/// One public key or several (key rotation), as JS gives them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Keys {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Options of `verifySignature` and `createVerifier`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VerifyOptions {
+    /// The version the manifest announces; a signed `version:` must equal it.
+    version: Option<String>,
+    /// Whether a signature without `version:` is refused (default `true`).
+    require_signed_version: Option<bool>,
+    /// Whether legacy (`Ed`) signatures are accepted (default `false`).
+    #[serde(default)]
+    allow_legacy: bool,
+    /// The trusted comment's `file:` must equal it.
+    file_name: Option<String>,
+}
+
+impl VerifyOptions {
+    fn policy(self) -> Result<Policy, Failure> {
+        Ok(Policy {
+            signed_version: if self.require_signed_version.unwrap_or(true) {
+                SignedVersion::Required
+            } else {
+                SignedVersion::Optional
+            },
+            expected_version: self.version.as_deref().map(crate::parse_version).transpose()?,
+            legacy: if self.allow_legacy { Legacy::Allow } else { Legacy::Refuse },
+            file_name: self.file_name,
+        })
+    }
+}
+
+/// Decodes the trusted keys of an options object (absent: none).
+pub(crate) fn public_keys(keys: Option<Keys>) -> Result<Vec<PublicKey>, Failure> {
+    let keys = match keys {
+        None => Vec::new(),
+        Some(Keys::One(key)) => vec![key],
+        Some(Keys::Many(keys)) => keys,
+    };
+    keys.iter().map(|k| PublicKey::decode(k).map_err(key_failure)).collect()
+}
+
+fn keyring(value: &JsValue) -> Result<Keyring, Failure> {
+    let keys = if let Some(key) = value.as_string() {
+        Keys::One(key)
+    } else if js_sys::Array::is_array(value) {
+        let keys: Option<Vec<String>> =
+            js_sys::Array::from(value).iter().map(|k| k.as_string()).collect();
+        Keys::Many(keys.ok_or_else(keys_argument)?)
+    } else {
+        return Err(keys_argument());
+    };
+    Ok(Keyring::new(public_keys(Some(keys))?))
+}
+
+fn keys_argument() -> Failure {
+    Failure::new("invalid_argument", "the public keys must be a string or an array of strings")
+}
+
+fn decode_signature(value: &JsValue) -> Result<Signature, Failure> {
+    let text = convert::string(value, "the signature")?;
+    Signature::decode(&text).map_err(signature_failure)
+}
+
+/// Verifies `data` against `signature` with the trusted `publicKeys` (one key or several).
+///
+/// # Errors
+/// `invalid_public_key`, `invalid_signature`, then the verification errors (`key_id_mismatch`,
+/// `legacy_refused`, `global_signature_mismatch`, `signed_version_missing`,
+/// `signed_version_invalid`, `signed_version_mismatch`, `file_name_missing`,
+/// `file_name_mismatch`, `signature_mismatch`).
+#[wasm_bindgen(js_name = verifySignature)]
+pub fn verify_signature(
+    data: JsValue,
+    signature: JsValue,
+    public_keys: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let data = convert::bytes(&data, "the data")?;
+    let signature = decode_signature(&signature)?;
+    let keyring = keyring(&public_keys)?;
+    let policy = convert::options::<VerifyOptions>(&options, "options")?.policy()?;
+    let verified = core::verify(&keyring, &signature, &data, &policy).map_err(verify_failure)?;
+    output(&verified_json(&verified))
+}
+
+/// Starts a streaming verification; everything that does not need the bytes is checked here.
+///
+/// # Errors
+/// As [`verify_signature`], except `signature_mismatch`, which comes from `finish()`.
+#[wasm_bindgen(js_name = createVerifier)]
+pub fn create_verifier(
+    signature: JsValue,
+    public_keys: JsValue,
+    options: JsValue,
+) -> Result<Verifier, JsValue> {
+    let signature = decode_signature(&signature)?;
+    let keyring = keyring(&public_keys)?;
+    let policy = convert::options::<VerifyOptions>(&options, "options")?.policy()?;
+    let inner = core::Verifier::new(&keyring, &signature, &policy).map_err(verify_failure)?;
+    Ok(Verifier { inner: Some(inner) })
+}
+
+/// Decodes a signature (the `.sig` content) and describes it.
+///
+/// # Errors
+/// `invalid_signature`.
+#[wasm_bindgen(js_name = inspectSignature)]
+pub fn inspect_signature(signature: JsValue) -> Result<JsValue, JsValue> {
+    let signature = decode_signature(&signature)?;
+    output(&json!({
+        "keyId": signature.key_id().to_string(),
+        "algorithm": algorithm(signature.algorithm()),
+        "untrustedComment": signature.untrusted_comment(),
+        "trustedComment": comment_json(signature.trusted_comment()),
+    }))
+}
+
+/// Decodes a public key (Tauri's `pubkey`) and describes it.
+///
+/// # Errors
+/// `invalid_public_key`.
+#[wasm_bindgen(js_name = inspectPublicKey)]
+pub fn inspect_public_key(key: JsValue) -> Result<JsValue, JsValue> {
+    let key = PublicKey::decode(&convert::string(&key, "the public key")?).map_err(key_failure)?;
+    output(&json!({
+        "keyId": key.key_id().to_string(),
+        "untrustedComment": key.untrusted_comment(),
+    }))
+}
+
+/// A streaming verification in progress: `update(chunk)` as the bytes arrive, then `finish()`.
+#[wasm_bindgen]
+pub struct Verifier {
+    inner: Option<core::Verifier>,
+}
+
+#[wasm_bindgen]
+impl Verifier {
+    /// Feeds the next bytes of the file.
+    ///
+    /// # Errors
+    /// `invalid_argument` for a chunk that is not bytes, `verifier_finished` after `finish()`.
+    pub fn update(&mut self, chunk: JsValue) -> Result<(), JsValue> {
+        let chunk = convert::bytes(&chunk, "the chunk")?;
+        self.inner.as_mut().ok_or_else(finished)?.update(&chunk);
+        Ok(())
+    }
+
+    /// How many bytes were fed so far.
+    #[wasm_bindgen(getter)]
+    pub fn bytes(&self) -> f64 {
+        self.inner.as_ref().map_or(0, core::Verifier::bytes) as f64
+    }
+
+    /// The id of the key that will verify the bytes.
+    #[wasm_bindgen(getter, js_name = keyId)]
+    pub fn key_id(&self) -> Option<String> {
+        self.inner.as_ref().map(|v| v.key().key_id().to_string())
+    }
+
+    /// Checks the signature over every byte fed; the verifier cannot be used afterwards.
+    ///
+    /// # Errors
+    /// `signature_mismatch` when the bytes are not the signed ones, `verifier_finished` when
+    /// called twice.
+    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
+        let verifier = self.inner.take().ok_or_else(finished)?;
+        let verified = verifier.finish().map_err(verify_failure)?;
+        output(&verified_json(&verified))
+    }
+}
+
+fn finished() -> JsValue {
+    Failure::new("verifier_finished", "the verifier has already finished").into()
+}
+
+fn algorithm(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::Legacy => "legacy",
+        _ => "prehashed",
+    }
+}
+
+fn comment_json(comment: &TrustedComment) -> Value {
+    let fields: serde_json::Map<String, Value> =
+        comment.fields().map(|(k, v)| (k.to_owned(), Value::from(v))).collect();
+    json!({
+        "text": comment.text(),
+        "timestamp": comment.timestamp(),
+        "file": comment.file(),
+        "version": comment.version(),
+        "fields": fields,
+    })
+}
+
+fn verified_json(verified: &Verified) -> Value {
+    json!({
+        "keyId": verified.key_id().to_string(),
+        "algorithm": algorithm(verified.algorithm()),
+        "trustedComment": comment_json(verified.trusted_comment()),
+        "bytes": verified.bytes(),
+    })
+}
+
+fn key_failure(error: KeyError) -> Failure {
+    Failure::new("invalid_public_key", error)
+}
+
+fn signature_failure(error: SignatureError) -> Failure {
+    Failure::new("invalid_signature", error)
+}
+
+fn verify_failure(error: VerifyError) -> Failure {
+    let code = match &error {
+        VerifyError::KeyIdMismatch { .. } => "key_id_mismatch",
+        VerifyError::LegacyRefused => "legacy_refused",
+        VerifyError::GlobalSignatureMismatch { .. } => "global_signature_mismatch",
+        VerifyError::SignatureMismatch { .. } => "signature_mismatch",
+        VerifyError::SignedVersionMissing => "signed_version_missing",
+        VerifyError::SignedVersionInvalid { .. } => "signed_version_invalid",
+        VerifyError::SignedVersionMismatch { .. } => "signed_version_mismatch",
+        VerifyError::FileNameMissing { .. } => "file_name_missing",
+        VerifyError::FileNameMismatch { .. } => "file_name_mismatch",
+        _ => "verification_failed",
+    };
+    Failure::new(code, error)
+}
