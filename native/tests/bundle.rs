@@ -1,0 +1,283 @@
+//! `upkit bundle`: updater artifacts of contract section 8, listed, unpacked and verified.
+
+use std::fs;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use upkit::artifact::VerifiedArtifact;
+use upkit::core::signature::{Keyring, Policy, PublicKey, Signature};
+
+const VECTORS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/vectors/tauri-cli"
+);
+
+fn upkit(args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upkit"));
+    command.args(args).stdin(Stdio::null());
+    for name in [
+        "UPKIT_SIGNING_PRIVATE_KEY",
+        "UPKIT_SIGNING_PRIVATE_KEY_PASSWORD",
+        "TAURI_SIGNING_PRIVATE_KEY",
+        "TAURI_SIGNING_PRIVATE_KEY_PATH",
+        "TAURI_SIGNING_PRIVATE_KEY_PASSWORD",
+    ] {
+        command.env_remove(name);
+    }
+    command.output().unwrap()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+struct Inputs {
+    dir: tempfile::TempDir,
+    app: PathBuf,
+    appimage: PathBuf,
+    deb: PathBuf,
+    rpm: PathBuf,
+    nsis: PathBuf,
+    msi: PathBuf,
+}
+
+/// A macOS bundle with an executable, a plist and a symlink, and one file per installer kind.
+fn inputs() -> Inputs {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("My App.app");
+    fs::create_dir_all(app.join("Contents/MacOS")).unwrap();
+    fs::create_dir_all(app.join("Contents/Resources")).unwrap();
+    let exe = app.join("Contents/MacOS/my-app");
+    fs::write(&exe, b"#!/bin/sh\necho 1.0.0\n").unwrap();
+    fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(app.join("Contents/Info.plist"), b"<plist/>").unwrap();
+    std::os::unix::fs::symlink("../MacOS/my-app", app.join("Contents/Resources/current")).unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        fs::write(&p, bytes).unwrap();
+        p
+    };
+    Inputs {
+        appimage: file("my-app_1.0.0_amd64.AppImage", b"\x7fELF appimage"),
+        deb: file("my-app_1.0.0_amd64.deb", b"!<arch>\ndeb"),
+        rpm: file("my-app-1.0.0-1.x86_64.rpm", b"\xed\xab\xee\xdb rpm"),
+        nsis: file("My App_1.0.0_x64-setup.exe", b"MZ nsis"),
+        msi: file("My App_1.0.0_x64_en-US.msi", b"\xd0\xcf\x11\xe0 msi"),
+        app,
+        dir,
+    }
+}
+
+fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{}{suffix}", p.display()))
+}
+
+fn bundle(inputs: &Inputs, extra: &[&str]) -> Output {
+    let key = format!("{VECTORS}/keys/nopass.key");
+    let mut args = vec![
+        "bundle",
+        path(&inputs.app),
+        path(&inputs.appimage),
+        path(&inputs.deb),
+        path(&inputs.rpm),
+        path(&inputs.nsis),
+        path(&inputs.msi),
+        "--key",
+        &key,
+        "--password",
+        "",
+        "--app-version",
+        "1.0.0",
+    ];
+    args.extend(extra);
+    upkit(&args)
+}
+
+/// Every listed payload verifies with the Tauri key under version 1.0.0.
+fn check_signed(payloads: &[PathBuf]) {
+    let public = fs::read_to_string(format!("{VECTORS}/keys/nopass.key.pub")).unwrap();
+    let keyring = Keyring::from(PublicKey::decode(&public).unwrap());
+    let policy = Policy {
+        expected_version: Some(upkit::core::version::parse("1.0.0").unwrap()),
+        ..Policy::default()
+    };
+    for payload in payloads {
+        let sig = fs::read_to_string(with_suffix(payload, ".sig")).unwrap();
+        let sig = Signature::decode(&sig).unwrap();
+        let name = payload.file_name().unwrap().to_str().unwrap();
+        assert_eq!(sig.trusted_comment().file(), Some(name));
+        let artifact = VerifiedArtifact::verify_file(payload, &keyring, &sig, &policy).unwrap();
+        assert_eq!(artifact.path(), payload.as_path());
+    }
+}
+
+fn listed(output: &Output) -> Vec<String> {
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn expected_listing(payloads: &[PathBuf]) -> Vec<String> {
+    payloads
+        .iter()
+        .flat_map(|p| [p.display().to_string(), format!("{}.sig", p.display())])
+        .collect()
+}
+
+#[test]
+fn current_artifacts() {
+    let inputs = inputs();
+    let output = bundle(&inputs, &[]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let payloads = vec![
+        with_suffix(&inputs.app, ".tar.gz"),
+        inputs.appimage.clone(),
+        inputs.deb.clone(),
+        inputs.rpm.clone(),
+        inputs.nsis.clone(),
+        inputs.msi.clone(),
+    ];
+    assert_eq!(listed(&output), expected_listing(&payloads));
+    check_signed(&payloads);
+    // No v1 wrappers.
+    let mut names: Vec<String> = fs::read_dir(inputs.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 13, "{names:?}");
+
+    // The .app.tar.gz: top entry `My App.app/`, symlink kept, modes kept.
+    let file = fs::File::open(with_suffix(&inputs.app, ".tar.gz")).unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut entries = Vec::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().display().to_string();
+        let kind = entry.header().entry_type();
+        let mode = entry.header().mode().unwrap() & 0o777;
+        let link = entry.link_name().unwrap().map(|l| l.display().to_string());
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).unwrap();
+        entries.push((name, kind, mode, link, content));
+    }
+    assert_eq!(entries[0].0.trim_end_matches('/'), "My App.app");
+    assert!(entries[0].1.is_dir());
+    let find = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e.0 == name)
+            .unwrap_or_else(|| panic!("{name} not in {entries:?}"))
+    };
+    let exe = find("My App.app/Contents/MacOS/my-app");
+    assert_eq!(
+        (exe.2, exe.4.as_slice()),
+        (0o755, &b"#!/bin/sh\necho 1.0.0\n"[..])
+    );
+    let link = find("My App.app/Contents/Resources/current");
+    assert!(link.1.is_symlink());
+    assert_eq!(link.3.as_deref(), Some("../MacOS/my-app"));
+    find("My App.app/Contents/Info.plist");
+    assert!(entries.iter().all(|e| e.0.starts_with("My App.app")));
+
+    // Unpacked, the symlink is a symlink.
+    let out = tempfile::tempdir().unwrap();
+    let file = fs::File::open(with_suffix(&inputs.app, ".tar.gz")).unwrap();
+    tar::Archive::new(flate2::read::GzDecoder::new(file))
+        .unpack(out.path())
+        .unwrap();
+    let unpacked = out.path().join("My App.app/Contents/Resources/current");
+    assert_eq!(
+        fs::read_link(&unpacked).unwrap(),
+        Path::new("../MacOS/my-app")
+    );
+    assert_eq!(fs::read(&unpacked).unwrap(), b"#!/bin/sh\necho 1.0.0\n");
+}
+
+#[test]
+fn v1_compatible_artifacts() {
+    let inputs = inputs();
+    let output = bundle(&inputs, &["--v1-compatible"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let appimage_tar = with_suffix(&inputs.appimage, ".tar.gz");
+    let nsis_zip = inputs.dir.path().join("My App_1.0.0_x64-setup.nsis.zip");
+    let msi_zip = inputs.dir.path().join("My App_1.0.0_x64_en-US.msi.zip");
+    let payloads = vec![
+        with_suffix(&inputs.app, ".tar.gz"),
+        inputs.appimage.clone(),
+        appimage_tar.clone(),
+        inputs.deb.clone(),
+        inputs.rpm.clone(),
+        inputs.nsis.clone(),
+        nsis_zip.clone(),
+        inputs.msi.clone(),
+        msi_zip.clone(),
+    ];
+    assert_eq!(listed(&output), expected_listing(&payloads));
+    check_signed(&payloads);
+
+    // The AppImage tar holds the one AppImage.
+    let file = fs::File::open(&appimage_tar).unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut entries = archive.entries().unwrap();
+    let mut entry = entries.next().unwrap().unwrap();
+    assert_eq!(
+        entry.path().unwrap().to_str(),
+        Some("my-app_1.0.0_amd64.AppImage")
+    );
+    let mut content = Vec::new();
+    entry.read_to_end(&mut content).unwrap();
+    assert_eq!(content, b"\x7fELF appimage");
+    drop(entry);
+    assert!(entries.next().is_none());
+
+    // The zips hold the one installer, stored, mode 0755.
+    for (zip_path, name, bytes) in [
+        (&nsis_zip, "My App_1.0.0_x64-setup.exe", &b"MZ nsis"[..]),
+        (
+            &msi_zip,
+            "My App_1.0.0_x64_en-US.msi",
+            &b"\xd0\xcf\x11\xe0 msi"[..],
+        ),
+    ] {
+        let mut archive = zip::ZipArchive::new(fs::File::open(zip_path).unwrap()).unwrap();
+        assert_eq!(archive.len(), 1);
+        let mut entry = archive.by_index(0).unwrap();
+        assert_eq!(entry.name(), name);
+        assert_eq!(entry.compression(), zip::CompressionMethod::Stored);
+        assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).unwrap();
+        assert_eq!(content, bytes);
+    }
+}
+
+#[test]
+fn unknown_inputs_are_refused_before_anything_is_written() {
+    let inputs = inputs();
+    let other = inputs.dir.path().join("notes.txt");
+    fs::write(&other, b"x").unwrap();
+    let key = format!("{VECTORS}/keys/nopass.key");
+    let output = upkit(&[
+        "bundle",
+        path(&inputs.appimage),
+        path(&other),
+        "--key",
+        &key,
+        "--password",
+        "",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: {} is not an updater input: expected a .app directory, .app.tar.gz, .AppImage, .deb, .rpm, -setup.exe or .msi\n",
+            other.display()
+        )
+    );
+    assert!(!with_suffix(&inputs.appimage, ".sig").exists());
+}
