@@ -1,0 +1,140 @@
+//! `upkit demo`, run as a user runs it: its lines, the installed program, and what it leaves.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn demo(args: &[&str]) -> (Vec<String>, PathBuf) {
+    let out = Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .arg("demo")
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
+    let dir = lines[0]
+        .strip_prefix("upkit demo: keys, releases, an update server and a real update, in ")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("first line: {}", lines[0]));
+    (lines, dir)
+}
+
+/// The line of the step named `step` after `after`'s, and its index.
+fn step(lines: &[String], step: &str, after: usize) -> (usize, String) {
+    let prefix = format!("{step:>10}  ");
+    lines
+        .iter()
+        .enumerate()
+        .skip(after)
+        .find_map(|(i, l)| l.strip_prefix(&prefix).map(|rest| (i, rest.to_owned())))
+        .unwrap_or_else(|| {
+            panic!(
+                "no `{step}` step after line {after} in:\n{}",
+                lines.join("\n")
+            )
+        })
+}
+
+#[test]
+fn the_demo_tells_the_whole_story() {
+    let (lines, dir) = demo(&["--keep"]);
+    let arch = std::env::consts::ARCH;
+    let text = lines.join("\n");
+
+    let (i, keys) = step(&lines, "keys", 0);
+    assert!(keys.starts_with("made a key pair (key id "), "{keys}");
+    let key_id = &keys["made a key pair (key id ".len()..][..16];
+    let (i, build) = step(&lines, "build", i);
+    assert!(
+        build.starts_with("built hello-upkit 1.0.0 and 1.1.0 ("),
+        "{build}"
+    );
+    let (i, _) = step(&lines, "sign", i);
+    let (i, manifest) = step(&lines, "manifest", i);
+    assert_eq!(
+        manifest,
+        format!("wrote releases/latest.json: 1.1.0 for linux-{arch} and linux-{arch}-appimage")
+    );
+    let (i, serve) = step(&lines, "serve", i);
+    assert!(
+        serve.starts_with("update server on http://127.0.0.1:"),
+        "{serve}"
+    );
+    let base = serve
+        .strip_prefix("update server on ")
+        .unwrap()
+        .strip_suffix(" (releases/)")
+        .unwrap();
+    let (i, run) = step(&lines, "run", i);
+    assert_eq!(run, "app/hello-upkit says: hello-upkit 1.0.0");
+    let (i, check) = step(&lines, "check", i);
+    assert_eq!(
+        check,
+        "1.0.0 -> 1.1.0 is available: \"Says hello with a newer version\""
+    );
+    // Not a terminal: plain progress lines, from 0 % to 100 %.
+    let (j, first) = step(&lines, "download", i);
+    assert!(first.starts_with("  0% of "), "{first}");
+    let (j, last) = step(&lines, "download", j + 4);
+    assert!(last.starts_with("100% of "), "{last}");
+    let (i, _) = step(&lines, "download", j + 1);
+    let (i, verify) = step(&lines, "verify", i);
+    assert_eq!(
+        verify,
+        format!(
+            "signature good: key {key_id}, signed version 1.1.0, file hello-upkit_1.1.0_{arch}.AppImage"
+        )
+    );
+    let (i, install) = step(&lines, "install", i);
+    assert_eq!(
+        install,
+        format!(
+            "replaced the AppImage at {}",
+            dir.join("app/hello-upkit")
+                .canonicalize()
+                .unwrap()
+                .display()
+        )
+    );
+    let (i, run) = step(&lines, "run", i);
+    assert_eq!(run, "app/hello-upkit says: hello-upkit 1.1.0");
+    let (i, _) = step(&lines, "tamper", i);
+    let (i, check) = step(&lines, "check", i);
+    assert_eq!(check, "1.1.0 -> 1.2.0 is available");
+    let (i, refused) = step(&lines, "refused", i);
+    let prefix = format!(
+        "the artifact from {base}/1.2.0/hello-upkit_1.2.0_{arch}.AppImage failed verification: file does not match its signature by key {key_id}: its bytes differ from the signed ones ("
+    );
+    assert!(refused.starts_with(&prefix), "{refused}\n{prefix}");
+    assert!(refused.ends_with(" bytes read)"), "{refused}");
+    let (i, run) = step(&lines, "run", i);
+    assert_eq!(run, "app/hello-upkit still says: hello-upkit 1.1.0");
+    let (i, kept) = step(&lines, "kept", i);
+    assert_eq!(kept, dir.display().to_string());
+    let (_, done) = step(&lines, "done", i);
+    assert!(done.starts_with("in ") && done.ends_with(" s"), "{text}");
+
+    // What it leaves: the updated program runs on its own, the refused download left nothing.
+    let out = Command::new(dir.join("app/hello-upkit")).output().unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "hello-upkit 1.1.0\n"
+    );
+    let downloads: Vec<String> = std::fs::read_dir(dir.join("downloads"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(downloads, [format!("hello-upkit_1.1.0_{arch}.AppImage")]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_demo_cleans_up_after_itself() {
+    let (lines, dir) = demo(&[]);
+    assert!(lines.last().unwrap().starts_with("      done  in "));
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+}
