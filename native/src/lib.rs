@@ -7,7 +7,18 @@ pub use upkit_core as core;
 
 pub mod artifact;
 pub mod bundle;
+pub mod download;
+pub mod error;
+mod http;
 pub mod install;
 pub mod keys;
+pub mod progress;
 pub mod release;
 pub mod serve;
+pub mod updater;
+
+pub use download::RetryPolicy;
+pub use error::{Error, FoundSize};
+pub use http::{CertificateCheck, HostnameCheck, SystemProxy};
+pub use progress::{DownloadEvent, Progress};
+pub use updater::{FileBinding, Update, Updater, UpdaterBuilder};

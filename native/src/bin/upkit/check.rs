@@ -1,21 +1,208 @@
 //! `upkit check` and `upkit download`.
 
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use upkit::{DownloadEvent, Progress, Update};
+
+use crate::client_args::{ClientArgs, runtime};
 
 /// Options of `upkit check`.
 #[derive(clap::Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
 
 /// Options of `upkit download`.
 #[derive(clap::Args)]
-pub struct DownloadArgs {}
+pub struct DownloadArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// The directory the verified artifact is written to.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    out: PathBuf,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The `--json` object: `available` plus what the update carries (`null`s when up to date).
+fn report(current_version: &str, update: Option<&Update>) -> serde_json::Value {
+    match update {
+        None => json!({
+            "available": false,
+            "current_version": current_version,
+            "version": null,
+            "target": null,
+            "url": null,
+            "signature": null,
+            "notes": null,
+            "pub_date": null,
+            "endpoint": null,
+        }),
+        Some(u) => json!({
+            "available": true,
+            "current_version": u.current_version().to_string(),
+            "version": u.version().to_string(),
+            "target": u.target(),
+            "url": u.download_url().as_str(),
+            "signature": u.signature(),
+            "notes": u.notes(),
+            "pub_date": u.pub_date().and_then(|d| d.format(&Rfc3339).ok()),
+            "endpoint": u.endpoint().as_str(),
+        }),
+    }
+}
+
+fn describe(update: &Update) -> String {
+    let mut text = format!(
+        "update available: {} -> {} ({})\n  url:      {}\n  endpoint: {}\n",
+        update.current_version(),
+        update.version(),
+        update.target(),
+        update.download_url(),
+        update.endpoint()
+    );
+    if let Some(date) = update.pub_date().and_then(|d| d.format(&Rfc3339).ok()) {
+        text += &format!("  date:     {date}\n");
+    }
+    if let Some(notes) = update.notes() {
+        text += &format!("  notes:    {}\n", notes.replace('\n', "\n            "));
+    }
+    text
+}
 
 /// Runs `upkit check`.
-pub fn run_check(_args: CheckArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`upkit check` is not implemented yet")
+pub fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let updater = args.client.builder()?.build()?;
+    let current = args
+        .client
+        .current_version
+        .trim_start_matches('v')
+        .to_owned();
+    let update = runtime()?.block_on(updater.check())?;
+    if args.json {
+        println!("{}", report(&current, update.as_ref()));
+    } else {
+        match &update {
+            Some(update) => print!("{}", describe(update)),
+            None => println!("up to date ({current})"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `upkit download`.
-pub fn run_download(_args: DownloadArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`upkit download` is not implemented yet")
+pub fn run_download(args: DownloadArgs) -> anyhow::Result<ExitCode> {
+    let updater = args.client.builder()?.build()?;
+    let current = args
+        .client
+        .current_version
+        .trim_start_matches('v')
+        .to_owned();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let rt = runtime()?;
+    let Some(update) = rt.block_on(updater.check())? else {
+        if args.json {
+            let mut object = report(&current, None);
+            object["path"] = serde_json::Value::Null;
+            println!("{object}");
+        } else {
+            println!("up to date ({current})");
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    if !args.json {
+        print!("{}", describe(&update));
+        let _ = std::io::stdout().flush();
+    }
+    let mut display = ProgressDisplay::new(std::io::stderr().is_terminal());
+    let artifact = rt.block_on(update.download(&args.out, |p| display.show(p)));
+    display.done();
+    let artifact = artifact?;
+    if args.json {
+        let mut object = report(&current, Some(&update));
+        object["path"] = json!(artifact.path().display().to_string());
+        println!("{object}");
+    } else {
+        println!(
+            "verified: {} (key {})",
+            artifact.path().display(),
+            artifact.proof().key_id()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on a terminal, a plain line every few seconds otherwise (on stderr).
+struct ProgressDisplay {
+    bar: Option<indicatif::ProgressBar>,
+    last_line: Option<Instant>,
+}
+
+impl ProgressDisplay {
+    fn new(terminal: bool) -> Self {
+        let bar = terminal.then(|| {
+            let bar = indicatif::ProgressBar::no_length();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+                )
+                .expect("a valid template"),
+            );
+            bar
+        });
+        ProgressDisplay {
+            bar,
+            last_line: None,
+        }
+    }
+
+    fn show(&mut self, p: &Progress) {
+        if let Some(bar) = &self.bar {
+            if let Some(total) = p.total {
+                bar.set_length(total);
+            }
+            bar.set_position(p.downloaded);
+            return;
+        }
+        let due = match (p.event, self.last_line) {
+            (DownloadEvent::Started { .. } | DownloadEvent::Finished, _) | (_, None) => true,
+            (_, Some(last)) => last.elapsed() >= Duration::from_secs(2),
+        };
+        if !due {
+            return;
+        }
+        self.last_line = Some(Instant::now());
+        let total = p.total.map_or_else(|| "?".to_owned(), |t| t.to_string());
+        let what = match p.event {
+            DownloadEvent::Started { .. } => "started",
+            DownloadEvent::Finished => "received",
+            _ => "downloading",
+        };
+        let mut line = format!("{what}: {} of {total} bytes", p.downloaded);
+        if p.bytes_per_second > 0.0 {
+            line += &format!(", {:.1} MiB/s", p.bytes_per_second / 1_048_576.0);
+        }
+        if let (Some(eta), DownloadEvent::Progress { .. }) = (p.eta, p.event) {
+            line += &format!(", {}s left", eta.as_secs());
+        }
+        eprintln!("{line}");
+    }
+
+    fn done(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }

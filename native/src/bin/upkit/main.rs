@@ -9,6 +9,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod bundle;
 mod check;
+mod client_args;
 mod demo;
 mod keygen;
 mod manifest;
@@ -58,6 +59,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `upkit demo`'s program is a copy of this binary started as `hello-upkit`.
+    if let Some(code) = demo::hello_program() {
+        return code;
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),

@@ -1,0 +1,154 @@
+//! The updater-client options shared by `upkit check`, `upkit download` and `upkit update`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use upkit::UpdaterBuilder;
+use upkit::core::target::{Arch, Installer, Os};
+use upkit::core::template::Transport;
+
+/// How to find and trust an update.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ClientArgs {
+    /// A trusted public key: the base64 text of `tauri.conf.json`'s `pubkey`, or a file holding
+    /// it (repeat for key rotation). Required unless `--config` gives one.
+    #[arg(long, value_name = "KEY")]
+    pub pubkey: Vec<String>,
+    /// An update endpoint; `{{current_version}}`, `{{target}}`, `{{arch}}` and `{{bundle_type}}`
+    /// are filled in. Repeat to give fallbacks, tried in order.
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "config",
+        conflicts_with = "config"
+    )]
+    pub endpoint: Vec<String>,
+    /// Read the endpoints, key and settings from a `tauri.conf.json` (`plugins.updater`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The version the app runs now.
+    #[arg(long, value_name = "V")]
+    pub current_version: String,
+    /// The OS (`linux`, `darwin`, `windows`), or any other name as a custom target (the only
+    /// platform key tried). Default: this machine's OS.
+    #[arg(long, value_name = "T")]
+    pub target: Option<String>,
+    /// The architecture (`x86_64`, `i686`, `aarch64`, `armv7`, `riscv64`). Default: this
+    /// machine's.
+    #[arg(long, value_name = "A")]
+    pub arch: Option<String>,
+    /// The bundle type (`appimage`, `deb`, `rpm`, `app`, `msi`, `nsis`, or `unknown`).
+    #[arg(long, value_name = "B")]
+    pub bundle_type: Option<String>,
+    /// A header sent with every request, `Name: value` (repeatable).
+    #[arg(long, value_name = "'K: V'")]
+    pub header: Vec<String>,
+    /// Connect and stall (no data) timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// A limit in seconds on the whole check, and on the whole download.
+    #[arg(long, value_name = "SECS")]
+    pub deadline: Option<f64>,
+    /// Offer older versions too (any version different from the current one).
+    #[arg(long)]
+    pub allow_downgrades: bool,
+    /// Allow plain http endpoints, redirects and downloads.
+    #[arg(long)]
+    pub insecure_transport: bool,
+    /// Send requests through this proxy (http://, https:// or socks5:// URL).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Trust this root certificate (PEM file) besides the system's.
+    #[arg(long, value_name = "FILE")]
+    pub root_cert: Vec<PathBuf>,
+}
+
+/// A key given inline or as a file.
+fn key_text(key: &str) -> anyhow::Result<String> {
+    let path = std::path::Path::new(key);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {key}"))?;
+        Ok(text.trim().to_owned())
+    } else {
+        Ok(key.to_owned())
+    }
+}
+
+fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| anyhow::anyhow!("invalid {flag} `{secs}`: expected seconds"))
+}
+
+impl ClientArgs {
+    /// The updater these options describe.
+    pub fn builder(&self) -> anyhow::Result<UpdaterBuilder> {
+        let version = upkit::core::version::parse(&self.current_version)?;
+        let mut builder = match &self.config {
+            Some(path) => {
+                let json = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                UpdaterBuilder::from_tauri_config(&json, version)
+                    .with_context(|| format!("in {}", path.display()))?
+            }
+            None => {
+                if self.pubkey.is_empty() {
+                    bail!("--pubkey is required unless --config gives the key");
+                }
+                UpdaterBuilder::new(version).endpoints(self.endpoint.iter().map(String::as_str))
+            }
+        };
+        for key in &self.pubkey {
+            builder = builder.pubkey(&key_text(key)?);
+        }
+        if let Some(target) = &self.target {
+            builder = match target.parse::<Os>() {
+                Ok(os) => builder.os(os),
+                Err(_) => builder.custom_target(target),
+            };
+        }
+        if let Some(arch) = &self.arch {
+            builder = builder.arch(arch.parse::<Arch>()?);
+        }
+        if let Some(bundle) = &self.bundle_type {
+            builder = builder.installer(match bundle.as_str() {
+                "unknown" => None,
+                name => Some(name.parse::<Installer>()?),
+            });
+        }
+        for header in &self.header {
+            let Some((name, value)) = header.split_once(':') else {
+                bail!("invalid --header `{header}`: expected `Name: value`");
+            };
+            builder = builder.header(name.trim(), value.trim());
+        }
+        let timeout = seconds(self.timeout, "--timeout")?;
+        builder = builder.connect_timeout(timeout).stall_timeout(timeout);
+        if let Some(deadline) = self.deadline {
+            builder = builder.deadline(seconds(deadline, "--deadline")?);
+        }
+        if self.allow_downgrades {
+            builder = builder.allow_downgrades();
+        }
+        if self.insecure_transport {
+            builder = builder.transport(Transport::Insecure);
+        }
+        if let Some(proxy) = &self.proxy {
+            builder = builder.proxy(proxy);
+        }
+        for path in &self.root_cert {
+            let pem =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            builder = builder.root_certificate(&pem);
+        }
+        Ok(builder)
+    }
+}
+
+/// A multi-threaded runtime for one command.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

@@ -1,0 +1,438 @@
+//! The streaming, resumable, verified download.
+//!
+//! Bytes go to a temporary file beside the destination while the streaming [`Verifier`] hashes
+//! them, so memory stays flat whatever the size. A dropped connection resumes with `Range` from
+//! the last byte written (with `If-Range` when the server gave a validator); an answer that does
+//! not continue where the file stopped restarts from zero with a fresh verifier. The file is
+//! renamed into place only after the signature verified; on any failure, or when the future is
+//! dropped, the temporary file is removed.
+
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
+use upkit_core::signature::{Verified, Verifier};
+use url::Url;
+
+use crate::error::{Error, FoundSize};
+use crate::http::{Chunk, Http, ReadError};
+use crate::progress::{Progress, Reporter};
+
+/// How a dropped download is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// How many times in a row a failed request or a dropped connection is retried before the
+    /// download fails. A retry that received bytes resets the count.
+    pub attempts: u32,
+    /// The wait before the first retry; it doubles with each retry in a row, up to
+    /// [`RetryPolicy::max_backoff`].
+    pub backoff: Duration,
+    /// The longest wait between two retries.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Five retries, waiting 250 ms, 500 ms, 1 s, 2 s, 4 s.
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(8),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn delay(&self, failures: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(failures.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+}
+
+/// Size of the write buffer in front of the temporary file.
+const WRITE_BUFFER: usize = 1 << 20;
+
+/// One download to run.
+pub(crate) struct Job<'a> {
+    pub http: &'a Http,
+    pub url: &'a Url,
+    pub dest_dir: &'a Path,
+    /// A fresh verifier; it is cloned for each (re)start.
+    pub verifier: Verifier,
+    /// The exact size from the manifest, when given.
+    pub size: Option<u64>,
+    /// The artifact size limit.
+    pub limit: u64,
+    pub retry: RetryPolicy,
+}
+
+/// What identifies the version of the file on the server, for `If-Range`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Validator {
+    ETag(String),
+    LastModified(String),
+}
+
+impl Validator {
+    fn of(headers: &HeaderMap) -> Option<Validator> {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+        };
+        // A weak ETag cannot be used with If-Range.
+        match (text(ETAG), text(LAST_MODIFIED)) {
+            (Some(etag), _) if !etag.starts_with("W/") => Some(Validator::ETag(etag.to_owned())),
+            (_, Some(date)) => Some(Validator::LastModified(date.to_owned())),
+            _ => None,
+        }
+    }
+
+    fn value(&self) -> &str {
+        match self {
+            Validator::ETag(v) | Validator::LastModified(v) => v,
+        }
+    }
+}
+
+/// Why one attempt ended early.
+enum Failure {
+    Read(ReadError),
+    Status(u16),
+    Truncated { received: u64, expected: u64 },
+}
+
+/// The file name an artifact is saved under: the last segment of the URL's path,
+/// percent-decoded, when it is a plain file name; `update` otherwise.
+pub(crate) fn file_name(url: &Url) -> String {
+    let segment = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or("");
+    let decoded: Vec<u8> = percent_decode(segment);
+    match String::from_utf8(decoded) {
+        Ok(name)
+            if !name.is_empty()
+                && name != "."
+                && name != ".."
+                && !name.contains(['/', '\\', '\0'])
+                && !name.starts_with(".upkit-") =>
+        {
+            name
+        }
+        _ => "update".to_owned(),
+    }
+}
+
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// `Content-Range: bytes START-END/TOTAL` → (START, TOTAL when not `*`).
+fn content_range(headers: &HeaderMap) -> Option<(u64, Option<u64>)> {
+    let text = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    let rest = text.trim().strip_prefix("bytes ")?;
+    let (range, total) = rest.split_once('/')?;
+    let (start, _end) = range.split_once('-')?;
+    let total = if total == "*" {
+        None
+    } else {
+        Some(total.parse().ok()?)
+    };
+    Some((start.parse().ok()?, total))
+}
+
+/// Whether a status is worth retrying.
+fn transient(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Runs the download; returns the artifact's final path and the proof.
+pub(crate) async fn run<F: FnMut(&Progress)>(
+    job: Job<'_>,
+    progress: F,
+) -> Result<(PathBuf, Verified), Error> {
+    let Job {
+        http,
+        url,
+        dest_dir,
+        verifier: fresh,
+        size,
+        limit,
+        retry,
+    } = job;
+    let dest = dest_dir.join(file_name(url));
+    let temp = tempfile::Builder::new()
+        .prefix(".upkit-")
+        .suffix(".part")
+        .tempfile_in(dest_dir)
+        .map_err(Error::io("cannot create a temporary file in", dest_dir))?;
+    let file = temp
+        .as_file()
+        .try_clone()
+        .map_err(Error::io("cannot open the temporary file", temp.path()))?;
+    let temp_path = temp.path().to_owned();
+    let write_error = || Error::io("cannot write the temporary file", temp_path.clone());
+    let mut out = BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
+
+    // A `size` from the manifest caps the body exactly; the configured limit caps it otherwise.
+    let cap = size.map_or(limit, |s| s.min(limit));
+    let too_big = || match size {
+        Some(expected) if expected <= limit => Error::SizeMismatch {
+            url: url.clone(),
+            expected,
+            found: FoundSize::MoreThan(expected),
+        },
+        _ => Error::TooLarge {
+            url: url.clone(),
+            limit,
+        },
+    };
+
+    let mut reporter = Reporter::new(progress);
+    let mut verifier = fresh.clone();
+    let mut written: u64 = 0;
+    let mut total: Option<u64> = None;
+    let mut validator: Option<Validator> = None;
+    let mut failures: u32 = 0;
+    // The most bytes ever held: only going past it counts as progress (a restart does not).
+    let mut high_water: u64 = 0;
+
+    'attempts: loop {
+        let failure = 'attempt: {
+            let mut request = http.get(url, "application/octet-stream");
+            if written > 0 {
+                request = request.header(RANGE, format!("bytes={written}-"));
+                if let Some(v) = &validator {
+                    request = request.header(IF_RANGE, v.value());
+                }
+            }
+            let mut response = match http.send(request).await {
+                Ok(response) => response,
+                Err(e) => break 'attempt Failure::Read(e),
+            };
+            let status = response.status();
+            let now = Validator::of(response.headers());
+            let continues = status == StatusCode::PARTIAL_CONTENT
+                && written > 0
+                && content_range(response.headers()).is_some_and(|(start, whole)| {
+                    start == written && (whole.is_none() || total.is_none() || whole == total)
+                })
+                && (now.is_none() || validator.is_none() || now == validator);
+            if continues {
+                tracing::debug!(%url, written, "download resumed");
+                reporter.resumed(total);
+            } else if status.is_success() && status != StatusCode::PARTIAL_CONTENT {
+                if written > 0 {
+                    // The server ignored `Range` or the file changed: start again from zero.
+                    tracing::debug!(%url, written, %status, "download restarts from zero");
+                    out.flush().await.map_err(|e| write_error()(e))?;
+                    out.get_mut()
+                        .set_len(0)
+                        .await
+                        .map_err(|e| write_error()(e))?;
+                    out.seek(SeekFrom::Start(0))
+                        .await
+                        .map_err(|e| write_error()(e))?;
+                    verifier = fresh.clone();
+                    written = 0;
+                }
+                total = response.content_length();
+                validator = now;
+                if let (Some(expected), Some(found)) = (size, total) {
+                    if expected != found {
+                        return Err(Error::SizeMismatch {
+                            url: url.clone(),
+                            expected,
+                            found: FoundSize::Exactly(found),
+                        });
+                    }
+                }
+                if total.is_some_and(|t| t > limit) {
+                    return Err(Error::TooLarge {
+                        url: url.clone(),
+                        limit,
+                    });
+                }
+                reporter.started(0, total.or(size));
+            } else if status == StatusCode::PARTIAL_CONTENT
+                || status == StatusCode::RANGE_NOT_SATISFIABLE
+            {
+                // A range that does not continue the file, or a changed file: restart without
+                // `Range` on the next attempt.
+                tracing::debug!(%url, written, %status, "partial answer does not continue the file");
+                out.flush().await.map_err(|e| write_error()(e))?;
+                out.get_mut()
+                    .set_len(0)
+                    .await
+                    .map_err(|e| write_error()(e))?;
+                out.seek(SeekFrom::Start(0))
+                    .await
+                    .map_err(|e| write_error()(e))?;
+                verifier = fresh.clone();
+                written = 0;
+                validator = None;
+                total = None;
+                break 'attempt Failure::Status(status.as_u16());
+            } else if transient(status) {
+                break 'attempt Failure::Status(status.as_u16());
+            } else {
+                return Err(Error::Status {
+                    url: url.clone(),
+                    status: status.as_u16(),
+                });
+            }
+
+            loop {
+                match http.chunk(&mut response).await {
+                    Ok(Chunk::Data(bytes)) => {
+                        let n = bytes.len() as u64;
+                        if written + n > cap {
+                            return Err(too_big());
+                        }
+                        verifier.update(&bytes);
+                        out.write_all(&bytes).await.map_err(|e| write_error()(e))?;
+                        written += n;
+                        reporter.advance(n);
+                        if written > high_water {
+                            high_water = written;
+                            failures = 0;
+                        }
+                    }
+                    Ok(Chunk::End) => {
+                        let expected = total.or(size);
+                        match expected {
+                            Some(expected) if written < expected => {
+                                break 'attempt Failure::Truncated {
+                                    received: written,
+                                    expected,
+                                };
+                            }
+                            _ => break 'attempts,
+                        }
+                    }
+                    Err(e) => break 'attempt Failure::Read(e),
+                }
+            }
+        };
+        failures += 1;
+        if failures > retry.attempts {
+            return Err(match failure {
+                Failure::Read(ReadError::Stalled(after)) => Error::Stalled {
+                    url: url.clone(),
+                    after,
+                },
+                Failure::Read(ReadError::Network(message)) => Error::Network {
+                    url: url.clone(),
+                    message,
+                },
+                Failure::Status(status) => Error::Status {
+                    url: url.clone(),
+                    status,
+                },
+                // The server announced no length and keeps ending early: the manifest's size
+                // is what disagrees.
+                Failure::Truncated { received, expected } if total.is_none() => {
+                    Error::SizeMismatch {
+                        url: url.clone(),
+                        expected,
+                        found: FoundSize::Exactly(received),
+                    }
+                }
+                Failure::Truncated { received, expected } => Error::Network {
+                    url: url.clone(),
+                    message: format!("the connection closed after {received} of {expected} bytes"),
+                },
+            });
+        }
+        let delay = retry.delay(failures);
+        tracing::debug!(%url, written, failures, ?delay, "download interrupted, retrying");
+        tokio::time::sleep(delay).await;
+    }
+
+    if let Some(expected) = size {
+        if written != expected {
+            return Err(Error::SizeMismatch {
+                url: url.clone(),
+                expected,
+                found: FoundSize::Exactly(written),
+            });
+        }
+    }
+    out.flush().await.map_err(|e| write_error()(e))?;
+    let file = out.into_inner();
+    file.sync_data().await.map_err(|e| write_error()(e))?;
+    drop(file);
+    reporter.finished();
+
+    let proof = verifier.finish().map_err(|source| Error::Signature {
+        url: url.clone(),
+        source: Box::new(source),
+    })?;
+    temp.persist(&dest).map_err(|e| Error::Io {
+        action: "cannot move the verified artifact to",
+        path: dest.clone(),
+        source: e.error,
+    })?;
+    Ok((dest, proof))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(url: &str) -> String {
+        file_name(&Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn file_names() {
+        assert_eq!(
+            name("https://x.test/a/My%20App_1.0.AppImage"),
+            "My App_1.0.AppImage"
+        );
+        assert_eq!(name("https://x.test/a/b.tar.gz?x=1"), "b.tar.gz");
+        assert_eq!(name("https://x.test/"), "update");
+        assert_eq!(name("https://x.test/a/%2E%2E"), "update");
+        assert_eq!(name("https://x.test/a/x%2Fy"), "update");
+        assert_eq!(name("https://x.test/a/%zz"), "%zz");
+    }
+
+    #[test]
+    fn content_ranges() {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_RANGE, "bytes 100-199/200".parse().unwrap());
+        assert_eq!(content_range(&h), Some((100, Some(200))));
+        h.insert(CONTENT_RANGE, "bytes 5-9/*".parse().unwrap());
+        assert_eq!(content_range(&h), Some((5, None)));
+        h.insert(CONTENT_RANGE, "items 5-9/10".parse().unwrap());
+        assert_eq!(content_range(&h), None);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let r = RetryPolicy::default();
+        let delays: Vec<_> = (1..=7).map(|k| r.delay(k).as_millis()).collect();
+        assert_eq!(delays, [250, 500, 1000, 2000, 4000, 8000, 8000]);
+    }
+}

@@ -1,0 +1,735 @@
+//! The updater client: [`UpdaterBuilder`] → [`Updater::check`] → [`Update::download`].
+//!
+//! Every decision is the core's: [`upkit_core::template`] renders the endpoints,
+//! [`upkit_core::check::Check`] says what each answer means, and the streaming
+//! [`upkit_core::signature::Verifier`] decides whether the artifact is the signed one. This
+//! module only carries bytes between them and the network.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), upkit::Error> {
+//! use upkit::updater::UpdaterBuilder;
+//!
+//! let updater = UpdaterBuilder::new(upkit::core::version::parse("1.0.0").unwrap())
+//!     .endpoint("https://releases.example.com/{{target}}/{{arch}}/{{current_version}}")
+//!     .pubkey("dW50cnVzdGVkIGNvbW1lbnQ6IG1pbmlzaWduIHB1YmxpYyBrZXk6IC4uLgo=")
+//!     .build()?;
+//! if let Some(update) = updater.check().await? {
+//!     println!("{} is available", update.version());
+//!     let artifact = update.download(std::env::temp_dir(), |p| println!("{} bytes", p.downloaded)).await?;
+//!     println!("verified: {}", artifact.path().display());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use time::OffsetDateTime;
+use upkit_core::check::{Check, CheckConfig, Response, Step};
+use upkit_core::config::TauriConfig;
+use upkit_core::signature::{
+    Keyring, Legacy, Policy, PublicKey, Signature, SignedVersion, Verifier,
+};
+use upkit_core::target::{Arch, Installer, Os, Target};
+use upkit_core::template::{Endpoint, Transport, Variables};
+use upkit_core::version::{Comparator, Version};
+use url::Url;
+
+use crate::artifact::VerifiedArtifact;
+use crate::download::{self, RetryPolicy};
+use crate::error::Error;
+use crate::http::{CertificateCheck, ClientOptions, Fetched, HostnameCheck, Http, SystemProxy};
+use crate::progress::Progress;
+
+/// The default connect timeout and stall timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default limit of a manifest body: 1 MiB.
+pub const DEFAULT_MANIFEST_LIMIT: u64 = 1 << 20;
+/// The default artifact size limit: 4 GiB.
+pub const DEFAULT_ARTIFACT_LIMIT: u64 = 4 << 30;
+
+/// Whether the trusted comment's `file:` must equal the download URL's base name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileBinding {
+    /// The file name is not checked (Tauri's behaviour, the default).
+    #[default]
+    Off,
+    /// The signed file name must equal the last segment of the download URL's path.
+    UrlBaseName,
+}
+
+/// How the installer (Tauri's bundle type) is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum InstallerChoice {
+    #[default]
+    Detect,
+    Given(Option<Installer>),
+}
+
+/// Configures an [`Updater`]. Every setting has a default except the current version, the
+/// endpoints and the public keys.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UpdaterBuilder {
+    current_version: Version,
+    endpoints: Vec<String>,
+    pubkeys: Vec<String>,
+    os: Option<Os>,
+    arch: Option<Arch>,
+    installer: InstallerChoice,
+    custom_target: Option<String>,
+    variables: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    proxy: Option<String>,
+    no_proxy: Option<String>,
+    system_proxy: SystemProxy,
+    connect_timeout: Duration,
+    stall_timeout: Duration,
+    deadline: Option<Duration>,
+    manifest_limit: u64,
+    artifact_limit: u64,
+    comparator: Comparator,
+    transport: Transport,
+    certificates: CertificateCheck,
+    hostnames: HostnameCheck,
+    root_certificates: Vec<Vec<u8>>,
+    signed_version: SignedVersion,
+    file_binding: FileBinding,
+    legacy: Legacy,
+    retry: RetryPolicy,
+}
+
+impl UpdaterBuilder {
+    /// A builder for an app at `current_version`, with upkit's defaults: the platform of this
+    /// machine, `https` only, 30 s connect and stall timeouts, no deadline, 1 MiB manifests,
+    /// 4 GiB artifacts, a signed version required, legacy signatures refused.
+    pub fn new(current_version: Version) -> UpdaterBuilder {
+        UpdaterBuilder {
+            current_version,
+            endpoints: Vec::new(),
+            pubkeys: Vec::new(),
+            os: None,
+            arch: None,
+            installer: InstallerChoice::Detect,
+            custom_target: None,
+            variables: Vec::new(),
+            headers: Vec::new(),
+            proxy: None,
+            no_proxy: None,
+            system_proxy: SystemProxy::Use,
+            connect_timeout: DEFAULT_TIMEOUT,
+            stall_timeout: DEFAULT_TIMEOUT,
+            deadline: None,
+            manifest_limit: DEFAULT_MANIFEST_LIMIT,
+            artifact_limit: DEFAULT_ARTIFACT_LIMIT,
+            comparator: Comparator::Newer,
+            transport: Transport::Secure,
+            certificates: CertificateCheck::Verify,
+            hostnames: HostnameCheck::Verify,
+            root_certificates: Vec::new(),
+            signed_version: SignedVersion::Required,
+            file_binding: FileBinding::Off,
+            legacy: Legacy::Refuse,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// A builder configured as Tauri would be by this `tauri.conf.json` (its JSON text):
+    /// `pubkey`, `endpoints`, `dangerousInsecureTransportProtocol`,
+    /// `dangerousAcceptInvalidCerts`, `dangerousAcceptInvalidHostnames`, `allowDowngrades`, and
+    /// `requireSignedVersion` as configured there (off by default, as in Tauri). upkit's own
+    /// limits and timeouts apply, and legacy signatures stay refused unless allowed with
+    /// [`UpdaterBuilder::legacy_signatures`].
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the configuration is not valid.
+    pub fn from_tauri_config(
+        json: &str,
+        current_version: Version,
+    ) -> Result<UpdaterBuilder, Error> {
+        let config = TauriConfig::parse(json)?.updater;
+        config.parsed_endpoints()?;
+        let mut builder = UpdaterBuilder::new(current_version)
+            .pubkey(&config.pubkey)
+            .endpoints(config.endpoints.iter().map(String::as_str))
+            .transport(config.transport())
+            .signed_version(if config.require_signed_version {
+                SignedVersion::Required
+            } else {
+                SignedVersion::Optional
+            });
+        if config.dangerous_accept_invalid_certs {
+            builder = builder.certificates(CertificateCheck::DangerAcceptInvalid);
+        }
+        if config.dangerous_accept_invalid_hostnames {
+            builder = builder.hostnames(HostnameCheck::DangerAcceptInvalid);
+        }
+        if config.allow_downgrades {
+            builder = builder.comparator(Comparator::Different);
+        }
+        Ok(builder)
+    }
+
+    /// Adds an endpoint (an absolute URL, placeholders allowed). Endpoints are tried in order.
+    pub fn endpoint(mut self, url: &str) -> Self {
+        self.endpoints.push(url.to_owned());
+        self
+    }
+
+    /// Adds several endpoints.
+    pub fn endpoints<'a>(mut self, urls: impl IntoIterator<Item = &'a str>) -> Self {
+        self.endpoints.extend(urls.into_iter().map(str::to_owned));
+        self
+    }
+
+    /// Adds a trusted public key (Tauri's `pubkey` text: base64 of the minisign public key).
+    /// Several keys allow key rotation: the signature's key id picks one.
+    pub fn pubkey(mut self, key: &str) -> Self {
+        self.pubkeys.push(key.to_owned());
+        self
+    }
+
+    /// Overrides the detected operating system.
+    pub fn os(mut self, os: Os) -> Self {
+        self.os = Some(os);
+        self
+    }
+
+    /// Overrides the detected architecture.
+    pub fn arch(mut self, arch: Arch) -> Self {
+        self.arch = Some(arch);
+        self
+    }
+
+    /// Overrides the detected installer (bundle type); `None` means unknown.
+    pub fn installer(mut self, installer: Option<Installer>) -> Self {
+        self.installer = InstallerChoice::Given(installer);
+        self
+    }
+
+    /// Uses a custom target: the only platform key tried, and what `{{target}}` renders to.
+    pub fn custom_target(mut self, target: &str) -> Self {
+        self.custom_target = Some(target.to_owned());
+        self
+    }
+
+    /// Adds an endpoint template variable `{{name}}`.
+    pub fn variable(mut self, name: &str, value: &str) -> Self {
+        self.variables.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Adds a header sent with every request (an `Accept` or `User-Agent` given here replaces
+    /// the default one).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sends every request through this proxy (`http://`, `https://` or `socks5://` URL).
+    pub fn proxy(mut self, url: &str) -> Self {
+        self.proxy = Some(url.to_owned());
+        self
+    }
+
+    /// Hosts that bypass the configured proxy, comma separated (`NO_PROXY` syntax).
+    pub fn no_proxy(mut self, hosts: &str) -> Self {
+        self.no_proxy = Some(hosts.to_owned());
+        self
+    }
+
+    /// Whether the system's proxy settings apply when no proxy is configured.
+    pub fn system_proxy(mut self, system_proxy: SystemProxy) -> Self {
+        self.system_proxy = system_proxy;
+        self
+    }
+
+    /// How long a connection may take to open (30 s by default).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a response may go without sending a byte (30 s by default).
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = timeout;
+        self
+    }
+
+    /// A limit on the whole of each operation: one [`Updater::check`], one
+    /// [`Update::download`] (none by default).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The largest manifest body read (1 MiB by default).
+    pub fn manifest_limit(mut self, bytes: u64) -> Self {
+        self.manifest_limit = bytes;
+        self
+    }
+
+    /// The largest artifact downloaded (4 GiB by default). A `size` in the manifest is enforced
+    /// exactly on top of this.
+    pub fn artifact_limit(mut self, bytes: u64) -> Self {
+        self.artifact_limit = bytes;
+        self
+    }
+
+    /// When a release counts as an update ([`Comparator::Newer`] by default).
+    pub fn comparator(mut self, comparator: Comparator) -> Self {
+        self.comparator = comparator;
+        self
+    }
+
+    /// Offers any other version, older ones included (Tauri's `allowDowngrades`).
+    pub fn allow_downgrades(self) -> Self {
+        self.comparator(Comparator::Different)
+    }
+
+    /// Whether plain `http` endpoints, redirects and downloads are allowed.
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Whether TLS certificates are verified.
+    pub fn certificates(mut self, check: CertificateCheck) -> Self {
+        self.certificates = check;
+        self
+    }
+
+    /// Whether TLS certificates must name the host.
+    pub fn hostnames(mut self, check: HostnameCheck) -> Self {
+        self.hostnames = check;
+        self
+    }
+
+    /// Trusts this root certificate (PEM, possibly several, or DER) besides the system's.
+    pub fn root_certificate(mut self, certificate: &[u8]) -> Self {
+        self.root_certificates.push(certificate.to_vec());
+        self
+    }
+
+    /// Whether signatures must carry the signed version ([`SignedVersion::Required`] by
+    /// default). A signed version that is there must match in any case.
+    pub fn signed_version(mut self, signed_version: SignedVersion) -> Self {
+        self.signed_version = signed_version;
+        self
+    }
+
+    /// Whether the signed file name must match the download URL.
+    pub fn file_binding(mut self, binding: FileBinding) -> Self {
+        self.file_binding = binding;
+        self
+    }
+
+    /// Whether legacy (non-prehashed) signatures are accepted ([`Legacy::Refuse`] by default).
+    pub fn legacy_signatures(mut self, legacy: Legacy) -> Self {
+        self.legacy = legacy;
+        self
+    }
+
+    /// How interrupted downloads are retried.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Checks the settings and builds the updater.
+    ///
+    /// # Errors
+    /// [`Error::NoEndpoint`], [`Error::NoPublicKey`], [`Error::Endpoint`] for an endpoint that
+    /// is not a URL or not `https` without insecure transport (or a bad variable name),
+    /// [`Error::PublicKey`], [`Error::Header`], [`Error::Proxy`], [`Error::Certificate`],
+    /// [`Error::Client`], and [`Error::Platform`] when this machine's platform is not one the
+    /// protocol names and none was given.
+    pub fn build(self) -> Result<Updater, Error> {
+        if self.endpoints.is_empty() {
+            return Err(Error::NoEndpoint);
+        }
+        if self.pubkeys.is_empty() {
+            return Err(Error::NoPublicKey);
+        }
+        let endpoints = self
+            .endpoints
+            .iter()
+            .map(|e| Endpoint::parse(e, self.transport))
+            .collect::<Result<Vec<_>, _>>()?;
+        let keys = self
+            .pubkeys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                PublicKey::decode(k).map_err(|source| Error::PublicKey {
+                    index: i + 1,
+                    source,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let os = match self.os {
+            Some(os) => os,
+            None => detect_os()?,
+        };
+        let arch = match self.arch {
+            Some(arch) => arch,
+            None => detect_arch()?,
+        };
+        let installer = match self.installer {
+            InstallerChoice::Given(installer) => installer,
+            InstallerChoice::Detect => detect_installer(os),
+        };
+        let target = Target {
+            os,
+            arch,
+            installer,
+            custom: self.custom_target.clone(),
+        };
+        let mut variables = Variables::new(&self.current_version, &target);
+        for (name, value) in &self.variables {
+            variables = variables.with(name, value)?;
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let header = |reason: String| Error::Header {
+                name: name.clone(),
+                reason,
+            };
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| header(e.to_string()))?;
+            let v = HeaderValue::from_str(value).map_err(|e| header(e.to_string()))?;
+            headers.append(n, v);
+        }
+        let http = Http::new(&ClientOptions {
+            headers,
+            proxy: self.proxy.clone(),
+            no_proxy: self.no_proxy.clone(),
+            system_proxy: self.system_proxy,
+            connect_timeout: self.connect_timeout,
+            stall_timeout: self.stall_timeout,
+            transport: self.transport,
+            certificates: self.certificates,
+            hostnames: self.hostnames,
+            root_certificates: self.root_certificates.clone(),
+        })?;
+        let config = CheckConfig {
+            current_version: self.current_version.clone(),
+            target,
+            comparator: self.comparator.clone(),
+            transport: self.transport,
+        };
+        Ok(Updater {
+            inner: Arc::new(Inner {
+                http,
+                endpoints,
+                variables,
+                config,
+                keyring: Keyring::new(keys),
+                signed_version: self.signed_version,
+                legacy: self.legacy,
+                file_binding: self.file_binding,
+                manifest_limit: self.manifest_limit,
+                artifact_limit: self.artifact_limit,
+                retry: self.retry,
+                deadline: self.deadline,
+            }),
+        })
+    }
+}
+
+fn detect_os() -> Result<Os, Error> {
+    match std::env::consts::OS {
+        "linux" => Ok(Os::Linux),
+        "macos" => Ok(Os::Darwin),
+        "windows" => Ok(Os::Windows),
+        other => Err(Error::Platform {
+            kind: "os",
+            name: other.to_owned(),
+        }),
+    }
+}
+
+fn detect_arch() -> Result<Arch, Error> {
+    match std::env::consts::ARCH {
+        "x86_64" => Ok(Arch::X86_64),
+        "x86" => Ok(Arch::I686),
+        "aarch64" => Ok(Arch::Aarch64),
+        "arm" => Ok(Arch::Armv7),
+        "riscv64" => Ok(Arch::Riscv64),
+        other => Err(Error::Platform {
+            kind: "arch",
+            name: other.to_owned(),
+        }),
+    }
+}
+
+/// An AppImage on Linux (`$APPIMAGE` is set by the AppImage runtime), an `.app` on macOS;
+/// unknown otherwise (a deb, rpm, MSI or NSIS install cannot be told from the outside).
+fn detect_installer(os: Os) -> Option<Installer> {
+    match os {
+        Os::Linux if std::env::var_os("APPIMAGE").is_some() => Some(Installer::AppImage),
+        Os::Darwin => Some(Installer::App),
+        _ => None,
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: Http,
+    endpoints: Vec<Endpoint>,
+    variables: Variables,
+    config: CheckConfig,
+    keyring: Keyring,
+    signed_version: SignedVersion,
+    legacy: Legacy,
+    file_binding: FileBinding,
+    manifest_limit: u64,
+    artifact_limit: u64,
+    retry: RetryPolicy,
+    deadline: Option<Duration>,
+}
+
+/// Checks for updates. Cheap to clone; `Send + Sync`. Cancel a check by dropping its future.
+#[derive(Debug, Clone)]
+pub struct Updater {
+    inner: Arc<Inner>,
+}
+
+impl Updater {
+    /// A builder for an app at `current_version`.
+    pub fn builder(current_version: Version) -> UpdaterBuilder {
+        UpdaterBuilder::new(current_version)
+    }
+
+    /// An updater configured as Tauri would be by this `tauri.conf.json` text; see
+    /// [`UpdaterBuilder::from_tauri_config`].
+    ///
+    /// # Errors
+    /// As [`UpdaterBuilder::from_tauri_config`] and [`UpdaterBuilder::build`].
+    pub fn from_tauri_config(json: &str, current_version: Version) -> Result<Updater, Error> {
+        UpdaterBuilder::from_tauri_config(json, current_version)?.build()
+    }
+
+    /// The target the check runs for.
+    pub fn target(&self) -> &Target {
+        &self.inner.config.target
+    }
+
+    /// Asks the endpoints in order, as Tauri does, and says whether an update is available.
+    ///
+    /// Each endpoint gets a `GET` with `Accept: application/json` (unless a header replaced
+    /// it) and `User-Agent: upkit/<version>`; redirects are followed (at most 10, never from
+    /// `https` to `http` without insecure transport).
+    ///
+    /// # Errors
+    /// [`Error::Check`] when no endpoint gave an answer to act on, or the answer cannot be
+    /// used; [`Error::Endpoint`] when a template does not render; [`Error::Deadline`].
+    pub async fn check(&self) -> Result<Option<Update>, Error> {
+        let check = self.run_check();
+        match self.inner.deadline {
+            None => check.await,
+            Some(deadline) => {
+                tokio::time::timeout(deadline, check)
+                    .await
+                    .map_err(|_| Error::Deadline {
+                        operation: "the check".to_owned(),
+                        deadline,
+                    })?
+            }
+        }
+    }
+
+    async fn run_check(&self) -> Result<Option<Update>, Error> {
+        let inner = &self.inner;
+        let mut check = Check::new(inner.config.clone());
+        for endpoint in &inner.endpoints {
+            let url = endpoint.render(&inner.variables)?;
+            tracing::debug!(%url, "checking");
+            let fetched = inner.http.fetch_manifest(&url, inner.manifest_limit).await;
+            let response = match &fetched {
+                Fetched::Failed(error) => Response::Failed { error },
+                Fetched::TooLarge(limit) => Response::TooLarge { limit: *limit },
+                Fetched::Http { status, body } => Response::Http {
+                    status: *status,
+                    body,
+                },
+            };
+            match check.evaluate(&url, response) {
+                Step::TryNext => continue,
+                Step::NoUpdate => return Ok(None),
+                Step::Abort(error) => return Err(error.into()),
+                Step::Update(info) => {
+                    return Ok(Some(Update {
+                        info: *info,
+                        inner: Arc::clone(&self.inner),
+                    }));
+                }
+            }
+        }
+        Err(check.finish().into())
+    }
+}
+
+/// An available update: what the manifest announced, ready to download.
+#[derive(Debug, Clone)]
+pub struct Update {
+    info: upkit_core::check::Update,
+    inner: Arc<Inner>,
+}
+
+impl Update {
+    /// Everything the core's check found, Tauri's `Update` fields included.
+    pub fn info(&self) -> &upkit_core::check::Update {
+        &self.info
+    }
+
+    /// The running app's version.
+    pub fn current_version(&self) -> &Version {
+        &self.info.current_version
+    }
+
+    /// The release's version.
+    pub fn version(&self) -> &Version {
+        &self.info.version
+    }
+
+    /// Release notes.
+    pub fn notes(&self) -> Option<&str> {
+        self.info.notes.as_deref()
+    }
+
+    /// Publication date.
+    pub fn pub_date(&self) -> Option<OffsetDateTime> {
+        self.info.pub_date
+    }
+
+    /// The platform key that matched, or the template target for a dynamic answer.
+    pub fn target(&self) -> &str {
+        &self.info.target
+    }
+
+    /// Where the artifact is downloaded from.
+    pub fn download_url(&self) -> &Url {
+        &self.info.download_url
+    }
+
+    /// The artifact's signature, as the manifest gives it.
+    pub fn signature(&self) -> &str {
+        &self.info.signature
+    }
+
+    /// The artifact's exact size, when the manifest gives it.
+    pub fn size(&self) -> Option<u64> {
+        self.info.size
+    }
+
+    /// The manifest as received, unknown fields included.
+    pub fn raw(&self) -> &serde_json::Value {
+        &self.info.raw
+    }
+
+    /// The endpoint that answered.
+    pub fn endpoint(&self) -> &Url {
+        &self.info.endpoint
+    }
+
+    /// Downloads the artifact into `dest_dir` (under the download URL's file name) and verifies
+    /// it, reporting progress to `progress`.
+    ///
+    /// The signature is checked against the keys, the announced version and the policy before
+    /// the first byte is requested. The bytes stream to a temporary file in `dest_dir` while
+    /// they are hashed; a dropped connection resumes with `Range`. The file gets its final name
+    /// only once the signature verified; on failure, or when this future is dropped, the
+    /// temporary file is removed and nothing is left behind.
+    ///
+    /// # Errors
+    /// [`Error::SignatureText`], [`Error::Signature`], [`Error::Network`], [`Error::Status`],
+    /// [`Error::Stalled`], [`Error::Deadline`], [`Error::TooLarge`], [`Error::SizeMismatch`],
+    /// [`Error::Io`].
+    pub async fn download<F>(
+        &self,
+        dest_dir: impl AsRef<Path>,
+        progress: F,
+    ) -> Result<VerifiedArtifact, Error>
+    where
+        F: FnMut(&Progress) + Send,
+    {
+        let download = self.run_download(dest_dir.as_ref(), progress);
+        match self.inner.deadline {
+            None => download.await,
+            Some(deadline) => tokio::time::timeout(deadline, download)
+                .await
+                .map_err(|_| Error::Deadline {
+                    operation: format!("the download of {}", self.info.download_url),
+                    deadline,
+                })?,
+        }
+    }
+
+    async fn run_download<F: FnMut(&Progress) + Send>(
+        &self,
+        dest_dir: &Path,
+        progress: F,
+    ) -> Result<VerifiedArtifact, Error> {
+        let inner = &self.inner;
+        let url = &self.info.download_url;
+        let signature =
+            Signature::decode(&self.info.signature).map_err(|source| Error::SignatureText {
+                url: url.clone(),
+                source,
+            })?;
+        let policy = Policy {
+            signed_version: inner.signed_version,
+            expected_version: Some(self.info.version.clone()),
+            legacy: inner.legacy,
+            file_name: match inner.file_binding {
+                FileBinding::Off => None,
+                FileBinding::UrlBaseName => Some(download::file_name(url)),
+            },
+        };
+        let verifier = Verifier::new(&inner.keyring, &signature, &policy).map_err(|source| {
+            Error::Signature {
+                url: url.clone(),
+                source: Box::new(source),
+            }
+        })?;
+        let (path, proof) = download::run(
+            download::Job {
+                http: &inner.http,
+                url,
+                dest_dir,
+                verifier,
+                size: self.info.size,
+                limit: inner.artifact_limit,
+                retry: inner.retry,
+            },
+            progress,
+        )
+        .await?;
+        Ok(VerifiedArtifact::new(path, proof))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn types_are_send_and_sync() {
+        assert_send_sync::<Updater>();
+        assert_send_sync::<Update>();
+        assert_send_sync::<UpdaterBuilder>();
+        assert_send_sync::<Error>();
+    }
+
+    #[allow(dead_code)]
+    fn futures_are_send(updater: Updater, update: Update) {
+        fn send<T: Send>(_: T) {}
+        send(updater.check());
+        send(update.download("/tmp", |_| {}));
+    }
+}

@@ -1,0 +1,985 @@
+//! The updater client against real servers on 127.0.0.1: the check loop, TLS, redirects,
+//! proxy, and the streaming, resumable, verified download with its limits.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+use support::{
+    Part, Proxy, Reply, Request, Server, Signer, TestCa, entries, payload, ranged, vector,
+    vector_bytes,
+};
+use upkit::core::check::CheckError;
+use upkit::core::signature::VerifyError;
+use upkit::core::target::{Arch, Os};
+use upkit::core::template::Transport;
+use upkit::core::version::parse;
+use upkit::{DownloadEvent, Error, Progress, RetryPolicy, UpdaterBuilder};
+
+const ARTIFACT: &str = "files/random-256KiB.bin";
+const SIG_210: &str = "sigs/secret/random-256KiB.bin.version-2.1.0.sig";
+const SIG_PLAIN: &str = "sigs/secret/random-256KiB.bin.sig";
+
+fn pubkey() -> String {
+    vector("keys/secret.key.pub")
+}
+
+/// A client for Linux x86_64 at 1.0.0 over plain http, with quick retries.
+fn client(endpoints: &[String]) -> UpdaterBuilder {
+    UpdaterBuilder::new(parse("1.0.0").unwrap())
+        .endpoints(endpoints.iter().map(String::as_str))
+        .pubkey(&pubkey())
+        .os(Os::Linux)
+        .arch(Arch::X86_64)
+        .installer(None)
+        .transport(Transport::Insecure)
+        .system_proxy(upkit::SystemProxy::Ignore)
+        .retry(RetryPolicy {
+            attempts: 3,
+            backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+        })
+}
+
+fn host(request: &Request) -> String {
+    format!("http://{}", request.header("host").unwrap())
+}
+
+fn static_manifest(base: &str, version: &str, signature: &str) -> serde_json::Value {
+    json!({
+        "version": version,
+        "notes": "Fixes",
+        "pub_date": "2026-11-01T12:00:00Z",
+        "platforms": {
+            "linux-x86_64": { "url": format!("{base}/app.bin"), "signature": signature.trim() },
+            "darwin-aarch64": { "url": format!("{base}/app.tar.gz"), "signature": "c2ln" }
+        }
+    })
+}
+
+/// A server answering `/latest.json` with a static manifest for 2.1.0 and `/app.bin` with the
+/// vector artifact, through `artifact` (which may script failures).
+async fn release_server(
+    artifact: impl Fn(&Request, usize, &[u8]) -> Reply + Send + Sync + 'static,
+) -> Server {
+    let body = vector_bytes(ARTIFACT);
+    let sig = vector(SIG_210);
+    Server::start(move |r, i| match r.target.as_str() {
+        "/latest.json" => Reply::json(&static_manifest(&host(r), "2.1.0", &sig)),
+        "/app.bin" => artifact(r, i, &body),
+        _ => Reply::status(404),
+    })
+    .await
+}
+
+fn artifact_requests(server: &Server) -> Vec<Request> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.target == "/app.bin")
+        .collect()
+}
+
+fn recorder() -> (
+    Arc<Mutex<Vec<Progress>>>,
+    impl FnMut(&Progress) + Send + 'static,
+) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    (events, move |p: &Progress| {
+        sink.lock().unwrap().push(p.clone())
+    })
+}
+
+#[tokio::test]
+async fn static_manifest_check_and_verified_download() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let updater = client(&[server.url("/latest.json")]).build().unwrap();
+    let update = updater.check().await.unwrap().expect("an update");
+    assert_eq!(update.version().to_string(), "2.1.0");
+    assert_eq!(update.current_version().to_string(), "1.0.0");
+    assert_eq!(update.notes(), Some("Fixes"));
+    assert_eq!(update.target(), "linux-x86_64");
+    assert_eq!(update.download_url().as_str(), server.url("/app.bin"));
+    assert_eq!(update.endpoint().as_str(), server.url("/latest.json"));
+    assert_eq!(
+        update.raw()["platforms"]["darwin-aarch64"]["signature"],
+        "c2ln"
+    );
+    assert_eq!(update.pub_date().unwrap().unix_timestamp(), 1_793_534_400);
+
+    let check = &server.requests()[0];
+    assert_eq!(check.method, "GET");
+    assert_eq!(check.header("accept"), Some("application/json"));
+    assert_eq!(
+        check.header("user-agent"),
+        Some(concat!("upkit/", env!("CARGO_PKG_VERSION")))
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (events, progress) = recorder();
+    let artifact = update.download(dir.path(), progress).await.unwrap();
+    assert_eq!(artifact.path(), dir.path().join("app.bin"));
+    assert_eq!(
+        std::fs::read(artifact.path()).unwrap(),
+        vector_bytes(ARTIFACT)
+    );
+    assert_eq!(artifact.proof().bytes(), 262_144);
+    assert_eq!(artifact.proof().trusted_comment().version(), Some("2.1.0"));
+    assert_eq!(entries(dir.path()), [dir.path().join("app.bin")]);
+    let download = &artifact_requests(&server)[0];
+    assert_eq!(download.header("accept"), Some("application/octet-stream"));
+    assert_eq!(download.header("range"), None);
+
+    let events = events.lock().unwrap();
+    assert_eq!(
+        events[0].event,
+        DownloadEvent::Started {
+            content_length: Some(262_144)
+        }
+    );
+    assert_eq!(events.last().unwrap().event, DownloadEvent::Finished);
+    assert_eq!(events.last().unwrap().downloaded, 262_144);
+    let sum: u64 = events
+        .iter()
+        .map(|e| match e.event {
+            DownloadEvent::Progress { chunk_length } => chunk_length,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(sum, 262_144);
+}
+
+#[tokio::test]
+async fn dynamic_manifest_from_a_templated_endpoint() {
+    let body = payload(100_000);
+    let signer = Signer::new();
+    let sig = signer.sign(&body, "app-2.0.0.bin", "2.0.0");
+    let server = Server::start(move |r, _| {
+        if r.target.starts_with("/update/") {
+            Reply::json(&json!({
+                "version": "v2.0.0",
+                "url": format!("{}/dl/app-2.0.0.bin", host(r)),
+                "signature": sig,
+                "notes": null
+            }))
+        } else {
+            Reply::ok(body.clone())
+        }
+    })
+    .await;
+    let updater =
+        client(&[server
+            .url("/update/{{target}}/{{arch}}/{{bundle_type}}/{{current_version}}?c={{channel}}")])
+        .pubkey(&signer.pubkey())
+        .variable("channel", "beta 1")
+        .build()
+        .unwrap();
+    let update = updater.check().await.unwrap().unwrap();
+    assert_eq!(
+        server.requests()[0].target,
+        "/update/linux/x86_64/unknown/1.0.0?c=beta%201"
+    );
+    assert_eq!(update.version().to_string(), "2.0.0");
+    assert_eq!(update.target(), "linux");
+    assert_eq!(update.notes(), None);
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = update.download(dir.path(), |_| {}).await.unwrap();
+    assert_eq!(artifact.path(), dir.path().join("app-2.0.0.bin"));
+    assert_eq!(artifact.proof().key_id(), support::key_id(&signer.pubkey()));
+}
+
+#[tokio::test]
+async fn no_content_means_no_update() {
+    let server = Server::start(|_, _| Reply::status(204)).await;
+    let second = Server::start(|_, _| Reply::status(500)).await;
+    let updater = client(&[server.url("/u"), second.url("/u")])
+        .build()
+        .unwrap();
+    assert!(updater.check().await.unwrap().is_none());
+    assert!(second.requests().is_empty());
+}
+
+#[tokio::test]
+async fn same_version_is_no_update_and_downgrades_are_opt_in() {
+    let sig = vector(SIG_210);
+    let server =
+        Server::start(move |r, _| Reply::json(&static_manifest(&host(r), "0.9.0", &sig))).await;
+    let updater = client(&[server.url("/latest.json")]).build().unwrap();
+    assert!(updater.check().await.unwrap().is_none());
+    let updater = client(&[server.url("/latest.json")])
+        .allow_downgrades()
+        .build()
+        .unwrap();
+    assert_eq!(
+        updater
+            .check()
+            .await
+            .unwrap()
+            .unwrap()
+            .version()
+            .to_string(),
+        "0.9.0"
+    );
+}
+
+/// A port nothing listens on.
+async fn refused_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/latest.json")
+}
+
+#[tokio::test]
+async fn falls_back_after_refused_404_500_and_invalid_manifest() {
+    let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let bad = Server::start(|r, _| match r.target.as_str() {
+        "/404" => Reply::status(404),
+        "/500" => Reply::status(500),
+        _ => Reply::json(&json!({ "version": "2.0.0" })),
+    })
+    .await;
+    let endpoints = [
+        refused_url().await,
+        bad.url("/404"),
+        bad.url("/500"),
+        bad.url("/invalid"),
+        good.url("/latest.json"),
+    ];
+    let update = client(&endpoints)
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(update.endpoint().as_str(), good.url("/latest.json"));
+    assert_eq!(bad.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn exhausted_endpoints_give_the_last_remembered_error() {
+    let bad = Server::start(|r, _| match r.target.as_str() {
+        "/404" => Reply::status(404),
+        _ => Reply::json(&json!({ "version": "2.0.0" })),
+    })
+    .await;
+    let refused = refused_url().await;
+    // A status does not replace the remembered transport error.
+    let err = client(&[refused.clone(), bad.url("/404")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    let Error::Check(check) = &err else { panic!() };
+    let CheckError::Transport { endpoint, error } = &**check else {
+        panic!("{err:?}")
+    };
+    assert_eq!(endpoint.as_str(), refused);
+    assert!(error.starts_with("connection failed: "), "{error}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("could not fetch {refused}: connection failed: ")),
+        "{err}"
+    );
+
+    let err = client(&[bad.url("/invalid"), bad.url("/404")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Check(e) if matches!(**e, CheckError::InvalidManifest { .. })),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with(&format!(
+            "the answer of {} is not a valid update manifest: ",
+            bad.url("/invalid")
+        )),
+        "{err}"
+    );
+
+    let err = client(&[bad.url("/404")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "no endpoint gave a valid release ({} answered 404)",
+            bad.url("/404")
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_aborts_the_check() {
+    let first = Server::start(|_, _| Reply::ok("<html>maintenance</html>")).await;
+    let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let err = client(&[first.url("/latest.json"), good.url("/latest.json")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the answer of {} is not JSON: expected value at line 1 column 1",
+            first.url("/latest.json")
+        )
+    );
+    assert!(good.requests().is_empty());
+}
+
+#[tokio::test]
+async fn redirects_are_followed_up_to_ten() {
+    let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let target = good.url("/latest.json");
+    let hops = Server::start(move |r, _| {
+        let n: u32 = r.target.trim_start_matches("/hop/").parse().unwrap();
+        if n == 0 {
+            Reply::redirect(307, &target)
+        } else {
+            Reply::redirect(302, &format!("/hop/{}", n - 1))
+        }
+    })
+    .await;
+    // Ten redirects: fine; the endpoint reported is the one configured.
+    let update = client(&[hops.url("/hop/9")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(update.endpoint().as_str(), hops.url("/hop/9"));
+    // Eleven: refused.
+    let err = client(&[hops.url("/hop/10")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "could not fetch {}: more than 10 redirects (the last one to {})",
+            hops.url("/hop/10"),
+            good.url("/latest.json")
+        )
+    );
+}
+
+#[tokio::test]
+async fn tls_with_a_test_ca_and_the_refused_https_to_http_redirect() {
+    let ca = TestCa::new();
+    let plain = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let plain_url = plain.url("/latest.json");
+    let sig = vector(SIG_210);
+    let tls = Server::start_tls(ca.server.clone(), move |r, _| match r.target.as_str() {
+        "/to-http" => Reply::redirect(302, &plain_url),
+        "/latest.json" => Reply::json(&static_manifest(
+            &format!("https://{}", r.header("host").unwrap()),
+            "2.1.0",
+            &sig,
+        )),
+        _ => ranged(r, &vector_bytes(ARTIFACT), "\"v1\""),
+    })
+    .await;
+    let secure = |endpoint: &str| {
+        client(&[endpoint.to_owned()])
+            .transport(Transport::Secure)
+            .root_certificate(ca.ca_pem.as_bytes())
+    };
+
+    // Trusted through the test CA: check and download over https.
+    let update = secure(&tls.url("/latest.json"))
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = update.download(dir.path(), |_| {}).await.unwrap();
+    assert_eq!(
+        std::fs::read(artifact.path()).unwrap(),
+        vector_bytes(ARTIFACT)
+    );
+
+    // Without the CA the certificate is refused.
+    let err = client(&[tls.url("/latest.json")])
+        .transport(Transport::Secure)
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    let Error::Check(check) = &err else { panic!() };
+    let CheckError::Transport { error, .. } = &**check else {
+        panic!("{err:?}")
+    };
+    assert!(error.contains("certificate"), "{error}");
+
+    // https -> http redirect refused under secure transport...
+    let err = secure(&tls.url("/to-http"))
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "could not fetch {0}: redirect from {0} to {1} refused: it leaves https and insecure transport is not allowed",
+            tls.url("/to-http"),
+            plain.url("/latest.json")
+        )
+    );
+    assert!(plain.requests().is_empty());
+    // ...and followed when insecure transport is allowed.
+    let update = secure(&tls.url("/to-http"))
+        .transport(Transport::Insecure)
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap();
+    assert!(update.is_some());
+}
+
+#[tokio::test]
+async fn an_http_endpoint_is_refused_without_insecure_transport() {
+    let err = client(&["http://127.0.0.1:1/latest.json".to_owned()])
+        .transport(Transport::Secure)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "endpoint `http://127.0.0.1:1/latest.json` must use https (scheme is `http`); allow insecure transport to use it anyway"
+    );
+}
+
+#[tokio::test]
+async fn headers_and_proxy() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let proxy = Proxy::start().await;
+    let update = client(&[server.url("/latest.json")])
+        .header("X-Api-Key", "s3cret")
+        .header("Accept", "application/vnd.updates+json")
+        .header("User-Agent", "my-app/1.0")
+        .proxy(&format!("http://{}", proxy.addr))
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    let seen = &server.requests()[0];
+    assert_eq!(seen.header("x-api-key"), Some("s3cret"));
+    assert_eq!(seen.header("accept"), Some("application/vnd.updates+json"));
+    assert_eq!(seen.header("user-agent"), Some("my-app/1.0"));
+    let dir = tempfile::tempdir().unwrap();
+    update.download(dir.path(), |_| {}).await.unwrap();
+    let through: Vec<_> = proxy.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(
+        through,
+        [server.url("/latest.json"), server.url("/app.bin")]
+    );
+    assert_eq!(
+        artifact_requests(&server)[0].header("x-api-key"),
+        Some("s3cret")
+    );
+
+    // no-proxy bypasses it.
+    let proxy = Proxy::start().await;
+    client(&[server.url("/latest.json")])
+        .proxy(&format!("http://{}", proxy.addr))
+        .no_proxy("127.0.0.1")
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(proxy.requests().is_empty());
+}
+
+async fn check_and_download(
+    server: &Server,
+    builder: UpdaterBuilder,
+) -> (
+    tempfile::TempDir,
+    Result<upkit::artifact::VerifiedArtifact, Error>,
+) {
+    let update = builder
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .expect("an update");
+    assert_eq!(update.download_url().as_str(), server.url("/app.bin"));
+    let dir = tempfile::tempdir().unwrap();
+    let result = update.download(dir.path(), |_| {}).await;
+    (dir, result)
+}
+
+#[tokio::test]
+async fn a_truncated_body_fails_after_the_retries_and_leaves_nothing() {
+    let server = release_server(|_, _, body| {
+        Reply::ok(Vec::new()).parts(
+            vec![Part::Data(body[..100_000].to_vec())],
+            Some(body.len() as u64),
+        )
+    })
+    .await;
+    let (dir, result) = check_and_download(&server, client(&[server.url("/latest.json")])).await;
+    let err = result.unwrap_err();
+    let Error::Network { url, message } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(url.as_str(), server.url("/app.bin"));
+    assert!(message.starts_with("reading the body failed"), "{message}");
+    // The first attempt plus three retries, each resuming at 100 000.
+    let requests = artifact_requests(&server);
+    assert_eq!(requests.len(), 4);
+    assert_eq!(requests[1].header("range"), Some("bytes=100000-"));
+    assert_eq!(
+        requests[1].header("if-range"),
+        None,
+        "no validator was given"
+    );
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn a_connection_reset_mid_body_resumes_with_range() {
+    let server = release_server(|r, i, body| {
+        if r.header("range").is_none() && i < 3 {
+            Reply::ok(Vec::new()).header("ETag", "\"v1\"").parts(
+                vec![Part::Data(body[..100_000].to_vec()), Part::Reset],
+                Some(body.len() as u64),
+            )
+        } else {
+            ranged(r, body, "\"v1\"")
+        }
+    })
+    .await;
+    let update = client(&[server.url("/latest.json")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (events, progress) = recorder();
+    let artifact = update.download(dir.path(), progress).await.unwrap();
+    assert_eq!(
+        std::fs::read(artifact.path()).unwrap(),
+        vector_bytes(ARTIFACT)
+    );
+    let requests = artifact_requests(&server);
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].header("range"), Some("bytes=100000-"));
+    assert_eq!(requests[1].header("if-range"), Some("\"v1\""));
+    let events = events.lock().unwrap();
+    let starts = events
+        .iter()
+        .filter(|e| matches!(e.event, DownloadEvent::Started { .. }))
+        .count();
+    assert_eq!(starts, 1, "a resume is not a restart");
+    assert_eq!(events.last().unwrap().downloaded, 262_144);
+}
+
+#[tokio::test]
+async fn a_server_ignoring_range_restarts_cleanly() {
+    let server = release_server(|_, i, body| {
+        let reply = Reply::ok(Vec::new()).header("ETag", "\"v1\"");
+        if i == 1 {
+            reply.parts(
+                vec![Part::Data(body[..100_000].to_vec()), Part::Reset],
+                Some(body.len() as u64),
+            )
+        } else {
+            reply.body(body.to_vec())
+        }
+    })
+    .await;
+    let update = client(&[server.url("/latest.json")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (events, progress) = recorder();
+    let artifact = update.download(dir.path(), progress).await.unwrap();
+    assert_eq!(
+        std::fs::read(artifact.path()).unwrap(),
+        vector_bytes(ARTIFACT)
+    );
+    let requests = artifact_requests(&server);
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].header("range"), Some("bytes=100000-"));
+    let events = events.lock().unwrap();
+    let starts = events
+        .iter()
+        .filter(|e| matches!(e.event, DownloadEvent::Started { .. }))
+        .count();
+    assert_eq!(starts, 2, "the 200 answer restarts from zero");
+    assert_eq!(events.last().unwrap().downloaded, 262_144);
+}
+
+#[tokio::test]
+async fn a_changed_file_restarts_with_a_fresh_verifier() {
+    // First attempt: a different file (etag v0) cut short; the resume's If-Range fails, so
+    // the server sends the whole current file with 200.
+    let server = release_server(|r, i, body| {
+        if i == 1 {
+            let old = payload(body.len());
+            Reply::ok(Vec::new()).header("ETag", "\"v0\"").parts(
+                vec![Part::Data(old[..50_000].to_vec()), Part::Reset],
+                Some(body.len() as u64),
+            )
+        } else {
+            ranged(r, body, "\"v1\"")
+        }
+    })
+    .await;
+    let (_dir, result) = check_and_download(&server, client(&[server.url("/latest.json")])).await;
+    let artifact = result.unwrap();
+    assert_eq!(
+        std::fs::read(artifact.path()).unwrap(),
+        vector_bytes(ARTIFACT)
+    );
+    let requests = artifact_requests(&server);
+    assert_eq!(requests[1].header("if-range"), Some("\"v0\""));
+}
+
+#[tokio::test]
+async fn a_stalled_body_hits_the_stall_timeout() {
+    let server = release_server(|_, _, body| {
+        Reply::ok(Vec::new()).parts(
+            vec![Part::Data(body[..1000].to_vec()), Part::Stall],
+            Some(body.len() as u64),
+        )
+    })
+    .await;
+    let builder = client(&[server.url("/latest.json")])
+        .stall_timeout(Duration::from_millis(300))
+        .retry(RetryPolicy {
+            attempts: 0,
+            ..RetryPolicy::default()
+        });
+    let (dir, result) = check_and_download(&server, builder).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "downloading {} stalled: no data received for 300ms",
+            server.url("/app.bin")
+        )
+    );
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn a_stalled_check_hits_the_stall_timeout_and_the_deadline() {
+    let server = Server::start(|_, _| Reply::ok(Vec::new()).parts(vec![Part::Stall], None)).await;
+    let err = client(&[server.url("/latest.json")])
+        .stall_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "could not fetch {}: no data received for 200ms",
+            server.url("/latest.json")
+        )
+    );
+    let err = client(&[server.url("/latest.json")])
+        .deadline(Duration::from_millis(200))
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the check did not finish within the deadline of 200ms"
+    );
+}
+
+#[tokio::test]
+async fn an_endless_body_hits_the_size_limit() {
+    let server =
+        release_server(|_, _, _| Reply::ok(Vec::new()).parts(vec![Part::Endless], None)).await;
+    let builder = client(&[server.url("/latest.json")]).artifact_limit(1 << 20);
+    let (dir, result) = check_and_download(&server, builder).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the artifact at {} is larger than the limit of 1048576 bytes",
+            server.url("/app.bin")
+        )
+    );
+    assert!(matches!(
+        err,
+        Error::TooLarge {
+            limit: 1_048_576,
+            ..
+        }
+    ));
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn an_announced_length_over_the_limit_fails_before_the_body() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let (dir, result) = check_and_download(
+        &server,
+        client(&[server.url("/latest.json")]).artifact_limit(1000),
+    )
+    .await;
+    assert!(matches!(
+        &result.unwrap_err(),
+        Error::TooLarge { limit: 1000, .. }
+    ));
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn an_endless_manifest_hits_the_manifest_limit() {
+    let server = Server::start(|_, _| Reply::ok(Vec::new()).parts(vec![Part::Endless], None)).await;
+    let err = client(&[server.url("/latest.json")])
+        .manifest_limit(4096)
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the answer of {} is larger than the limit of 4096 bytes",
+            server.url("/latest.json")
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_tampered_artifact_is_refused() {
+    let server = release_server(|_, _, body| {
+        let mut tampered = body.to_vec();
+        tampered[1234] ^= 1;
+        Reply::ok(tampered)
+    })
+    .await;
+    let (dir, result) = check_and_download(&server, client(&[server.url("/latest.json")])).await;
+    let err = result.unwrap_err();
+    assert!(matches!(
+        &err,
+        Error::Signature { source, .. } if matches!(**source, VerifyError::SignatureMismatch { bytes: 262_144, .. })
+    ));
+    let key_id = support::key_id(&pubkey());
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the artifact from {} failed verification: file does not match its signature by key {key_id}: its bytes differ from the signed ones (262144 bytes read)",
+            server.url("/app.bin")
+        )
+    );
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_refused_before_any_byte() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let builder = UpdaterBuilder::new(parse("1.0.0").unwrap())
+        .endpoint(&server.url("/latest.json"))
+        .pubkey(&vector("keys/nopass.key.pub"))
+        .os(Os::Linux)
+        .arch(Arch::X86_64)
+        .transport(Transport::Insecure);
+    let (dir, result) = check_and_download(&server, builder).await;
+    let err = result.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Signature { source, .. } if matches!(**source, VerifyError::KeyIdMismatch { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(artifact_requests(&server).is_empty());
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn a_signed_version_mismatch_is_refused_before_any_byte() {
+    let body = vector_bytes(ARTIFACT);
+    let sig = vector(SIG_210);
+    let server = Server::start(move |r, _| match r.target.as_str() {
+        "/latest.json" => Reply::json(&static_manifest(&host(r), "2.2.0", &sig)),
+        _ => Reply::ok(body.clone()),
+    })
+    .await;
+    let (dir, result) = check_and_download(&server, client(&[server.url("/latest.json")])).await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "the artifact from {} failed verification: signed version 2.1.0 differs from the announced version 2.2.0",
+            server.url("/app.bin")
+        )
+    );
+    assert!(artifact_requests(&server).is_empty());
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_signed_version_is_refused_unless_optional() {
+    let body = vector_bytes(ARTIFACT);
+    let sig = vector(SIG_PLAIN);
+    let server = Server::start(move |r, _| match r.target.as_str() {
+        "/latest.json" => Reply::json(&static_manifest(&host(r), "2.1.0", &sig)),
+        _ => Reply::ok(body.clone()),
+    })
+    .await;
+    let (_dir, result) = check_and_download(&server, client(&[server.url("/latest.json")])).await;
+    assert!(matches!(
+        &result.unwrap_err(),
+        Error::Signature { source, .. } if matches!(**source, VerifyError::SignedVersionMissing)
+    ));
+    let builder = client(&[server.url("/latest.json")])
+        .signed_version(upkit::core::signature::SignedVersion::Optional);
+    let (_dir, result) = check_and_download(&server, builder).await;
+    result.unwrap();
+}
+
+#[tokio::test]
+async fn the_manifest_size_is_enforced_exactly() {
+    let body = payload(50_000);
+    let signer = Signer::new();
+    let sig = signer.sign(&body, "app.bin", "2.0.0");
+    let pubkey = signer.pubkey();
+    let served = body.clone();
+    let server = Server::start(move |r, _| match r.target.as_str() {
+        "/small.json" | "/big.json" => {
+            let size = if r.target == "/small.json" { 40_000 } else { 60_000 };
+            Reply::json(&json!({
+                "version": "2.0.0",
+                "platforms": { "linux-x86_64": { "url": format!("{}/app.bin", host(r)), "signature": sig, "size": size } }
+            }))
+        }
+        _ => Reply::ok(Vec::new()).parts(vec![Part::Data(served.clone())], None),
+    })
+    .await;
+    for (endpoint, expected, found) in [
+        ("/small.json", 40_000, "more than 40000"),
+        ("/big.json", 60_000, "50000"),
+    ] {
+        let builder = client(&[server.url(endpoint)])
+            .pubkey(&pubkey)
+            .retry(RetryPolicy {
+                attempts: 0,
+                ..RetryPolicy::default()
+            });
+        let (dir, result) = check_and_download(&server, builder).await;
+        let err = result.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the artifact at {} is {found} bytes, but the manifest says {expected}",
+                server.url("/app.bin")
+            )
+        );
+        assert!(entries(dir.path()).is_empty());
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_download_future_leaves_nothing() {
+    let server = release_server(|_, _, body| {
+        Reply::ok(Vec::new()).parts(
+            vec![Part::Data(body[..1000].to_vec()), Part::Stall],
+            Some(body.len() as u64),
+        )
+    })
+    .await;
+    let update = client(&[server.url("/latest.json")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut tx = Some(tx);
+    let download = update.download(dir.path(), move |p| {
+        if let (DownloadEvent::Started { .. }, Some(tx)) = (p.event, tx.take()) {
+            let _ = tx.send(());
+        }
+    });
+    // Run the download until the server answered, then drop it.
+    let mut download = Box::pin(download);
+    tokio::select! {
+        _ = &mut download => panic!("the download cannot finish"),
+        _ = rx => {}
+    }
+    let during = entries(dir.path());
+    assert_eq!(during.len(), 1);
+    assert!(
+        during[0]
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with(".upkit-"),
+        "{during:?}"
+    );
+    drop(download);
+    // The download was under way: its temporary file existed. Now it is gone.
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn tauri_config() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let config = json!({
+        "plugins": { "updater": {
+            "pubkey": pubkey(),
+            "endpoints": [server.url("/latest.json")],
+            "dangerousInsecureTransportProtocol": true
+        }}
+    });
+    let updater =
+        upkit::Updater::from_tauri_config(&config.to_string(), parse("1.0.0").unwrap()).unwrap();
+    if updater.target().os == Os::Linux && updater.target().arch == Arch::X86_64 {
+        let update = updater.check().await.unwrap().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        update.download(dir.path(), |_| {}).await.unwrap();
+    }
+    let config = json!({ "plugins": { "updater": { "pubkey": pubkey(), "endpoints": ["http://example.com/x"] } } });
+    let err = upkit::Updater::from_tauri_config(&config.to_string(), parse("1.0.0").unwrap())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid tauri configuration: invalid `plugins.updater.endpoints[0]`: endpoint `http://example.com/x` must use https (scheme is `http`); allow insecure transport to use it anyway"
+    );
+}
