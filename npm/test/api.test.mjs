@@ -1,0 +1,223 @@
+// The package API from Node ESM, over the shared fixtures (Tauri CLI vectors, real-world
+// manifests). Every function runs the Rust core.
+import assert from 'node:assert/strict';
+import { createReadStream, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import * as upkit from '../lib/node.mjs';
+import { realWorld, realWorldFiles, refused, tauri } from './paths.mjs';
+
+const key = (name) => readFileSync(join(tauri, 'keys', `${name}.key.pub`), 'utf8');
+const file = (name) => readFileSync(join(tauri, 'files', name));
+const sig = (keyName, name) => readFileSync(join(tauri, 'sigs', keyName, `${name}.sig`), 'utf8');
+const files = readdirSync(join(tauri, 'files')).sort();
+
+/** Asserts that `fn` throws an Error with `code` (and `message` when given). */
+function throwsCode(fn, code, message) {
+  assert.throws(fn, (error) => {
+    assert.ok(error instanceof Error, 'an Error');
+    assert.equal(error.code, code);
+    if (message !== undefined) assert.equal(error.message, message);
+    return true;
+  });
+}
+
+describe('real-world manifests', () => {
+  for (const name of realWorldFiles) {
+    const body = readFileSync(join(realWorld, name));
+    test(name, () => {
+      const report = upkit.validateManifest(body, { file: name });
+      assert.equal(report.file, name);
+      if (name in refused) {
+        assert.equal(report.valid, false);
+        assert.equal(report.errors[0].code, refused[name]);
+        throwsCode(() => upkit.parseManifest(body), refused[name]);
+        return;
+      }
+      assert.equal(report.valid, true, JSON.stringify(report.errors));
+      const manifest = upkit.parseManifest(body);
+      // The same version, notes, date and entries as the JSON says (normalised).
+      const json = JSON.parse(body.toString('utf8'));
+      assert.equal(manifest.version, (json.version ?? json.name).replace(/^v+/, ''));
+      assert.equal(manifest.notes, json.notes ?? null);
+      assert.equal(manifest.pub_date === null, json.pub_date == null);
+      if (manifest.shape === 'static') {
+        assert.deepEqual(Object.keys(manifest.platforms).sort(), Object.keys(json.platforms).sort());
+        for (const [k, entry] of Object.entries(manifest.platforms)) {
+          assert.equal(entry.signature, json.platforms[k].signature);
+          assert.equal(entry.url, new URL(json.platforms[k].url).href);
+          assert.deepEqual(report.platforms[k], { url: entry.url, signature: entry.signature });
+        }
+      }
+    });
+  }
+
+  test('the three refused ones have precise diagnostics', () => {
+    const bom = readFileSync(join(realWorld, 'Imzl-zl__xhs-updates__update_latest.json'));
+    const error = (() => {
+      try {
+        upkit.parseManifest(bom);
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert.deepEqual(
+      { code: error.code, path: error.path, line: error.line, column: error.column },
+      { code: 'byte_order_mark', path: '', line: 1, column: 1 },
+    );
+    const empty = upkit.validateManifest(
+      readFileSync(join(realWorld, 'VirxEC__rlbot_gui_rust__docs_latest__first-version.json')),
+    );
+    assert.deepEqual(
+      empty.errors.map((e) => [e.code, e.path, e.line]),
+      [
+        ['invalid_url', '/platforms/darwin-aarch64/url', 7],
+        ['invalid_url', '/platforms/darwin-intel/url', 11],
+        ['invalid_url', '/platforms/windows-x86_64/url', 15],
+      ].filter((row) => empty.errors.some((e) => e.path === row[1])),
+    );
+    assert.ok(empty.errors.length >= 1);
+  });
+});
+
+describe('signatures (Tauri CLI vectors)', () => {
+  const keys = { secret: key('secret'), nopass: key('nopass') };
+  const other = { secret: 'nopass', nopass: 'secret' };
+
+  test('key ids', () => {
+    assert.equal(upkit.inspectPublicKey(keys.secret).keyId, '94D7D4FD91B91D35');
+    assert.equal(upkit.inspectPublicKey(keys.nopass).keyId, 'A85E24BF64964E45');
+  });
+
+  for (const keyName of Object.keys(keys)) {
+    for (const name of files) {
+      test(`${keyName}/${name}: verifies with its key, fails with the other`, () => {
+        const data = file(name);
+        const plain = sig(keyName, name);
+        const info = upkit.inspectSignature(plain);
+        assert.equal(info.keyId, upkit.inspectPublicKey(keys[keyName]).keyId);
+        assert.equal(info.algorithm, 'prehashed');
+        assert.equal(info.trustedComment.file, name);
+        assert.equal(info.trustedComment.version, null);
+
+        const verified = upkit.verifySignature(data, plain, keys[keyName], {
+          requireSignedVersion: false,
+        });
+        assert.equal(verified.bytes, data.length);
+        throwsCode(() => upkit.verifySignature(data, plain, keys[keyName]), 'signed_version_missing');
+        throwsCode(
+          () => upkit.verifySignature(data, plain, keys[other[keyName]], { requireSignedVersion: false }),
+          'key_id_mismatch',
+          `signature was made with key ${info.keyId}, but the trusted key is ${upkit.inspectPublicKey(keys[other[keyName]]).keyId}`,
+        );
+
+        const bound = sig(keyName, `${name}.version-2.1.0`);
+        assert.equal(upkit.verifySignature(data, bound, keys[keyName], { version: '2.1.0' }).trustedComment.version, '2.1.0');
+        throwsCode(
+          () => upkit.verifySignature(data, bound, keys[keyName], { version: '2.1.1' }),
+          'signed_version_mismatch',
+          'signed version 2.1.0 differs from the announced version 2.1.1',
+        );
+        // Bound to 2.1.0 whether or not a signed version is required.
+        throwsCode(
+          () => upkit.verifySignature(data, bound, keys[keyName], { version: '2.2.0', requireSignedVersion: false }),
+          'signed_version_mismatch',
+        );
+        const tampered = Buffer.concat([data, Buffer.from('x')]);
+        throwsCode(
+          () => upkit.verifySignature(tampered, bound, keys[keyName], { version: '2.1.0' }),
+          'signature_mismatch',
+          `file does not match its signature by key ${info.keyId}: its bytes differ from the signed ones (${tampered.length} bytes read)`,
+        );
+      });
+    }
+  }
+
+  test('streaming from a Node stream, in odd chunk sizes', async () => {
+    const verifier = upkit.createVerifier(sig('nopass', 'random-256KiB.bin.version-2.1.0'), [keys.secret, keys.nopass], {
+      version: '2.1.0',
+      fileName: 'random-256KiB.bin',
+    });
+    assert.equal(verifier.keyId, 'A85E24BF64964E45');
+    for await (const chunk of createReadStream(join(tauri, 'files/random-256KiB.bin'), { highWaterMark: 7777 })) {
+      verifier.update(chunk);
+    }
+    assert.equal(verifier.bytes, 256 * 1024);
+    const verified = verifier.finish();
+    assert.equal(verified.trustedComment.file, 'random-256KiB.bin');
+    throwsCode(() => verifier.finish(), 'verifier_finished', 'the verifier has already finished');
+    throwsCode(() => verifier.update(new Uint8Array(1)), 'verifier_finished');
+  });
+
+  test('checks that need no bytes fail at createVerifier', () => {
+    throwsCode(
+      () => upkit.createVerifier(sig('secret', 'payload.txt.version-2.1.0'), keys.secret, { version: '2.1.0', fileName: 'other.txt' }),
+      'file_name_mismatch',
+      'signed file name `payload.txt` differs from the expected `other.txt`',
+    );
+    throwsCode(() => upkit.createVerifier('AAAA', keys.secret), 'invalid_signature');
+    throwsCode(() => upkit.createVerifier(sig('secret', 'payload.txt'), 'nope'), 'invalid_public_key');
+    throwsCode(() => upkit.createVerifier(sig('secret', 'payload.txt'), 42), 'invalid_argument',
+      'the public keys must be a string or an array of strings');
+    throwsCode(() => upkit.createVerifier(sig('secret', 'payload.txt'), keys.secret, { version: '2.1.0', strict: true }), 'invalid_argument');
+  });
+});
+
+describe('versions, endpoints, resolution', () => {
+  test('compareVersions is Tauri\'s order', () => {
+    assert.equal(upkit.compareVersions('1.0.0+2', '1.0.0+1'), 1);
+    assert.equal(upkit.compareVersions('1.0.0', '1.0.0+1'), -1);
+    assert.equal(upkit.compareVersions('vv1.0.0', '1.0.0'), 0);
+    throwsCode(() => upkit.compareVersions('1.0', '1.0.0'), 'invalid_version',
+      'invalid version `1.0`: unexpected end of input while parsing minor version number');
+  });
+
+  test('renderEndpoint, the contract example', () => {
+    assert.equal(
+      upkit.renderEndpoint('https://u.example.com/{{target}}/{{arch}}/{{current_version}}', {
+        currentVersion: '1.0.0-beta.1+b5', target: 'linux', arch: 'x86_64',
+      }),
+      'https://u.example.com/linux/x86_64/1.0.0-beta.1%2Bb5',
+    );
+    throwsCode(() => upkit.renderEndpoint('/latest.json', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64' }),
+      'invalid_endpoint', 'invalid endpoint `/latest.json`: relative URL without a base');
+    throwsCode(() => upkit.renderEndpoint('https://x/', { currentVersion: '1.0.0', target: 'linux', arch: 'arm64' }),
+      'unknown_arch', 'unknown arch `arm64`: expected one of x86_64, i686, aarch64, armv7, riscv64');
+  });
+
+  test('resolveUpdate: update, up to date, lookup order, downgrades', () => {
+    const manifest = {
+      version: 'v2.0.0',
+      notes: 'n',
+      pub_date: '2026-11-01T12:00:00Z',
+      platforms: {
+        'linux-x86_64': { url: 'https://e.com/a.AppImage', signature: 's1' },
+        'linux-x86_64-deb': { url: 'https://e.com/a.deb', signature: 's2' },
+      },
+    };
+    assert.deepEqual(upkit.resolveUpdate(manifest, { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'deb' }), {
+      update: true, version: '2.0.0', notes: 'n', pub_date: '2026-11-01T12:00:00Z', target: 'linux-x86_64-deb',
+      url: 'https://e.com/a.deb', signature: 's2', size: null,
+    });
+    assert.equal(upkit.resolveUpdate(manifest, { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'rpm' }).target, 'linux-x86_64');
+    assert.deepEqual(upkit.resolveUpdate(manifest, { currentVersion: '2.0.0', target: 'windows', arch: 'x86_64' }), {
+      update: false, reason: 'up_to_date', message: 'the release 2.0.0 is not newer than the current version 2.0.0', version: '2.0.0',
+    });
+    assert.equal(upkit.resolveUpdate(manifest, { currentVersion: '3.0.0', target: 'linux', arch: 'x86_64', allowDowngrades: true }).update, true);
+    assert.deepEqual(upkit.resolveUpdate(manifest, { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', customTarget: 'beta' }), {
+      update: false, reason: 'no_platform', message: 'the release 2.0.0 has no platform entry for this client (tried beta)', version: '2.0.0', keys: ['beta'],
+    });
+    throwsCode(() => upkit.resolveUpdate('{"version": "1.0", "url": "https://e.com/a", "signature": ""}', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64' }), 'invalid_version');
+  });
+
+  test('errors carry path, line and column for manifests', () => {
+    try {
+      upkit.parseManifest('{\n  "version": "1.0.0",\n  "url": 5,\n  "signature": ""\n}');
+      assert.fail('no error');
+    } catch (error) {
+      assert.deepEqual({ code: error.code, path: error.path, line: error.line, column: error.column },
+        { code: 'invalid_type', path: '/url', line: 3, column: 10 });
+    }
+  });
+});
