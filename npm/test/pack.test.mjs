@@ -1,0 +1,101 @@
+// The packed tarball (`npm pack`) installed into a scratch project, used from ESM, CJS and the
+// bin, with only the files the allowlist names.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+
+import { npmRoot, realWorld, tauri } from './paths.mjs';
+
+let project;
+let packed;
+
+before(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'upkit-pack-'));
+  // `prepack` builds (a no-op when dist/ is fresh).
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: npmRoot, encoding: 'utf8' });
+  [packed] = JSON.parse(out.slice(out.indexOf('[')));
+  project = join(dir, 'project');
+  execFileSync('mkdir', [project]);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', join(dir, packed.filename)], {
+    cwd: project,
+    encoding: 'utf8',
+  });
+});
+
+function node(file, source) {
+  writeFileSync(join(project, file), source);
+  const result = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+const manifest = join(realWorld, '00x421__apixel-release__latest.json');
+const script = (load) => `${load}
+const fs = FS;
+const body = fs.readFileSync(${JSON.stringify(manifest)});
+const key = fs.readFileSync(${JSON.stringify(join(tauri, 'keys/secret.key.pub'))}, 'utf8');
+const sig = fs.readFileSync(${JSON.stringify(join(tauri, 'sigs/secret/payload.txt.version-2.1.0.sig'))}, 'utf8');
+const data = fs.readFileSync(${JSON.stringify(join(tauri, 'files/payload.txt'))});
+let code;
+try { upkit.compareVersions('1.0', '1.0.0'); } catch (e) { code = e instanceof Error && e.code; }
+console.log(JSON.stringify({
+  valid: upkit.validateManifest(body).valid,
+  offer: upkit.resolveUpdate(body, { currentVersion: '0.1.0', target: 'windows', arch: 'x86_64' }).version,
+  verified: upkit.verifySignature(data, sig, key, { version: '2.1.0' }).keyId,
+  code,
+}));`;
+const expected = { valid: true, offer: '0.1.1', verified: '94D7D4FD91B91D35', code: 'invalid_version' };
+
+describe('the packed tarball', () => {
+  test('holds only the allowlisted files', () => {
+    const files = packed.files.map((f) => f.path).sort();
+    assert.deepEqual(files, [
+      'README.md',
+      'bin/upkit-validate.mjs',
+      'dist/index.d.cts',
+      'dist/node/package.json',
+      'dist/node/upkit_wasm.js',
+      'dist/node/upkit_wasm_bg.wasm',
+      'dist/web/upkit_wasm.js',
+      'dist/web/upkit_wasm_bg.wasm',
+      'lib/index.d.ts',
+      'lib/node.cjs',
+      'lib/node.mjs',
+      'lib/web.js',
+      'package.json',
+      'schema/latest.schema.json',
+    ]);
+  });
+
+  test('works from ESM (import)', () => {
+    assert.deepEqual(node('esm.mjs', script("import * as upkit from 'upkit';\nimport * as FS from 'node:fs';")), expected);
+  });
+
+  test('works from CJS (require)', () => {
+    assert.deepEqual(node('cjs.cjs', script("const upkit = require('upkit');\nconst FS = require('node:fs');")), expected);
+  });
+
+  test('ships the JSON Schema', () => {
+    const out = node('schema.cjs', "console.log(JSON.stringify(require('upkit/latest.schema.json').title));");
+    assert.equal(out, 'Tauri v2 updater manifest');
+  });
+
+  test('npx upkit-validate', () => {
+    const ok = spawnSync('npx', ['--offline', 'upkit-validate', manifest], { cwd: project, encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /ok: version 0\.1\.1, 1 platforms/);
+    const bad = spawnSync('npx', ['--offline', 'upkit-validate', '--json', '-'], {
+      cwd: project,
+      input: '{"version": "1.0.0", "url": ""}',
+      encoding: 'utf8',
+    });
+    assert.equal(bad.status, 1);
+    const report = JSON.parse(bad.stdout);
+    assert.deepEqual(report.errors.map((e) => e.code), ['missing_signature', 'invalid_url']);
+    assert.equal(report.valid, false);
+  });
+});

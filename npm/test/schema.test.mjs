@@ -1,0 +1,70 @@
+// The JSON Schema shipped in the package (`upkit/latest.schema.json`) against the real-world
+// manifests and against the core's verdict on hand-written cases.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import Ajv from 'ajv';
+
+import { validateManifest } from '../lib/node.mjs';
+import { npmRoot, realWorld, realWorldFiles, refused } from './paths.mjs';
+
+const schema = JSON.parse(readFileSync(join(npmRoot, 'schema/latest.schema.json'), 'utf8'));
+const validate = new Ajv({ allErrors: true }).compile(schema);
+
+describe('latest.schema.json', () => {
+  for (const name of realWorldFiles) {
+    test(name, () => {
+      const text = readFileSync(join(realWorld, name), 'utf8');
+      if (refused[name] === 'byte_order_mark') {
+        // Not JSON for serde (nor for JSON.parse in strict readers): nothing for a schema to see.
+        assert.equal(text.charCodeAt(0), 0xfeff);
+        return;
+      }
+      const ok = validate(JSON.parse(text));
+      assert.equal(ok, !(name in refused), JSON.stringify(validate.errors));
+    });
+  }
+
+  test('the refused ones fail where the core says', () => {
+    validate(JSON.parse(readFileSync(join(realWorld, 'ClavisPass__ClavisPass__updater.json'), 'utf8')));
+    assert.ok(validate.errors.some((e) => e.instancePath === '/platforms/windows-x86_64' && e.params.missingProperty === 'signature'));
+    validate(JSON.parse(readFileSync(join(realWorld, 'VirxEC__rlbot_gui_rust__docs_latest__first-version.json'), 'utf8')));
+    assert.ok(validate.errors.some((e) => e.instancePath === '/platforms/darwin-aarch64/url'));
+  });
+
+  const entry = { url: 'https://e.com/a.tar.gz', signature: 's' };
+  const cases = [
+    { version: 'v1.0.0', platforms: { 'linux-x86_64': entry } },
+    { version: '1.0.0-rc.1+b7', pub_date: '2026-01-01T00:00:00.123+02:00', notes: null, platforms: {} },
+    { version: '1.0.0', pub_date: null, platforms: null, url: 'https://e.com/a', signature: '' },
+    { name: '1.0.0', url: 'https://e.com/a', signature: 's' },
+    { version: '1.0.0', platforms: { 'linux-x86_64': { ...entry, size: 12 } } },
+    { version: '1.0.0', unknown: [1, 2], platforms: { x: entry } },
+    { version: '1.0', platforms: {} },
+    { version: 'V1.0.0', platforms: {} },
+    { version: '01.0.0', platforms: {} },
+    { version: 1, platforms: {} },
+    { version: '1.0.0', name: '1.0.0', platforms: {} },
+    { platforms: {} },
+    { version: '1.0.0' },
+    { version: '1.0.0', platforms: null, url: 'https://e.com/a' },
+    { version: '1.0.0', pub_date: '2026-01-01', platforms: {} },
+    { version: '1.0.0', pub_date: '2026-01-01T00:00:00', platforms: {} },
+    { version: '1.0.0', notes: 5, platforms: {} },
+    { version: '1.0.0', platforms: { 'linux-x86_64': null } },
+    { version: '1.0.0', platforms: { 'linux-x86_64': { url: 'https://e.com/a' } } },
+    { version: '1.0.0', platforms: { 'linux-x86_64': { url: 'a.tar.gz', signature: 's' } } },
+    { version: '1.0.0', platforms: { 'linux-x86_64': { url: '', signature: 's' } } },
+    { version: '1.0.0', platforms: {}, url: 5 },
+  ];
+  for (const value of cases) {
+    const text = JSON.stringify(value);
+    test(`agrees with the core: ${text}`, () => {
+      const core = validateManifest(text);
+      // `size` is an upkit extension: the core ignores a bad one (with a warning); the schema is stricter.
+      assert.equal(validate(value), core.valid, JSON.stringify({ schema: validate.errors, core: core.errors }));
+    });
+  }
+});

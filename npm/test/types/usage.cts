@@ -1,0 +1,7 @@
+// Typed usage of the package from CommonJS (`require`).
+import upkit = require('upkit');
+
+const report: upkit.ValidationReport = upkit.validateManifest('{}');
+const order: -1 | 0 | 1 = upkit.compareVersions('1.0.0', '2.0.0');
+
+export = { report, order };

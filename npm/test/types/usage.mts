@@ -1,0 +1,83 @@
+// Typed usage of the package from ESM: `tsc --noEmit -p test/types` must pass.
+import {
+  compareVersions,
+  createVerifier,
+  init,
+  inspectPublicKey,
+  inspectSignature,
+  parseManifest,
+  renderEndpoint,
+  resolveUpdate,
+  validateManifest,
+  verifySignature,
+  type ErrorCode,
+  type Manifest,
+  type Resolution,
+  type UpkitError,
+  type ValidationReport,
+  type Verified,
+} from 'upkit';
+
+await init();
+
+const report: ValidationReport = validateManifest('{"version": "1.0.0"}', { file: 'latest.json', pubkey: ['k'] });
+const lines: number[] = report.errors.map((e) => e.line);
+const firstWarning: string | undefined = report.warnings[0]?.code;
+const valid: boolean = report.valid;
+
+const manifest: Manifest = parseManifest(new Uint8Array([123, 125]));
+if (manifest.shape === 'static') {
+  const urls: string[] = Object.values(manifest.platforms).map((p) => p.url);
+  void urls;
+} else {
+  const url: string = manifest.url;
+  void url;
+}
+
+const resolution: Resolution = resolveUpdate(manifest === null ? '' : '{}', {
+  currentVersion: '1.0.0',
+  target: 'linux',
+  arch: 'x86_64',
+  bundleType: 'appimage',
+  allowDowngrades: false,
+});
+if (resolution.update) {
+  const size: number | null = resolution.size;
+  void size;
+} else if (resolution.reason === 'no_platform') {
+  const keys: string[] = resolution.keys;
+  void keys;
+}
+
+const url: string = renderEndpoint('https://e.com/{{target}}', {
+  currentVersion: '1.0.0',
+  target: 'darwin',
+  arch: 'aarch64',
+  variables: { channel: 'beta' },
+});
+const order: -1 | 0 | 1 = compareVersions('1.0.0', '1.0.1');
+
+const verified: Verified = verifySignature(new Uint8Array(0), 'sig', ['k1', 'k2'], { version: '1.0.0' });
+const verifier = createVerifier('sig', 'key', { requireSignedVersion: false, fileName: 'a.tar.gz' });
+verifier.update(new Uint8Array(4));
+const fed: number = verifier.bytes;
+const proof: Verified = verifier.finish();
+const keyId: string = inspectPublicKey('k').keyId;
+const signedVersion: string | null = inspectSignature('s').trustedComment.version;
+
+try {
+  compareVersions('x', 'y');
+} catch (error) {
+  const e = error as UpkitError;
+  const code: ErrorCode = e.code;
+  const line: number | undefined = e.line;
+  void code;
+  void line;
+}
+
+// @ts-expect-error: the OS names are checked
+resolveUpdate('{}', { currentVersion: '1.0.0', target: 'macos', arch: 'x86_64' });
+// @ts-expect-error: currentVersion is required
+renderEndpoint('https://e.com/', { target: 'linux', arch: 'x86_64' });
+
+export { lines, firstWarning, valid, url, order, verified, fed, proof, keyId, signedVersion };
