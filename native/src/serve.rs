@@ -637,7 +637,7 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
                     Ok(Ok(found)) => {
                         for f in &found {
                             if let Err(e) = &f.manifest {
-                                tracing::warn!("skipping {}: {e}", f.file);
+                                tracing::debug!("skipping {}: {e}", f.file);
                             }
                         }
                         decide(&found, &version, &target)

@@ -417,3 +417,56 @@ async fn the_native_client_updates_through_it() {
     );
     assert_eq!(std::fs::read_dir(&other).unwrap().count(), 0);
 }
+
+#[tokio::test]
+async fn the_cli_prints_its_address_and_logs_each_request() {
+    use std::io::BufRead as _;
+    let tmp = tempfile::tempdir().unwrap();
+    releases(tmp.path());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg(tmp.path())
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let base = line
+        .strip_prefix("listening on ")
+        .and_then(|l| l.strip_suffix('\n'))
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+
+    let (status, body) = get(&format!("{base}/linux/x86_64/1.0.0")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = get(&format!("{base}/linux/x86_64/1.1.0")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+    let has = |needle: &str| log.lines().any(|l| l.contains(needle));
+    assert!(
+        has(" INFO upkit::serve: release 1.2.0 (1.2.0/release.json)"),
+        "{log}"
+    );
+    assert!(
+        has(" INFO upkit::serve: release 1.1.0 (latest.json)"),
+        "{log}"
+    );
+    assert!(
+        has(
+            " WARN upkit::serve: skipping broken.json: the manifest has no `platforms`, so it is an update server's answer and needs `url` (line 1, column 1)"
+        ),
+        "{log}"
+    );
+    assert!(has("GET /linux/x86_64/1.0.0 200 update 1.1.0 ("), "{log}");
+    assert!(has("GET /linux/x86_64/1.1.0 204 up to date ("), "{log}");
+    assert!(!log.contains('\x1b'), "no colours off a terminal: {log}");
+    // Skipped manifests are reported at start-up; per request only at debug level.
+    assert_eq!(log.matches("skipping broken.json").count(), 1, "{log}");
+}
