@@ -1,7 +1,10 @@
 //! The lint pass: each warning with its code, message, path and position, and the report's
 //! JSON form.
 
-#![allow(clippy::disallowed_methods, reason = "the tests read the shared test vectors")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tests read the shared test vectors"
+)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -332,17 +335,17 @@ fn legacy_algorithm() {
 
 #[test]
 fn signed_file_and_url_disagree() {
-    let sig = forged("timestamp:1\tfile:App_1.0.0_x64_en-US.msi", b"ED");
+    let sig = forged("timestamp:1\tfile:App_2.1.0_x64_en-US.msi", b"ED");
     let got = only(&with_entry(
         "windows-x86_64",
-        &entry("https://e.com/App_1.0.0_x64_en-US.msi.zip", &sig),
+        &entry("https://e.com/App_2.1.0_x64_en-US.msi.zip", &sig),
     ));
     assert_eq!(
         (got.0, got.1.as_str()),
         (
             "signed_file_mismatch",
-            "`/platforms/windows-x86_64/signature` signs `App_1.0.0_x64_en-US.msi`, but the URL \
-             names `App_1.0.0_x64_en-US.msi.zip`"
+            "`/platforms/windows-x86_64/signature` signs `App_2.1.0_x64_en-US.msi`, but the URL \
+             names `App_2.1.0_x64_en-US.msi.zip`"
         )
     );
     // Renaming `.app.tar.gz` to `.tar.gz` is harmless.
@@ -364,14 +367,34 @@ fn artifact_does_not_suit_the_key() {
     let sig = vector("sigs/secret/payload.txt.sig");
     let got = only(&with_entry(
         "windows-x86_64-msi",
-        &entry("https://e.com/App_1.0.0_x64-setup.exe", &sig),
+        &entry("https://e.com/App_2.1.0_x64-setup.exe", &sig),
     ));
     assert_eq!(
         (got.0, got.1.as_str()),
         (
             "artifact_mismatch",
-            "`/platforms/windows-x86_64-msi/url` names `App_1.0.0_x64-setup.exe`, which is no update \
+            "`/platforms/windows-x86_64-msi/url` names `App_2.1.0_x64-setup.exe`, which is no update \
              for `windows-x86_64-msi`"
+        )
+    );
+}
+
+#[test]
+fn url_names_another_version() {
+    let sig = vector("sigs/secret/payload.txt.sig");
+    assert_eq!(
+        only(&with_entry(
+            "windows-x86_64",
+            &entry("https://e.com/v2.1.0/App_2.0.9_x64-setup.exe", &sig)
+        )),
+        (
+            "url_version_mismatch",
+            "`/platforms/windows-x86_64/url` names `App_2.0.9_x64-setup.exe`, which looks like \
+             version 2.0.9, not 2.1.0"
+                .into(),
+            "/platforms/windows-x86_64/url".into(),
+            2,
+            27
         )
     );
 }
@@ -386,6 +409,10 @@ fn several_entries() {
         entry("https://e.com/a.exe", &b),
         entry("https://e.com/a.app.tar.gz", &a),
     );
+    // Two trusted keys in use (key rotation): not worth a warning.
+    let trusted = LintOptions::with_keys(vec![key("secret"), key("nopass")]);
+    let codes: Vec<_> = warnings(&body, &trusted).into_iter().map(|w| w.0).collect();
+    assert_eq!(codes, ["reused_signature"]);
     let got: Vec<_> = warnings(&body, &LintOptions::default())
         .into_iter()
         .map(|w| (w.0, w.1))
@@ -528,5 +555,5 @@ fn every_warning_code_has_a_stable_name() {
                 .all(|b| b.is_ascii_lowercase() || b == b'_')
         );
     }
-    assert_eq!(WarningCode::ALL.len(), 24);
+    assert_eq!(WarningCode::ALL.len(), 25);
 }

@@ -2,7 +2,10 @@
 //! vectors README names are refused for its reasons; every other parses with the version,
 //! notes, date and per-platform url and signature the raw JSON holds.
 
-#![allow(clippy::disallowed_methods, reason = "the tests read the shared test vectors")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tests read the shared test vectors"
+)]
 
 use std::path::PathBuf;
 
@@ -222,6 +225,7 @@ fn lint_findings_in_the_wild() {
         "ClavisPass__ClavisPass__updater.json artifact_mismatch /platforms/darwin-aarch64/url",
         "Nishannb__brightpal-updates__updates_latest.json invalid_signature /platforms/darwin-x86_64/signature",
         "Nishannb__brightpal-updates__updates_latest.json invalid_signature /platforms/darwin-aarch64/signature",
+        "Nishannb__brightpal-updates__updates_latest.json url_version_mismatch /platforms/windows-x86_64/url",
         "Nishannb__brightpal-updates__updates_latest.json invalid_signature /platforms/windows-x86_64/signature",
         "VirxEC__rlbot_gui_rust__docs_latest.json missing_pub_date /pub_date",
         "VirxEC__rlbot_gui_rust__docs_latest.json name_alias /name",

@@ -425,6 +425,25 @@ pub(super) fn lint(
                     .hint(artifact_hint(os, installer)),
                 );
             }
+            if let (Some(file), Some(version)) = (file_name(url), &version) {
+                let release = format!("{}.{}.{}", version.major, version.minor, version.patch);
+                let found = versions_in(file);
+                if let Some(other) = found.first()
+                    && !found.contains(&release.as_str())
+                {
+                    out.push(
+                        Finding::new(
+                            WarningCode::UrlVersionMismatch,
+                            (*p).clone(),
+                            format!(
+                                "{} names `{file}`, which looks like version {other}, not {release}",
+                                name(p)
+                            ),
+                        )
+                        .hint("point the URL at this release's artifact"),
+                    );
+                }
+            }
         }
         let Some((sig, sig_path)) = &d.signature else {
             continue;
@@ -487,7 +506,9 @@ pub(super) fn lint(
                 .hint("sign with the key whose public half the app trusts"),
             );
         }
+        // With trusted keys given, several of them may be in use (key rotation).
         if let Some((first, first_path)) = signed.first()
+            && options.keys.is_empty()
             && *first != key_id
         {
             out.push(Finding::new(
@@ -536,6 +557,47 @@ pub(super) fn lint(
         }
     }
     out
+}
+
+/// The `MAJOR.MINOR.PATCH` numbers in a file name, e.g. `0.9.72` in `App_0.9.72_x64-setup.exe`.
+fn versions_in(file: &str) -> Vec<&str> {
+    let bytes = file.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit()
+            || (i > 0 && (bytes[i - 1].is_ascii_digit() || bytes[i - 1] == b'.'))
+        {
+            i += 1;
+            continue;
+        }
+        // Three dot-separated digit runs.
+        let mut end = i;
+        let mut parts = 0;
+        loop {
+            let start = end;
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
+                end += 1;
+            }
+            if end == start {
+                break;
+            }
+            parts += 1;
+            if parts == 3 || end >= bytes.len() || bytes[end] != b'.' {
+                break;
+            }
+            end += 1;
+        }
+        if parts == 3
+            && (end >= bytes.len()
+                || bytes[end] != b'.'
+                || !bytes.get(end + 1).is_some_and(u8::is_ascii_digit))
+        {
+            found.push(&file[i..end]);
+        }
+        i = end.max(i + 1);
+    }
+    found
 }
 
 fn same_version(signed: &str, announced: &Version) -> bool {
@@ -724,6 +786,20 @@ mod tests {
         assert!(!Artifact::Exe.suits(Os::Windows, Some(Installer::Msi)));
         assert!(Artifact::AppTarGz.renames_to(Artifact::TarGz));
         assert!(!Artifact::Msi.renames_to(Artifact::MsiZip));
+    }
+
+    #[test]
+    fn versions_in_file_names() {
+        assert_eq!(versions_in("BrightPal_0.9.72_x64-setup.exe"), ["0.9.72"]);
+        assert_eq!(versions_in("Coinly-desktop-0.1.3-1.x86_64.rpm"), ["0.1.3"]);
+        assert_eq!(
+            versions_in("LOA.Logs_1.10.8-sync_x64-setup.nsis.zip"),
+            ["1.10.8"]
+        );
+        assert_eq!(versions_in("a-1.2.3.4.zip"), Vec::<&str>::new());
+        assert_eq!(versions_in("App.app.tar.gz"), Vec::<&str>::new());
+        assert_eq!(versions_in("x1.2.3_and_4.5.6"), ["1.2.3", "4.5.6"]);
+        assert_eq!(versions_in("1.2"), Vec::<&str>::new());
     }
 
     #[test]

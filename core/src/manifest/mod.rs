@@ -1,7 +1,7 @@
 //! Update manifests: the static `latest.json` and a dynamic update server's answer.
 //!
-//! [`parse`] accepts exactly what the Tauri v2 updater accepts (see the crate docs of the
-//! contract, section 1), and returns the first problem otherwise. [`validate`] finds every
+//! [`parse`] accepts exactly what the Tauri v2 updater accepts (its derive-based reading of
+//! `serde_json::Value`, rule for rule), and returns the first problem otherwise. [`validate`] finds every
 //! problem, adds lint [`Warning`]s for what Tauri accepts but is almost surely a mistake, and
 //! returns a [`Report`] that serialises to the JSON object `upkit validate --json` prints.
 //!
@@ -171,6 +171,8 @@ pub enum WarningCode {
     ReusedSignature,
     /// A platform key Tauri never looks up (`darwin-universal`, `macos-arm64`...).
     UnknownPlatform,
+    /// The URL's file name holds another version than `version` (a stale artifact).
+    UrlVersionMismatch,
     /// The URL's artifact does not suit the platform key (an `.app.tar.gz` for Windows, a
     /// `.dmg`...).
     ArtifactMismatch,
@@ -247,6 +249,7 @@ code_names!(WarningCode {
     SignedFileMismatch => "signed_file_mismatch",
     ReusedSignature => "reused_signature",
     UnknownPlatform => "unknown_platform",
+    UrlVersionMismatch => "url_version_mismatch",
     ArtifactMismatch => "artifact_mismatch",
     InvalidSize => "invalid_size",
     MissingPubDate => "missing_pub_date",
