@@ -523,3 +523,70 @@ fn sign_refuses_control_characters_in_the_version() {
     );
     assert!(!dir.path().join("payload.txt.sig").exists());
 }
+
+#[test]
+fn verify_legacy_signatures_only_when_allowed() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/data/minisign");
+    let file = format!("{data}/payload.txt");
+    let key = format!("{data}/key.pub");
+    let sig = format!("{data}/payload.txt.sig");
+    let output = upkit(
+        &["verify", &file, "--pubkey", &key, "--signature", &sig],
+        &[],
+    );
+    assert_code(&output, 1);
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "invalid: {file}: legacy signature (algorithm Ed, not prehashed) refused: re-sign the file with a current signer or allow legacy signatures\n"
+        )
+    );
+    let output = upkit(
+        &[
+            "verify",
+            &file,
+            "--pubkey",
+            &key,
+            "--signature",
+            &sig,
+            "--allow-legacy",
+            "--version",
+            "1.0.0",
+        ],
+        &[],
+    );
+    assert_code(&output, 0);
+    assert!(stdout(&output).contains("\nalgorithm: Ed (legacy)\n"));
+
+    // minisign's own files (not base64-wrapped) are read too.
+    let dir = tempfile::tempdir().unwrap();
+    let unwrap = |from: &str, to: &str| {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(fs::read_to_string(from).unwrap())
+            .unwrap();
+        let to = dir.path().join(to);
+        fs::write(&to, bytes).unwrap();
+        to
+    };
+    let bare_key = unwrap(&key, "minisign.pub");
+    let bare_sig = unwrap(
+        &format!("{data}/payload.txt.vversion.sig"),
+        "payload.txt.minisig",
+    );
+    let output = upkit(
+        &[
+            "verify",
+            &file,
+            "--pubkey",
+            path(&bare_key),
+            "--signature",
+            path(&bare_sig),
+            "--version",
+            "1.0.0",
+        ],
+        &[],
+    );
+    assert_code(&output, 0);
+    assert!(stdout(&output).contains("key id: 3C736F5F26C4AD87\n"));
+}
