@@ -445,8 +445,13 @@ async fn the_cli_prints_its_address_and_logs_each_request() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, _) = get(&format!("{base}/linux/x86_64/1.1.0")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // SIGTERM (what service managers send) stops it cleanly.
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success());
     let mut log = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
     let has = |needle: &str| log.lines().any(|l| l.contains(needle));
@@ -466,6 +471,7 @@ async fn the_cli_prints_its_address_and_logs_each_request() {
     );
     assert!(has("GET /linux/x86_64/1.0.0 200 update 1.1.0 ("), "{log}");
     assert!(has("GET /linux/x86_64/1.1.0 204 up to date ("), "{log}");
+    assert!(has(" INFO upkit::serve: shutting down"), "{log}");
     assert!(!log.contains('\x1b'), "no colours off a terminal: {log}");
     // Skipped manifests are reported at start-up; per request only at debug level.
     assert_eq!(log.matches("skipping broken.json").count(), 1, "{log}");

@@ -80,11 +80,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut stdout = std::io::stdout();
         writeln!(stdout, "listening on http://{}", server.local_addr())?;
         stdout.flush()?;
-        server
-            .run(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        server.run(shutdown()).await?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what service managers send).
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            tracing::info!("shutting down");
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
 }
