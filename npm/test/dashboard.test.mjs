@@ -1,0 +1,191 @@
+// The dashboard example in a real headless Chromium (Debian's, driven by playwright-core),
+// served from a node:http server on 127.0.0.1: load manifests, see the diagnostics, the
+// platform table and the preview, verify files streaming; a screenshot is saved.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { npmRoot, tauri } from './paths.mjs';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
+const sig = (key, file) => readFileSync(join(tauri, 'sigs', key, `${file}.version-2.1.0.sig`), 'utf8');
+const pubkey = readFileSync(join(tauri, 'keys/secret.key.pub'), 'utf8');
+const manifest = JSON.stringify({
+  version: '2.1.0',
+  notes: 'Signed with the Tauri CLI vectors',
+  pub_date: '2026-11-01T12:00:00Z',
+  platforms: {
+    'linux-x86_64': { url: 'https://dl.example.com/payload.txt', signature: sig('secret', 'payload.txt') },
+    'windows-x86_64': { url: 'https://dl.example.com/random-256KiB.bin', signature: sig('secret', 'random-256KiB.bin') },
+    'darwin-aarch64': { url: 'https://dl.example.com/empty.bin', signature: sig('nopass', 'empty.bin') },
+  },
+}, null, 2);
+const invalid = `{
+  "version": "2.1.0",
+  "platforms": {
+    "linux-x86_64": { "url": "not a url", "signature": "x" }
+  }
+}`;
+
+let server;
+let base;
+let context;
+let page;
+let userDataDir;
+const pageErrors = [];
+
+before(async () => {
+  server = createServer((request, response) => {
+    const { pathname } = new URL(request.url, 'http://localhost');
+    if (pathname === '/fixtures/latest.json') {
+      return response.writeHead(200, { 'content-type': 'application/json' }).end(manifest);
+    }
+    const path = normalize(join(npmRoot, decodeURIComponent(pathname)));
+    const file = path.endsWith('/') ? join(path, 'index.html') : path;
+    if (!file.startsWith(npmRoot + '/') || file.includes('node_modules')) return response.writeHead(404).end();
+    try {
+      const body = readFileSync(file);
+      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${server.address().port}`;
+  userDataDir = mkdtempSync(join(tmpdir(), 'upkit-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1280, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
+});
+
+after(async () => {
+  await context?.close();
+  server?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+const text = (selector) => page.locator(selector).innerText();
+
+describe('dashboard in headless Chromium', () => {
+  test('loads the WebAssembly module', async () => {
+    await page.goto(`${base}/examples/dashboard/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.match(await text('#status'), /^Ready/);
+  });
+
+  test('a pasted invalid manifest: every diagnostic points at its line', async () => {
+    await page.fill('#manifest-text', invalid);
+    await page.waitForFunction(() => document.querySelector('#verdict').textContent.startsWith('Tauri refuses'));
+    assert.equal(await text('#verdict'), 'Tauri refuses this manifest: 1 error');
+    const error = page.locator('#diagnostics li.error');
+    assert.equal(await error.getAttribute('data-code'), 'invalid_url');
+    assert.equal(await error.getAttribute('data-line'), '4');
+    assert.equal(
+      await error.innerText(),
+      'line 4, column 30: `/platforms/linux-x86_64/url` is not an absolute URL: "not a url" (relative URL without a base) [invalid_url] at /platforms/linux-x86_64/url',
+    );
+    assert.equal(await page.locator('#source li.has-error').count(), 1);
+    assert.equal(await page.locator('#source li.has-error').getAttribute('id'), 'line-4');
+    assert.ok((await page.locator('#diagnostics li.warning').count()) >= 1);
+    await error.click();
+    assert.equal(await page.locator('#source li.focus').getAttribute('id'), 'line-4');
+  });
+
+  test('a manifest fetched by URL: the platform table with key ids, signed versions and files', async () => {
+    await page.fill('#manifest-url', `${base}/fixtures/latest.json`);
+    await page.click('#url-form button');
+    await page.waitForFunction(() => document.querySelector('#verdict').textContent.startsWith('Valid'));
+    assert.equal(await text('#verdict'), 'Valid static manifest: version 2.1.0, 3 platforms, 2 warnings');
+    // The darwin entry is signed by another key than the others.
+    assert.equal(await page.locator('#diagnostics li.warning[data-code="mixed_key_ids"]').count(), 2);
+    const row = (key) => page.locator(`#platforms tr[data-key="${key}"] td`);
+    assert.deepEqual(await row('linux-x86_64').allInnerTexts(), [
+      'linux-x86_64', 'https://dl.example.com/payload.txt', '94D7D4FD91B91D35', 'no key given', '2.1.0', 'payload.txt',
+    ]);
+    assert.deepEqual((await row('darwin-aarch64').allInnerTexts())[2], 'A85E24BF64964E45');
+  });
+
+  test('a public key: which signatures are by it', async () => {
+    await page.fill('#pubkey', pubkey);
+    await page.waitForSelector('#platforms td[data-trusted]');
+    assert.equal(await text('#pubkey-info'), 'Trusted key id 94D7D4FD91B91D35');
+    assert.equal(await text('#platforms tr[data-key="linux-x86_64"] td[data-trusted]'), 'yes');
+    assert.equal(await text('#platforms tr[data-key="windows-x86_64"] td[data-trusted]'), 'yes');
+    assert.equal(await text('#platforms tr[data-key="darwin-aarch64"] td[data-trusted]'), 'no: signed by A85E24BF64964E45');
+    // The core's lint agrees: a key_mismatch warning on the darwin entry.
+    assert.equal(await page.locator('#diagnostics li.warning[data-code="key_mismatch"]').count(), 1);
+  });
+
+  test('the preview for a current version, and the matrix', async () => {
+    await page.fill('#current-version', '2.0.0');
+    const cells = (label) => page.locator(`#preview tr[data-client="${label}"] td`).allInnerTexts();
+    assert.deepEqual(await cells('Linux x86_64 (AppImage)'), [
+      'Linux x86_64 (AppImage)', 'linux-x86_64', 'update to 2.1.0 (linux-x86_64): https://dl.example.com/payload.txt',
+    ]);
+    assert.deepEqual(await cells('macOS Intel'), [
+      'macOS Intel', 'darwin-x86_64-app, darwin-x86_64',
+      'the release 2.1.0 has no platform entry for this client (tried darwin-x86_64-app, darwin-x86_64)',
+    ]);
+    await page.fill('#current-version', '2.1.0');
+    assert.equal((await cells('Windows x64 (NSIS)'))[2], 'the release 2.1.0 is not newer than the current version 2.1.0');
+    await page.fill('#current-version', '1.0');
+    assert.match(await text('#preview tbody'), /invalid version `1\.0`/);
+    await page.fill('#current-version', '2.0.0');
+
+    assert.deepEqual(await page.locator('#matrix thead th').allInnerTexts(), [
+      'Client \\ current version', '0.1.0', '2.0.0', '2.1.0', '2.1.1',
+    ]);
+    const windows = await page.locator('#matrix tbody tr', { hasText: 'Windows x64 (NSIS)' }).locator('td').allInnerTexts();
+    assert.deepEqual(windows, ['Windows x64 (NSIS)', '→ 2.1.0', '→ 2.1.0', 'up to date', 'up to date']);
+    const intel = await page.locator('#matrix tbody tr', { hasText: 'macOS Intel' }).locator('td').allInnerTexts();
+    assert.deepEqual(intel, ['macOS Intel', 'no entry', 'no entry', 'up to date', 'up to date']);
+  });
+
+  test('verifies artifacts in the browser, streaming, with a progress bar', async () => {
+    await page.selectOption('#verify-platform', 'windows-x86_64');
+    // The wrong file for this entry: refused at the end of the stream.
+    await page.setInputFiles('#artifact', join(tauri, 'files/payload.txt'));
+    await page.waitForSelector('#verify-result[data-state="refused"]');
+    assert.match(await text('#verify-result'), /^Refused: file does not match its signature by key 94D7D4FD91B91D35: .*\[signature_mismatch\]$/);
+
+    // The darwin entry is signed by another key: refused before reading.
+    await page.selectOption('#verify-platform', 'darwin-aarch64');
+    await page.waitForSelector('#verify-result[data-state="refused"]');
+    assert.match(await text('#verify-result'), /\[key_id_mismatch\]$/);
+
+    await page.selectOption('#verify-platform', 'windows-x86_64');
+    await page.setInputFiles('#artifact', join(tauri, 'files/random-256KiB.bin'));
+    await page.waitForSelector('#verify-result[data-state="verified"]');
+    assert.equal(
+      await text('#verify-result'),
+      'Verified: random-256KiB.bin (262144 bytes) is signed by key 94D7D4FD91B91D35, signed version 2.1.0, signed file random-256KiB.bin.',
+    );
+    assert.equal(await page.locator('#progress').evaluate((p) => p.value), 1);
+    assert.equal(await text('#progress-text'), '262144 / 262144 bytes');
+  });
+
+  test('no page errors; a screenshot', async () => {
+    mkdirSync(join(npmRoot, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(npmRoot, 'test-results/dashboard.png'), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+  });
+});
