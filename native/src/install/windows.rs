@@ -20,44 +20,23 @@ const EXE: &[u8] = b"MZ";
 /// The OLE compound file magic of an `.msi`.
 const MSI: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-/// How much of the installer's interface shows (`plugins.updater.windows.installMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum InstallMode {
-    /// A progress bar only, no interaction (the default).
-    #[default]
-    Passive,
-    /// The installer's basic interface; the user may have to click.
-    BasicUi,
-    /// Nothing shown at all (needs administrator rights for per-machine installs).
-    Quiet,
+pub use upkit_core::config::InstallMode;
+
+/// The NSIS flag of a mode: `/P`, `/S`, or none for `basicUi`.
+fn nsis_flag(mode: InstallMode) -> Option<&'static str> {
+    match mode {
+        InstallMode::Passive => Some("/P"),
+        InstallMode::Quiet => Some("/S"),
+        InstallMode::BasicUi => None,
+    }
 }
 
-impl InstallMode {
-    /// Parses the configuration value, exact case: `passive`, `basicUi`, `quiet`.
-    pub fn parse(text: &str) -> Option<InstallMode> {
-        match text {
-            "passive" => Some(InstallMode::Passive),
-            "basicUi" => Some(InstallMode::BasicUi),
-            "quiet" => Some(InstallMode::Quiet),
-            _ => None,
-        }
-    }
-
-    fn nsis(self) -> Option<&'static str> {
-        match self {
-            InstallMode::Passive => Some("/P"),
-            InstallMode::Quiet => Some("/S"),
-            InstallMode::BasicUi => None,
-        }
-    }
-
-    fn msiexec(self) -> &'static str {
-        match self {
-            InstallMode::Passive => "/passive",
-            InstallMode::Quiet => "/quiet",
-            InstallMode::BasicUi => "/qb+",
-        }
+/// The `msiexec` flag of a mode.
+fn msiexec_flag(mode: InstallMode) -> &'static str {
+    match mode {
+        InstallMode::Passive => "/passive",
+        InstallMode::Quiet => "/quiet",
+        InstallMode::BasicUi => "/qb+",
     }
 }
 
@@ -111,6 +90,18 @@ pub struct WindowsOptions {
     pub app_args: Option<Vec<String>>,
 }
 
+impl WindowsOptions {
+    /// The options `tauri.conf.json` gives (`installMode`, `installerArgs`), relaunching with
+    /// the running process's arguments.
+    pub fn from_config(config: &upkit_core::config::WindowsConfig) -> WindowsOptions {
+        WindowsOptions {
+            mode: config.install_mode,
+            installer_args: config.installer_args.clone(),
+            ..WindowsOptions::default()
+        }
+    }
+}
+
 /// Quotes one argument the way Windows programs split their command line (`CommandLineToArgvW`),
 /// quoting also arguments that hold `/` so that NSIS does not read them as its own options.
 pub fn quote_nsis_arg(arg: &str) -> String {
@@ -143,7 +134,10 @@ pub fn quote_nsis_arg(arg: &str) -> String {
 /// The NSIS arguments: `/P`, `/S` or nothing; `/UPDATE`; when restarting, `/R` (not with
 /// `basicUi`), `/ARGS` and the app's arguments quoted; then `installerArgs`.
 pub fn nsis_args(options: &WindowsOptions, app_args: &[String]) -> Vec<String> {
-    let mut args: Vec<String> = options.mode.nsis().map(str::to_owned).into_iter().collect();
+    let mut args: Vec<String> = nsis_flag(options.mode)
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
     args.push("/UPDATE".into());
     if options.restart == Restart::Relaunch {
         if options.mode != InstallMode::BasicUi {
@@ -162,7 +156,7 @@ pub fn msiexec_args(msi: &Path, options: &WindowsOptions, app_args: &[String]) -
     let mut args = vec![
         "/i".to_owned(),
         format!("\"{}\"", msi.to_string_lossy()),
-        options.mode.msiexec().to_owned(),
+        msiexec_flag(options.mode).to_owned(),
         "/promptrestart".to_owned(),
     ];
     args.extend(options.installer_args.iter().cloned());

@@ -1,12 +1,136 @@
-//! `upkit update`.
+//! `upkit update`: check, download, verify, install.
 
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
+use serde_json::json;
+use upkit::core::target::{Installer, Os};
+use upkit::install::{InstallError, InstallOptions, Installed, WindowsOptions, install};
+
+use crate::client_args::{ClientArgs, runtime};
 
 /// Options of `upkit update`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// The installed app to replace: an AppImage file, or a macOS `.app` bundle. Default:
+    /// `$APPIMAGE`, else this executable (or the bundle holding it).
+    #[arg(long, value_name = "PATH")]
+    install_path: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What to say when the install failed: the error, and what became of the installed app.
+fn failure(err: &InstallError) -> String {
+    match err {
+        InstallError::NotRestored { kept, .. } => format!(
+            "install failed: {err}\nthe install path is empty: move {} back to restore the \
+             previous version",
+            kept.display()
+        ),
+        _ => format!("install failed, nothing was replaced: {err}"),
+    }
+}
 
 /// Runs `upkit update`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`upkit update` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let updater = args.client.builder()?.build()?;
+    let current = args
+        .client
+        .current_version
+        .trim_start_matches('v')
+        .to_owned();
+    let rt = runtime()?;
+    let Some(update) = rt.block_on(updater.check())? else {
+        if args.json {
+            println!(
+                "{}",
+                json!({"available": false, "current_version": current})
+            );
+        } else {
+            println!("up to date ({current})");
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    if !args.json {
+        println!(
+            "update available: {} -> {} ({})\n  url:      {}",
+            update.current_version(),
+            update.version(),
+            update.target(),
+            update.download_url()
+        );
+        let _ = std::io::stdout().flush();
+    }
+
+    // The download goes to a private directory that is removed afterwards (the installers copy
+    // what they need).
+    let dir = tempfile::Builder::new()
+        .prefix("upkit-update-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let artifact = rt.block_on(update.download(dir.path(), |_| {}))?;
+    if !args.json {
+        println!(
+            "verified: {} (key {})",
+            artifact.path().display(),
+            artifact.proof().key_id()
+        );
+    }
+
+    let mut options = InstallOptions::new();
+    if let Some(os) = args
+        .client
+        .target
+        .as_deref()
+        .and_then(|t| t.parse::<Os>().ok())
+    {
+        options = options.os(os);
+    }
+    if let Some(bundle) = args
+        .client
+        .bundle_type
+        .as_deref()
+        .filter(|b| *b != "unknown")
+    {
+        options = options.installer(bundle.parse::<Installer>()?);
+    }
+    if let Some(path) = &args.install_path {
+        options = options.install_path(path);
+    }
+    if let Some(config) = &args.client.config {
+        let text = std::fs::read_to_string(config)
+            .with_context(|| format!("cannot read {}", config.display()))?;
+        let parsed = upkit::core::config::TauriConfig::parse(&text)
+            .with_context(|| format!("in {}", config.display()))?;
+        options = options.windows(WindowsOptions::from_config(&parsed.updater.windows));
+    }
+    let installed = match install(&artifact, &options) {
+        Ok(installed) => installed,
+        Err(err) => anyhow::bail!(failure(&err)),
+    };
+    if args.json {
+        let path = match &installed {
+            Installed::Replaced { path, .. } => json!(path.display().to_string()),
+            _ => serde_json::Value::Null,
+        };
+        println!(
+            "{}",
+            json!({
+                "available": true,
+                "current_version": update.current_version().to_string(),
+                "version": update.version().to_string(),
+                "installed": installed.to_string(),
+                "path": path,
+            })
+        );
+    } else {
+        println!("installed {}: {installed}", update.version());
+    }
+    Ok(ExitCode::SUCCESS)
 }

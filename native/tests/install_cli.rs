@@ -1,0 +1,145 @@
+//! `upkit update` end to end: a real update server on loopback, the real `upkit` binary, a real
+//! AppImage-style file replaced.
+
+mod install_support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use install_support::{elf, mode, names, write_mode};
+use upkit::serve::{Config, Server};
+
+/// Writes a signed release 2.0.0 of `Demo.AppImage` (bytes `new`) into `dir`; returns the key.
+fn publish(dir: &Path, new: &[u8]) -> String {
+    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let name = "Demo_2.0.0_amd64.AppImage";
+    fs::write(dir.join(name), new).unwrap();
+    let trusted = format!("timestamp:1764400000\tfile:{name}\tversion:2.0.0");
+    let sig = minisign::sign(Some(&pair.pk), &pair.sk, new, Some(&trusted), None).unwrap();
+    let signature = STANDARD.encode(sig.to_string());
+    let entry = serde_json::json!({"url": name, "signature": signature});
+    let manifest = serde_json::json!({
+        "version": "2.0.0",
+        "notes": "new",
+        "platforms": {"linux-x86_64-appimage": entry, "linux-x86_64": entry},
+    });
+    fs::write(dir.join("latest.json"), manifest.to_string()).unwrap();
+    STANDARD.encode(pair.pk.to_box().unwrap().to_string())
+}
+
+fn upkit(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn upkit_update_replaces_the_appimage_and_says_so() {
+    let releases = tempfile::tempdir().unwrap();
+    let new = elf(300_000, 7);
+    let pubkey = publish(releases.path(), &new);
+    let apps = tempfile::tempdir().unwrap();
+    let target = apps.path().join("Demo.AppImage");
+    let old = elf(1000, 1);
+    write_mode(&target, &old, 0o755);
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(Server::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            Config::new(releases.path()),
+        ))
+        .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    rt.spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    let endpoint = format!("{base}/{{{{target}}}}/{{{{arch}}}}/{{{{current_version}}}}");
+    let target_s = target.to_string_lossy().into_owned();
+    let common = [
+        "update",
+        "--endpoint",
+        &endpoint,
+        "--insecure-transport",
+        "--pubkey",
+        &pubkey,
+        "--target",
+        "linux",
+        "--arch",
+        "x86_64",
+        "--bundle-type",
+        "appimage",
+    ];
+
+    // A missing install path: refused after the download, nothing replaced.
+    let missing = apps.path().join("Missing.AppImage");
+    let missing_s = missing.to_string_lossy().into_owned();
+    let mut args = common.to_vec();
+    args.extend(["--current-version", "1.0.0", "--install-path", &missing_s]);
+    let (code, stdout, stderr) = upkit(&args);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: install failed, nothing was replaced: no installed app at {}\n",
+            missing.display()
+        )
+    );
+    assert!(
+        stdout.starts_with("update available: 1.0.0 -> 2.0.0 (linux)\n"),
+        "{stdout}"
+    );
+
+    // The real thing.
+    let mut args = common.to_vec();
+    args.extend(["--current-version", "1.0.0", "--install-path", &target_s]);
+    let (code, stdout, stderr) = upkit(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "update available: 1.0.0 -> 2.0.0 (linux)");
+    assert_eq!(
+        lines[1],
+        format!("  url:      {base}/Demo_2.0.0_amd64.AppImage")
+    );
+    assert!(lines[2].starts_with("verified: "), "{stdout}");
+    assert_eq!(
+        lines[3],
+        format!(
+            "installed 2.0.0: replaced the AppImage at {}",
+            fs::canonicalize(&target).unwrap().display()
+        )
+    );
+    assert_eq!(fs::read(&target).unwrap(), new);
+    assert_eq!(mode(&target), 0o755);
+    assert_eq!(names(apps.path()), ["Demo.AppImage"]);
+
+    // Up to date now.
+    let mut args = common.to_vec();
+    args.extend([
+        "--current-version",
+        "2.0.0",
+        "--install-path",
+        &target_s,
+        "--json",
+    ]);
+    let (code, stdout, _) = upkit(&args);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "{\"available\":false,\"current_version\":\"2.0.0\"}\n"
+    );
+    drop(stop);
+}
