@@ -155,6 +155,16 @@ fn infers_platforms_and_passes_strict_validation() {
         "{\n  \"version\": \"1.1.0\",\n  \"notes\": \"Faster startup\",\n  \"pub_date\""
     ));
     assert!(passes_strict(&dir.join("latest.json"), &pubkey));
+    let out = upkit(
+        dir,
+        &["validate", "--strict", "--pubkey", &pubkey, "latest.json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -442,5 +452,56 @@ fn notes_on_signatures_without_version_or_under_another_name() {
     assert_eq!(
         read_json(&dir.join("bare.json"))["platforms"]["linux-x86_64"]["url"],
         "app_3.0.0_amd64.AppImage"
+    );
+}
+
+/// Artifacts signed by the real Tauri CLI (`tauri signer sign --app-version 2.1.0`) go into a
+/// manifest unchanged and verify with the Tauri key.
+#[test]
+fn takes_signatures_made_by_the_tauri_cli() {
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/tauri-cli");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let sig =
+        std::fs::read_to_string(vectors.join("sigs/secret/payload.txt.version-2.1.0.sig")).unwrap();
+    std::fs::copy(vectors.join("files/payload.txt"), dir.join("payload.txt")).unwrap();
+    std::fs::write(dir.join("payload.txt.sig"), &sig).unwrap();
+    let pubkey = std::fs::read_to_string(vectors.join("keys/secret.key.pub")).unwrap();
+    let key_path = vectors.join("keys/secret.key.pub");
+    let out = upkit(
+        dir,
+        &[
+            "manifest",
+            "--version",
+            "2.1.0",
+            "--base-url",
+            "https://dl.example.com/",
+            "--pubkey",
+            key_path.to_str().unwrap(),
+            "--platform",
+            "linux-x86_64=payload.txt",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let m = read_json(&dir.join("latest.json"));
+    assert_eq!(m["platforms"]["linux-x86_64"]["signature"], sig.as_str());
+    assert!(passes_strict(&dir.join("latest.json"), &pubkey));
+
+    // Bound to 2.1.0: refused for any other release.
+    let out = upkit(
+        dir,
+        &[
+            "manifest",
+            "--version",
+            "2.2.0",
+            "--replace",
+            "--platform",
+            "linux-x86_64=payload.txt",
+        ],
+    );
+    assert_eq!(
+        stderr(&out),
+        "error: `payload.txt` was signed for version 2.1.0, not 2.2.0: clients would refuse it; sign it again with --app-version 2.2.0\n"
     );
 }
