@@ -1,5 +1,7 @@
 //! `upkit verify`: checks a file against a minisign signature in Tauri's format.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -79,11 +81,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match VerifiedArtifact::verify_file(&args.file, &keyring, &signature, &policy) {
         Ok(artifact) => {
             let proof = artifact.proof();
-            println!("valid: {}", args.file.display());
-            println!("key id: {}", proof.key_id());
-            println!("algorithm: {}", proof.algorithm());
-            print_comment(proof.trusted_comment());
-            println!("bytes: {}", proof.bytes());
+            let mut out = String::new();
+            let _ = writeln!(out, "valid: {}", args.file.display());
+            let _ = writeln!(out, "key id: {}", proof.key_id());
+            let _ = writeln!(out, "algorithm: {}", proof.algorithm());
+            describe_comment(&mut out, proof.trusted_comment());
+            let _ = writeln!(out, "bytes: {}", proof.bytes());
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
             Ok(ExitCode::SUCCESS)
         }
         Err(ArtifactError::Verify { source, .. }) => {
@@ -94,24 +99,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn print_comment(comment: &TrustedComment) {
-    println!("trusted comment: {}", comment.text().escape_debug());
+fn describe_comment(out: &mut String, comment: &TrustedComment) {
+    let _ = writeln!(out, "trusted comment: {}", comment.text().escape_debug());
     for (name, value) in comment.fields() {
-        if name == "timestamp" {
-            if let Some(date) = comment
-                .timestamp()
-                .and_then(|t| i64::try_from(t).ok())
-                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-                .and_then(|d| {
-                    d.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
-            {
-                println!("  {name}: {value} ({date})");
-                continue;
+        let date = (name == "timestamp")
+            .then(|| comment.timestamp())
+            .flatten()
+            .and_then(|t| i64::try_from(t).ok())
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+            .and_then(|d| {
+                d.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            });
+        match date {
+            Some(date) => {
+                let _ = writeln!(out, "  {name}: {value} ({date})");
+            }
+            None => {
+                let _ = writeln!(out, "  {name}: {}", value.escape_debug());
             }
         }
-        println!("  {name}: {}", value.escape_debug());
     }
 }
 
