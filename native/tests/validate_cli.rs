@@ -372,3 +372,25 @@ fn colour_only_when_asked_for_or_on_a_terminal() {
         "{stdout:?}"
     );
 }
+
+#[test]
+fn a_closed_stdout_is_no_error() {
+    let dir = scratch(&[("w.json", r#"{"version":"1.0"}"#)]);
+    let names: Vec<String> = (0..200).map(|_| "w.json".to_owned()).collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .arg("validate")
+        .args(&names)
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, then close the pipe.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "");
+}

@@ -44,29 +44,39 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut out = anstream::stdout().lock();
     let mut all_pass = true;
+    // Whether stdout was closed early (`upkit validate ... | head`): the verdict still counts.
+    let mut closed = false;
     for file in &args.files {
         let name = file.display().to_string();
-        let body = match read(file) {
-            Ok(body) => body,
+        // Each file's output is written in one go; anstream strips the colours when needed.
+        let mut text = Vec::new();
+        match read(file) {
+            Ok(body) => {
+                let report = manifest::validate(&body, &options).with_file(name.clone());
+                all_pass &= report.passes(strictness);
+                if args.json {
+                    writeln!(text, "{}", serde_json::to_string(&report)?)?;
+                } else {
+                    human(&mut text, &name, &body, &report, strictness)?;
+                }
+            }
             Err(err) => {
                 all_pass = false;
                 let message = format!("cannot read {name}: {err}");
                 eprintln!("error: {message}");
                 if args.json {
-                    writeln!(out, "{}", unreadable(&name, &message))?;
+                    writeln!(text, "{}", unreadable(&name, &message))?;
                 }
-                continue;
             }
-        };
-        let report = manifest::validate(&body, &options).with_file(name.clone());
-        all_pass &= report.passes(strictness);
-        if args.json {
-            writeln!(out, "{}", serde_json::to_string(&report)?)?;
-        } else {
-            human(&mut out, &name, &body, &report, strictness)?;
+        }
+        if !closed {
+            match out.write_all(&text).and_then(|()| out.flush()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => closed = true,
+                Err(e) => return Err(e).context("cannot write to stdout"),
+            }
         }
     }
-    out.flush()?;
     Ok(if all_pass {
         ExitCode::SUCCESS
     } else {
