@@ -762,9 +762,24 @@ fn windows_payloads_are_detected_and_written_to_a_temp_dir() {
                 "launching a Windows installer is only possible on Windows"
             );
             assert!(!hook_ran.get());
-            fs::remove_dir_all(dir).unwrap();
+            // A failed launch removes the installer's directory.
+            assert!(!dir.exists());
         }
     }
+}
+
+#[test]
+fn windows_prepared_installer_dropped_unlaunched_is_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = put(dir.path(), "setup.exe", b"MZ setup");
+    let prepared = prepare_windows(&Signer::new().verified(&payload), &windows_options()).unwrap();
+    let installer_dir = prepared.dir().to_owned();
+    assert_eq!(
+        fs::read(installer_dir.join("update-setup.exe")).unwrap(),
+        b"MZ setup"
+    );
+    drop(prepared);
+    assert!(!installer_dir.exists());
 }
 
 #[test]

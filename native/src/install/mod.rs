@@ -292,6 +292,7 @@ pub struct InstallOptions<'a> {
     package_args: Vec<OsString>,
     windows: WindowsOptions,
     observer: Option<&'a Observer<'a>>,
+    before_exit: Option<&'a (dyn Fn() + Sync + 'a)>,
 }
 
 impl fmt::Debug for InstallOptions<'_> {
@@ -336,6 +337,7 @@ impl<'a> InstallOptions<'a> {
             package_args: Vec::new(),
             windows: WindowsOptions::default(),
             observer: None,
+            before_exit: None,
         }
     }
 
@@ -395,6 +397,13 @@ impl<'a> InstallOptions<'a> {
         self
     }
 
+    /// Runs `hook` on Windows just before the installer starts and the process exits (Tauri's
+    /// `on_before_exit`): save state, close files.
+    pub fn before_exit(mut self, hook: &'a (dyn Fn() + Sync + 'a)) -> Self {
+        self.before_exit = Some(hook);
+        self
+    }
+
     /// The method for a payload whose first bytes are `head`, given `$APPIMAGE`.
     fn method(&self, head: &[u8], appimage_env: bool) -> Result<Method, InstallError> {
         let wrong = |installer| InstallError::WrongInstaller {
@@ -446,7 +455,7 @@ fn bundle_path(given: Option<&Path>) -> Result<PathBuf, InstallError> {
 ///
 /// On Linux and macOS it returns once the new version is in place (the running process keeps
 /// the old one; relaunching is the app's choice). On Windows it does not return on success: the
-/// installer is started and the process exits; use [`prepare_windows`] to run a before-exit hook.
+/// installer is started (after [`InstallOptions::before_exit`]'s hook) and the process exits.
 ///
 /// # Errors
 /// See [`InstallError`]; on every error the installed app is exactly as it was, except for
@@ -504,7 +513,12 @@ pub fn install(
         }
         Method::Windows => {
             let prepared = prepare_windows(artifact, options)?;
-            match prepared.launch(|| {})? {}
+            let hook = options.before_exit;
+            match prepared.launch(|| {
+                if let Some(hook) = hook {
+                    hook();
+                }
+            })? {}
         }
     };
     observer(&InstallEvent::Finished);

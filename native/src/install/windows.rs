@@ -206,6 +206,8 @@ pub fn launch_command(
 }
 
 /// A Windows installer written to its temp dir, with its command line, ready to launch.
+///
+/// Dropping it without launching removes the temp dir.
 #[derive(Debug)]
 pub struct PreparedInstaller {
     dir: PathBuf,
@@ -231,6 +233,9 @@ impl PreparedInstaller {
 
     /// Runs `before_exit`, starts the installer and exits the process with code 0.
     ///
+    /// On error the temp dir is removed (as it is when a prepared installer is dropped
+    /// without being launched).
+    ///
     /// # Errors
     /// [`InstallError::Unsupported`] off Windows (the hook does not run then), or
     /// [`InstallError::Spawn`] when the installer cannot be started (after the hook ran).
@@ -246,7 +251,16 @@ impl PreparedInstaller {
         }
         before_exit();
         shell_execute(&self.command)?;
+        // No destructor runs past this point: the installer keeps its directory.
         std::process::exit(0);
+    }
+}
+
+impl Drop for PreparedInstaller {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
+            tracing::warn!("cannot remove {}: {e}", self.dir.display());
+        }
     }
 }
 
