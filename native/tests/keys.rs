@@ -259,6 +259,8 @@ fn control_characters_in_signed_fields_are_refused() {
         })
     ));
     assert!(!dir.path().join("app.bin.sig").exists());
+    let err = sign_file(&key, "/", None).unwrap_err();
+    assert_eq!(err.to_string(), "/ has no file name to sign");
 }
 
 #[test]

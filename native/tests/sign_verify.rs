@@ -590,3 +590,51 @@ fn verify_legacy_signatures_only_when_allowed() {
     assert_code(&output, 0);
     assert!(stdout(&output).contains("key id: 3C736F5F26C4AD87\n"));
 }
+
+#[test]
+fn verified_artifact_errors() {
+    use upkit::artifact::VerifiedArtifact;
+    use upkit::core::signature::{Keyring, Policy, PublicKey, Signature, SignedVersion};
+
+    let (dir, file) = workspace();
+    let public = fs::read_to_string(vector("keys/secret.key.pub")).unwrap();
+    let keyring = Keyring::from(PublicKey::decode(&public).unwrap());
+    let sig = fs::read_to_string(vector("sigs/secret/payload.txt.sig")).unwrap();
+    let sig = Signature::decode(&sig).unwrap();
+    let policy = Policy {
+        signed_version: SignedVersion::Optional,
+        ..Policy::default()
+    };
+    let artifact = VerifiedArtifact::verify_file(&file, &keyring, &sig, &policy).unwrap();
+    assert_eq!(artifact.proof().bytes(), 19);
+    assert_eq!(artifact.clone().into_path(), file);
+
+    let missing = dir.path().join("missing.bin");
+    let err = VerifiedArtifact::verify_file(&missing, &keyring, &sig, &policy).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot read {}: No such file or directory (os error 2)",
+            missing.display()
+        )
+    );
+    // Refused before the file is opened: the policy needs a signed version.
+    let err =
+        VerifiedArtifact::verify_file(&missing, &keyring, &sig, &Policy::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} did not verify: signature has no signed version (no `version:` in its trusted comment), but a signed version is required",
+            missing.display()
+        )
+    );
+    fs::write(&file, b"tampered").unwrap();
+    let err = VerifiedArtifact::verify_file(&file, &keyring, &sig, &policy).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} did not verify: file does not match its signature by key 94D7D4FD91B91D35: its bytes differ from the signed ones (8 bytes read)",
+            file.display()
+        )
+    );
+}
