@@ -29,7 +29,11 @@ pub(crate) struct Location {
 
 impl Failure {
     pub(crate) fn new(code: &'static str, message: impl ToString) -> Failure {
-        Failure { code, message: message.to_string(), location: None }
+        Failure {
+            code,
+            message: message.to_string(),
+            location: None,
+        }
     }
 }
 
@@ -111,7 +115,10 @@ pub(crate) fn options<T: DeserializeOwned + Default>(
         return Ok(T::default());
     }
     if !value.is_object() {
-        return Err(Failure::new("invalid_argument", format!("{what} must be an object")));
+        return Err(Failure::new(
+            "invalid_argument",
+            format!("{what} must be an object"),
+        ));
     }
     let text = JSON::stringify(value)
         .ok()

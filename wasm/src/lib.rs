@@ -3,7 +3,7 @@
 //! This crate holds no logic of its own. Each exported function takes JS values, turns them into
 //! core types (refusing malformed input with an `Error` whose `code` is `invalid_argument`),
 //! calls one core function, and hands the result back as a plain JS value (see
-//! [`convert`](crate::convert) for why JSON is the carrier). Core errors become JS `Error` objects
+//! the `convert` module for why JSON is the carrier). Core errors become JS `Error` objects
 //! with a stable `code`, plus `path`, `line` and `column` for manifest errors.
 //!
 //! The npm package `upkit` wraps the `wasm-bindgen` output of this crate; its TypeScript types
@@ -154,15 +154,22 @@ pub fn render_endpoint(endpoint: JsValue, options: JsValue) -> Result<String, Js
     let endpoint = convert::string(&endpoint, "the endpoint")?;
     let options: RenderOptions = convert::options(&options, "options")?;
     let current = parse_version(&required(options.current_version, "currentVersion")?)?;
-    let target =
-        client_target(options.target, options.arch, options.bundle_type, options.custom_target)?;
+    let target = client_target(
+        options.target,
+        options.arch,
+        options.bundle_type,
+        options.custom_target,
+    )?;
     let mut variables = Variables::new(&current, &target);
     for (name, value) in &options.variables {
         variables = variables.with(name, value).map_err(template_failure)?;
     }
     let endpoint = Endpoint::parse(&endpoint, transport(options.insecure_transport))
         .map_err(template_failure)?;
-    Ok(endpoint.render(&variables).map_err(template_failure)?.to_string())
+    Ok(endpoint
+        .render(&variables)
+        .map_err(template_failure)?
+        .to_string())
 }
 
 /// The answer of `resolveUpdate`, fields in the wire format's order.
@@ -236,7 +243,11 @@ fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
 }
 
 fn transport(insecure: bool) -> Transport {
-    if insecure { Transport::Insecure } else { Transport::Secure }
+    if insecure {
+        Transport::Insecure
+    } else {
+        Transport::Secure
+    }
 }
 
 fn client_target(
@@ -247,9 +258,14 @@ fn client_target(
 ) -> Result<Target, Failure> {
     let os: Os = required(os, "target")?.parse().map_err(target_failure)?;
     let arch: Arch = required(arch, "arch")?.parse().map_err(target_failure)?;
-    let installer: Option<Installer> =
-        bundle_type.map(|b| b.parse()).transpose().map_err(target_failure)?;
-    Ok(Target { custom, ..Target::new(os, arch, installer) })
+    let installer: Option<Installer> = bundle_type
+        .map(|b| b.parse())
+        .transpose()
+        .map_err(target_failure)?;
+    Ok(Target {
+        custom,
+        ..Target::new(os, arch, installer)
+    })
 }
 
 pub(crate) fn parse_version(text: &str) -> Result<Version, Failure> {
@@ -325,7 +341,11 @@ struct PlatformOut<'a> {
 
 impl<'a> From<&'a Platform> for PlatformOut<'a> {
     fn from(platform: &'a Platform) -> Self {
-        PlatformOut { url: platform.url.as_str(), signature: &platform.signature, size: platform.size }
+        PlatformOut {
+            url: platform.url.as_str(),
+            signature: &platform.signature,
+            size: platform.size,
+        }
     }
 }
 
@@ -339,7 +359,10 @@ fn manifest_json(manifest: &Manifest) -> ManifestOut<'_> {
             notes,
             pub_date,
             shape: "static",
-            platforms: platforms.iter().map(|(k, p)| (k.as_str(), p.into())).collect(),
+            platforms: platforms
+                .iter()
+                .map(|(k, p)| (k.as_str(), p.into()))
+                .collect(),
         },
         Release::Dynamic(platform) => ManifestOut::Dynamic {
             version,

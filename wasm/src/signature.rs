@@ -44,8 +44,16 @@ impl VerifyOptions {
             } else {
                 SignedVersion::Optional
             },
-            expected_version: self.version.as_deref().map(crate::parse_version).transpose()?,
-            legacy: if self.allow_legacy { Legacy::Allow } else { Legacy::Refuse },
+            expected_version: self
+                .version
+                .as_deref()
+                .map(crate::parse_version)
+                .transpose()?,
+            legacy: if self.allow_legacy {
+                Legacy::Allow
+            } else {
+                Legacy::Refuse
+            },
             file_name: self.file_name,
         })
     }
@@ -58,15 +66,19 @@ pub(crate) fn public_keys(keys: Option<Keys>) -> Result<Vec<PublicKey>, Failure>
         Some(Keys::One(key)) => vec![key],
         Some(Keys::Many(keys)) => keys,
     };
-    keys.iter().map(|k| PublicKey::decode(k).map_err(key_failure)).collect()
+    keys.iter()
+        .map(|k| PublicKey::decode(k).map_err(key_failure))
+        .collect()
 }
 
 fn keyring(value: &JsValue) -> Result<Keyring, Failure> {
     let keys = if let Some(key) = value.as_string() {
         Keys::One(key)
     } else if js_sys::Array::is_array(value) {
-        let keys: Option<Vec<String>> =
-            js_sys::Array::from(value).iter().map(|k| k.as_string()).collect();
+        let keys: Option<Vec<String>> = js_sys::Array::from(value)
+            .iter()
+            .map(|k| k.as_string())
+            .collect();
         Keys::Many(keys.ok_or_else(keys_argument)?)
     } else {
         return Err(keys_argument());
@@ -75,7 +87,10 @@ fn keyring(value: &JsValue) -> Result<Keyring, Failure> {
 }
 
 fn keys_argument() -> Failure {
-    Failure::new("invalid_argument", "the public keys must be a string or an array of strings")
+    Failure::new(
+        "invalid_argument",
+        "the public keys must be a string or an array of strings",
+    )
 }
 
 fn decode_signature(value: &JsValue) -> Result<Signature, Failure> {
@@ -204,8 +219,10 @@ fn algorithm(algorithm: Algorithm) -> &'static str {
 }
 
 fn comment_json(comment: &TrustedComment) -> Value {
-    let fields: serde_json::Map<String, Value> =
-        comment.fields().map(|(k, v)| (k.to_owned(), Value::from(v))).collect();
+    let fields: serde_json::Map<String, Value> = comment
+        .fields()
+        .map(|(k, v)| (k.to_owned(), Value::from(v)))
+        .collect();
     json!({
         "text": comment.text(),
         "timestamp": comment.timestamp(),

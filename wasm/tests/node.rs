@@ -9,13 +9,21 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 macro_rules! vector {
     ($path:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/", $path))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/vectors/",
+            $path
+        ))
     };
 }
 
 macro_rules! vector_bytes {
     ($path:literal) => {
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/", $path))
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/vectors/",
+            $path
+        ))
     };
 }
 
@@ -37,11 +45,15 @@ fn get(value: &JsValue, key: &str) -> JsValue {
 }
 
 fn text(value: &JsValue, key: &str) -> String {
-    get(value, key).as_string().unwrap_or_else(|| panic!("`{key}` is not a string"))
+    get(value, key)
+        .as_string()
+        .unwrap_or_else(|| panic!("`{key}` is not a string"))
 }
 
 fn number(value: &JsValue, key: &str) -> f64 {
-    get(value, key).as_f64().unwrap_or_else(|| panic!("`{key}` is not a number"))
+    get(value, key)
+        .as_f64()
+        .unwrap_or_else(|| panic!("`{key}` is not a number"))
 }
 
 fn json(value: &JsValue) -> String {
@@ -62,7 +74,10 @@ fn bytes(data: &[u8]) -> JsValue {
 
 /// The error's `code` and `message`, checking that it is a real `Error`.
 fn failure(error: JsValue) -> (String, String) {
-    assert!(error.is_instance_of::<js_sys::Error>(), "not an Error: {error:?}");
+    assert!(
+        error.is_instance_of::<js_sys::Error>(),
+        "not an Error: {error:?}"
+    );
     let error: js_sys::Error = error.unchecked_into();
     (text(&error, "code"), String::from(error.message()))
 }
@@ -85,7 +100,10 @@ fn compare_versions_uses_build_metadata() {
     );
     assert_eq!(
         failure(compare_versions(JsValue::from(1), s("1.0.0")).unwrap_err()),
-        ("invalid_argument".into(), "the first version must be a string".into())
+        (
+            "invalid_argument".into(),
+            "the first version must be a string".into()
+        )
     );
 }
 
@@ -102,7 +120,10 @@ fn parse_manifest_of_a_real_one() {
     );
     assert!(get(&entry, "size").is_null());
     // Bytes and strings give the same result.
-    assert_eq!(json(&parse_manifest(bytes(APIXEL.as_bytes())).unwrap()), json(&manifest));
+    assert_eq!(
+        json(&parse_manifest(bytes(APIXEL.as_bytes())).unwrap()),
+        json(&manifest)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -110,12 +131,18 @@ fn manifest_errors_carry_code_path_line_and_column() {
     let error = parse_manifest(bytes(BOM)).unwrap_err();
     assert_eq!(failure(error.clone()).0, "byte_order_mark");
     assert_eq!(text(&error, "path"), "");
-    assert_eq!((number(&error, "line"), number(&error, "column")), (1.0, 1.0));
+    assert_eq!(
+        (number(&error, "line"), number(&error, "column")),
+        (1.0, 1.0)
+    );
 
     let error = parse_manifest(s(EMPTY_URL)).unwrap_err();
     assert_eq!(failure(error.clone()).0, "invalid_url");
     assert_eq!(text(&error, "path"), "/platforms/darwin-aarch64/url");
-    assert_eq!((number(&error, "line"), number(&error, "column")), (7.0, 15.0));
+    assert_eq!(
+        (number(&error, "line"), number(&error, "column")),
+        (7.0, 15.0)
+    );
 
     let (code, message) = failure(parse_manifest(s("{}")).unwrap_err());
     assert_eq!(code, "missing_field");
@@ -146,8 +173,8 @@ fn validate_manifest_reports_like_the_cli() {
     }
 
     // A trusted key that did not sign the entries: a key_mismatch warning.
-    let report = validate_manifest(s(APIXEL), obj(&format!(r#"{{"pubkey": "{SECRET_PUB}"}}"#)))
-        .unwrap();
+    let report =
+        validate_manifest(s(APIXEL), obj(&format!(r#"{{"pubkey": "{SECRET_PUB}"}}"#))).unwrap();
     let warnings = json(&get(&report, "warnings"));
     assert!(warnings.contains(r#""code":"key_mismatch""#), "{warnings}");
 
@@ -182,7 +209,8 @@ fn resolve_update_offers_and_explains() {
         r#"{"update":false,"reason":"up_to_date","message":"the release 0.1.1 is not newer than the current version 0.1.1","version":"0.1.1"}"#
     );
 
-    let linux = r#"{"currentVersion": "0.1.0", "target": "linux", "arch": "aarch64", "bundleType": "deb"}"#;
+    let linux =
+        r#"{"currentVersion": "0.1.0", "target": "linux", "arch": "aarch64", "bundleType": "deb"}"#;
     assert_eq!(
         json(&resolve_update(s(APIXEL), obj(linux)).unwrap()),
         r#"{"update":false,"reason":"no_platform","message":"the release 0.1.1 has no platform entry for this client (tried linux-aarch64-deb, linux-aarch64)","version":"0.1.1","keys":["linux-aarch64-deb","linux-aarch64"]}"#
@@ -194,17 +222,37 @@ fn resolve_update_offers_and_explains() {
     assert_eq!(text(&answer, "reason"), "insecure_download");
     let insecure = r#"{"currentVersion": "1.0.0", "target": "darwin", "arch": "aarch64", "insecureTransport": true}"#;
     let answer = resolve_update(s(http), obj(insecure)).unwrap();
-    assert_eq!((get(&answer, "update"), text(&answer, "target")), (JsValue::TRUE, "darwin".into()));
+    assert_eq!(
+        (get(&answer, "update"), text(&answer, "target")),
+        (JsValue::TRUE, "darwin".into())
+    );
 
     assert_eq!(
-        failure(resolve_update(s(APIXEL), obj(r#"{"currentVersion": "1.0.0", "target": "macos", "arch": "x86_64"}"#)).unwrap_err()),
-        ("unknown_os".into(), "unknown os `macos`: expected one of linux, darwin, windows".into())
+        failure(
+            resolve_update(
+                s(APIXEL),
+                obj(r#"{"currentVersion": "1.0.0", "target": "macos", "arch": "x86_64"}"#)
+            )
+            .unwrap_err()
+        ),
+        (
+            "unknown_os".into(),
+            "unknown os `macos`: expected one of linux, darwin, windows".into()
+        )
     );
     assert_eq!(
-        failure(resolve_update(s(APIXEL), obj(r#"{"target": "linux", "arch": "x86_64"}"#)).unwrap_err()),
-        ("invalid_argument".into(), "options.currentVersion is required".into())
+        failure(
+            resolve_update(s(APIXEL), obj(r#"{"target": "linux", "arch": "x86_64"}"#)).unwrap_err()
+        ),
+        (
+            "invalid_argument".into(),
+            "options.currentVersion is required".into()
+        )
     );
-    assert_eq!(failure(resolve_update(s(EMPTY_URL), obj(CLIENT)).unwrap_err()).0, "invalid_url");
+    assert_eq!(
+        failure(resolve_update(s(EMPTY_URL), obj(CLIENT)).unwrap_err()).0,
+        "invalid_url"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -226,12 +274,20 @@ fn render_endpoint_fills_the_placeholders() {
 #[wasm_bindgen_test]
 fn verify_signature_with_the_tauri_cli_vectors() {
     let optional = obj(r#"{"requireSignedVersion": false}"#);
-    let verified =
-        verify_signature(bytes(PAYLOAD), s(PAYLOAD_SIG), s(SECRET_PUB), optional.clone()).unwrap();
+    let verified = verify_signature(
+        bytes(PAYLOAD),
+        s(PAYLOAD_SIG),
+        s(SECRET_PUB),
+        optional.clone(),
+    )
+    .unwrap();
     assert_eq!(text(&verified, "keyId"), "94D7D4FD91B91D35");
     assert_eq!(text(&verified, "algorithm"), "prehashed");
     assert_eq!(number(&verified, "bytes"), PAYLOAD.len() as f64);
-    assert_eq!(text(&get(&verified, "trustedComment"), "file"), "payload.txt");
+    assert_eq!(
+        text(&get(&verified, "trustedComment"), "file"),
+        "payload.txt"
+    );
 
     // upkit's default: a signed version is required.
     assert_eq!(
@@ -242,52 +298,108 @@ fn verify_signature_with_the_tauri_cli_vectors() {
         )
     );
     let v210 = obj(r#"{"version": "v2.1.0"}"#);
-    let verified = verify_signature(bytes(PAYLOAD), s(PAYLOAD_SIG_V210), s(SECRET_PUB), v210).unwrap();
+    let verified =
+        verify_signature(bytes(PAYLOAD), s(PAYLOAD_SIG_V210), s(SECRET_PUB), v210).unwrap();
     assert_eq!(text(&get(&verified, "trustedComment"), "version"), "2.1.0");
     assert_eq!(
-        failure(verify_signature(bytes(PAYLOAD), s(PAYLOAD_SIG_V210), s(SECRET_PUB), obj(r#"{"version": "2.1.1"}"#)).unwrap_err()),
-        ("signed_version_mismatch".into(), "signed version 2.1.0 differs from the announced version 2.1.1".into())
+        failure(
+            verify_signature(
+                bytes(PAYLOAD),
+                s(PAYLOAD_SIG_V210),
+                s(SECRET_PUB),
+                obj(r#"{"version": "2.1.1"}"#)
+            )
+            .unwrap_err()
+        ),
+        (
+            "signed_version_mismatch".into(),
+            "signed version 2.1.0 differs from the announced version 2.1.1".into()
+        )
     );
     assert_eq!(
-        failure(verify_signature(bytes(PAYLOAD), s(PAYLOAD_SIG), s(NOPASS_PUB), optional.clone()).unwrap_err()),
+        failure(
+            verify_signature(
+                bytes(PAYLOAD),
+                s(PAYLOAD_SIG),
+                s(NOPASS_PUB),
+                optional.clone()
+            )
+            .unwrap_err()
+        ),
         (
             "key_id_mismatch".into(),
-            "signature was made with key 94D7D4FD91B91D35, but the trusted key is A85E24BF64964E45".into()
+            "signature was made with key 94D7D4FD91B91D35, but the trusted key is A85E24BF64964E45"
+                .into()
         )
     );
     // Several keys (rotation): the signature's key id picks one.
     let both = js_sys::Array::of2(&s(NOPASS_PUB), &s(SECRET_PUB));
-    assert!(verify_signature(bytes(PAYLOAD), s(PAYLOAD_SIG), both.into(), optional.clone()).is_ok());
+    assert!(
+        verify_signature(
+            bytes(PAYLOAD),
+            s(PAYLOAD_SIG),
+            both.into(),
+            optional.clone()
+        )
+        .is_ok()
+    );
     let mut tampered = PAYLOAD.to_vec();
     tampered[0] ^= 1;
     assert_eq!(
-        failure(verify_signature(bytes(&tampered), s(PAYLOAD_SIG), s(SECRET_PUB), optional).unwrap_err()).0,
+        failure(
+            verify_signature(bytes(&tampered), s(PAYLOAD_SIG), s(SECRET_PUB), optional)
+                .unwrap_err()
+        )
+        .0,
         "signature_mismatch"
     );
     assert_eq!(
-        failure(verify_signature(bytes(PAYLOAD), s("not a signature"), s(SECRET_PUB), JsValue::UNDEFINED).unwrap_err()).0,
+        failure(
+            verify_signature(
+                bytes(PAYLOAD),
+                s("not a signature"),
+                s(SECRET_PUB),
+                JsValue::UNDEFINED
+            )
+            .unwrap_err()
+        )
+        .0,
         "invalid_signature"
     );
 }
 
 #[wasm_bindgen_test]
 fn streaming_verifier() {
-    let mut verifier =
-        create_verifier(s(RANDOM_SIG_V210), s(NOPASS_PUB), obj(r#"{"version": "2.1.0"}"#)).unwrap();
+    let mut verifier = create_verifier(
+        s(RANDOM_SIG_V210),
+        s(NOPASS_PUB),
+        obj(r#"{"version": "2.1.0"}"#),
+    )
+    .unwrap();
     assert_eq!(verifier.key_id().as_deref(), Some("A85E24BF64964E45"));
     for chunk in RANDOM.chunks(10_000) {
         verifier.update(bytes(chunk)).unwrap();
     }
     assert_eq!(verifier.bytes(), RANDOM.len() as f64);
     let verified = verifier.finish().unwrap();
-    assert_eq!(text(&get(&verified, "trustedComment"), "file"), "random-256KiB.bin");
+    assert_eq!(
+        text(&get(&verified, "trustedComment"), "file"),
+        "random-256KiB.bin"
+    );
     assert_eq!(
         failure(verifier.finish().unwrap_err()),
-        ("verifier_finished".into(), "the verifier has already finished".into())
+        (
+            "verifier_finished".into(),
+            "the verifier has already finished".into()
+        )
     );
 
-    let mut verifier =
-        create_verifier(s(RANDOM_SIG_V210), s(NOPASS_PUB), obj(r#"{"version": "2.1.0"}"#)).unwrap();
+    let mut verifier = create_verifier(
+        s(RANDOM_SIG_V210),
+        s(NOPASS_PUB),
+        obj(r#"{"version": "2.1.0"}"#),
+    )
+    .unwrap();
     verifier.update(bytes(&RANDOM[..1000])).unwrap();
     assert_eq!(
         failure(verifier.finish().unwrap_err()),
@@ -298,7 +410,16 @@ fn streaming_verifier() {
     );
     // Checks that need no bytes fail at once.
     assert_eq!(
-        failure(create_verifier(s(RANDOM_SIG_V210), s(NOPASS_PUB), obj(r#"{"version": "2.0.0"}"#)).err().unwrap()).0,
+        failure(
+            create_verifier(
+                s(RANDOM_SIG_V210),
+                s(NOPASS_PUB),
+                obj(r#"{"version": "2.0.0"}"#)
+            )
+            .err()
+            .unwrap()
+        )
+        .0,
         "signed_version_mismatch"
     );
 }
@@ -316,5 +437,8 @@ fn inspect_keys_and_signatures() {
     assert_eq!(text(&comment, "version"), "2.1.0");
     assert_eq!(number(&comment, "timestamp"), 1_795_942_147.0);
     assert_eq!(text(&get(&comment, "fields"), "file"), "payload.txt");
-    assert_eq!(failure(inspect_public_key(s("AAAA")).unwrap_err()).0, "invalid_public_key");
+    assert_eq!(
+        failure(inspect_public_key(s("AAAA")).unwrap_err()).0,
+        "invalid_public_key"
+    );
 }
