@@ -11,7 +11,8 @@
 //! | a release is an update for the client | `200` and the dynamic JSON `{version, notes, pub_date, url, signature, size}` |
 //! | releases for the client's platform exist, none is newer | `204 No Content` (the client is up to date) |
 //! | no release has an entry for the client's platform keys | `404` (unknown target) |
-//! | `{{target}}`, `{{arch}}` or `{{bundle_type}}` is not a name of the protocol | `404` |
+//! | `{{arch}}` or `{{bundle_type}}` is not a name of the protocol | `404` |
+//! | `{{target}}` is not `linux`, `darwin` or `windows`: a custom target, the only key looked up | as above |
 //! | `{{current_version}}` is not a version | `400` |
 //! | a path that is not an update route | the file under the directory (with `Range`: `206`, `416`), else `404` |
 //!

@@ -398,6 +398,24 @@ fn refuses_what_clients_would_refuse() {
         ]),
         "error: `app_1.0.0_amd64.AppImage` and `app_1.0.0_amd64.AppImage.tar.gz` both claim the platform key `linux-x86_64-appimage`\n"
     );
+    std::fs::write(dir.join("app_1.0.0_i686.rpm"), b"x").unwrap();
+    std::fs::write(dir.join("app_1.0.0_i686.rpm.sig"), b"not a signature\n").unwrap();
+    assert_eq!(
+        run(&["--version", "1.0.0", "app_1.0.0_i686.rpm"]),
+        "error: app_1.0.0_i686.rpm.sig: signature is not base64 (standard alphabet, padded, no whitespace): invalid byte 0x20 at offset 3\n"
+    );
+    std::fs::write(dir.join("old.json"), b"<html>").unwrap();
+    assert_eq!(
+        run(&[
+            "--version",
+            "1.0.0",
+            "--out",
+            "old.json",
+            "app_1.0.0_amd64.AppImage"
+        ]),
+        "error: cannot update old.json: not JSON: expected value at line 1 column 1\n"
+    );
+    std::fs::remove_file(dir.join("old.json")).unwrap();
     assert_eq!(
         run(&["--version", "1.0", "app_1.0.0_amd64.AppImage"]),
         "error: invalid version `1.0`: unexpected end of input while parsing minor version number\n"
