@@ -695,7 +695,11 @@ enum State {
 /// A `Verifier` owns its state: it is `'static`, `Send`, `Sync` and `Clone` (a clone continues
 /// from the same point; keep a clone of a fresh one to restart a download).
 #[derive(Clone)]
-pub struct Verifier {
+pub struct Verifier(Box<Streaming>);
+
+/// The state of a [`Verifier`], boxed so that a `Verifier` is one pointer wide.
+#[derive(Clone)]
+struct Streaming {
     key: PublicKey,
     signature: Signature,
     state: State,
@@ -705,9 +709,9 @@ pub struct Verifier {
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
-            .field("key_id", &self.key.key_id)
-            .field("algorithm", &self.signature.algorithm)
-            .field("bytes", &self.bytes)
+            .field("key_id", &self.0.key.key_id)
+            .field("algorithm", &self.0.signature.algorithm)
+            .field("bytes", &self.0.bytes)
             .finish_non_exhaustive()
     }
 }
@@ -741,36 +745,36 @@ impl Verifier {
             Algorithm::Prehashed => State::Prehashed(blake2::Blake2b512::new()),
             Algorithm::Legacy => State::Legacy(Vec::new()),
         };
-        Ok(Verifier {
+        Ok(Verifier(Box::new(Streaming {
             key: key.clone(),
             signature: signature.clone(),
             state,
             bytes: 0,
-        })
+        })))
     }
 
     /// Feeds the next bytes of the file.
     pub fn update(&mut self, chunk: &[u8]) {
-        match &mut self.state {
+        match &mut self.0.state {
             State::Prehashed(hasher) => hasher.update(chunk),
             State::Legacy(buffer) => buffer.extend_from_slice(chunk),
         }
-        self.bytes += chunk.len() as u64;
+        self.0.bytes += chunk.len() as u64;
     }
 
     /// How many bytes were fed so far.
     pub fn bytes(&self) -> u64 {
-        self.bytes
+        self.0.bytes
     }
 
     /// The key that will verify the bytes.
     pub fn key(&self) -> &PublicKey {
-        &self.key
+        &self.0.key
     }
 
     /// The signature being verified.
     pub fn signature(&self) -> &Signature {
-        &self.signature
+        &self.0.signature
     }
 
     /// Checks the file signature over every byte fed, and yields the proof.
@@ -778,7 +782,7 @@ impl Verifier {
     /// # Errors
     /// [`VerifyError::SignatureMismatch`] when the bytes are not the signed ones.
     pub fn finish(self) -> Result<Verified, VerifyError> {
-        match &self.state {
+        match &self.0.state {
             State::Prehashed(hasher) => {
                 let digest = hasher.clone().finalize();
                 self.check_message(&digest)?;
@@ -789,21 +793,22 @@ impl Verifier {
     }
 
     fn check_message(&self, message: &[u8]) -> Result<(), VerifyError> {
-        self.key
+        self.0
+            .key
             .inner
-            .verify(message, &self.signature.over_message, true)
+            .verify(message, &self.0.signature.over_message, true)
             .map_err(|_| VerifyError::SignatureMismatch {
-                key_id: self.key.key_id,
-                bytes: self.bytes,
+                key_id: self.0.key.key_id,
+                bytes: self.0.bytes,
             })
     }
 
     fn proof(&self) -> Verified {
         Verified {
-            key_id: self.key.key_id,
-            algorithm: self.signature.algorithm,
-            trusted_comment: self.signature.trusted_comment.clone(),
-            bytes: self.bytes,
+            key_id: self.0.key.key_id,
+            algorithm: self.0.signature.algorithm,
+            trusted_comment: self.0.signature.trusted_comment.clone(),
+            bytes: self.0.bytes,
         }
     }
 }
@@ -878,13 +883,13 @@ pub fn verify(
     policy: &Policy,
 ) -> Result<Verified, VerifyError> {
     let mut verifier = Verifier::new(keyring, signature, policy)?;
-    match verifier.state {
+    match verifier.0.state {
         State::Prehashed(_) => {
             verifier.update(data);
             verifier.finish()
         }
         State::Legacy(_) => {
-            verifier.bytes = data.len() as u64;
+            verifier.0.bytes = data.len() as u64;
             verifier.check_message(data)?;
             Ok(verifier.proof())
         }
@@ -913,6 +918,14 @@ mod tests {
         assert_eq!(c.field("x"), Some("a:b"));
         assert_eq!(c.fields().count(), 4);
         assert_eq!(TrustedComment::new("timestamp:soon").timestamp(), None);
+    }
+
+    #[test]
+    fn verifier_is_one_pointer_wide() {
+        assert_eq!(
+            std::mem::size_of::<Verifier>(),
+            std::mem::size_of::<usize>()
+        );
     }
 
     #[test]
