@@ -522,7 +522,8 @@ pub fn merge(
         let Value::Object(mut object) = value else {
             return Err(bad("not a JSON object".into()));
         };
-        let found = match object.get("version") {
+        // `name` is Tauri's alias of `version`.
+        let found = match object.get("version").or_else(|| object.get("name")) {
             Some(Value::String(v)) => v.clone(),
             _ => return Err(bad("no `version` string".into())),
         };

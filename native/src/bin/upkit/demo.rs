@@ -151,7 +151,7 @@ impl Meter {
         let bar = std::io::stdout().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(0);
             let style = indicatif::ProgressStyle::with_template(
-                "  download  [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                "  download  [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
             )
             .map(|s| s.progress_chars("=> "))
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
