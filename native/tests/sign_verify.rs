@@ -205,6 +205,31 @@ fn verify_refusals_exit_1_with_the_reason() {
 #[test]
 fn verify_usage_errors_exit_2() {
     let (_dir, file) = workspace();
+    let output = upkit(
+        &["verify", path(&file), "--pubkey", "/nonexistent/k.key.pub"],
+        &[],
+    );
+    assert_code(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        "error: cannot read /nonexistent/k.key.pub: no such file (and not a public key either)\n"
+    );
+    let output = upkit(
+        &[
+            "verify",
+            path(&file),
+            "--pubkey",
+            path(&vector("keys/secret.key.pub")),
+            "--signature",
+            "payload.txt.minisig",
+        ],
+        &[],
+    );
+    assert_code(&output, 2);
+    assert_eq!(
+        stderr(&output),
+        "error: cannot read payload.txt.minisig: no such file (and not a signature either)\n"
+    );
     let output = upkit(&["verify", path(&file), "--pubkey", "no-key"], &[]);
     assert_code(&output, 2);
     assert_eq!(

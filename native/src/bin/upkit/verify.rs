@@ -64,6 +64,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         file_name: None,
     };
     let (sig_text, sig_source) = match &args.signature {
+        Some(text) if looks_like_path(text) && !Path::new(text).is_file() => {
+            anyhow::bail!("cannot read {text}: no such file (and not a signature either)")
+        }
         Some(text) if !Path::new(text).is_file() => (text.clone(), "--signature".to_owned()),
         Some(path) => (read_text(Path::new(path))?, path.clone()),
         None => {
@@ -122,6 +125,12 @@ fn describe_comment(out: &mut String, comment: &TrustedComment) {
     }
 }
 
+/// Whether an argument that is not a file was meant as a path: base64 never holds a `.` or a
+/// `\`, and a text short enough to hold a `/` and be a path is too short to be a key.
+fn looks_like_path(text: &str) -> bool {
+    text.contains('.') || text.contains('\\') || (text.contains('/') && text.len() < 100)
+}
+
 fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
@@ -139,6 +148,9 @@ fn public_key(text: &str) -> anyhow::Result<PublicKey> {
             PublicKey::decode(content)
         };
         return key.with_context(|| format!("invalid public key in {}", path.display()));
+    }
+    if looks_like_path(text) {
+        anyhow::bail!("cannot read {text}: no such file (and not a public key either)");
     }
     PublicKey::decode(text).context("invalid --pubkey")
 }
