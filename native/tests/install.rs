@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use install_support::*;
 use upkit::core::target::{Installer, Os};
+use upkit::install::CommandRunner as _;
 use upkit::install::windows::{self, WindowsInstaller};
 use upkit::install::{
     InstallError, InstallEvent, InstallMode, InstallOptions, Installed, Limits, Method, Restart,
@@ -100,6 +101,95 @@ fn appimage_elf_replaces_the_file_keeping_its_mode() {
             "finished"
         ]
     );
+}
+
+/// Sets or clears the immutable attribute (`chattr +i`): even root then cannot rename, link or
+/// create there, which makes a real failure at a chosen step.
+struct Immutable(PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Immutable {
+        run("chattr", &["+i", &path.to_string_lossy()]);
+        Immutable(path.to_owned())
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        run("chattr", &["-i", &self.0.to_string_lossy()]);
+    }
+}
+
+#[test]
+fn appimage_failure_at_the_final_rename_leaves_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("Demo.AppImage");
+    write_mode(&target, &elf(4000, 1), 0o755);
+    let payload_dir = tempfile::tempdir().unwrap();
+    let payload = put(payload_dir.path(), "new.AppImage", &elf(300_000, 2));
+    let artifact = Signer::new().verified(&payload);
+    let recorder = Recorder::new();
+    let observe = |e: &InstallEvent<'_>| recorder.observe(e);
+    {
+        // The file cannot be replaced (nor hard-linked: the backup is a copy then).
+        let _guard = Immutable::set(&target);
+        let err =
+            install(&artifact, &linux().install_path(&target).observer(&observe)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot install at {}: Operation not permitted (os error 1)",
+                target.display()
+            )
+        );
+    }
+    // Everything was written and synced; only the rename failed.
+    let events = recorder.events();
+    assert_eq!(events[events.len() - 2..], ["written 300000", "staged"]);
+    assert_eq!(fs::read(&target).unwrap(), elf(4000, 1));
+    assert_eq!(names(dir.path()), ["Demo.AppImage"]);
+}
+
+#[test]
+fn appimage_unwritable_directory_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let apps = dir.path().join("apps");
+    fs::create_dir(&apps).unwrap();
+    let target = apps.join("Demo.AppImage");
+    write_mode(&target, &elf(4000, 1), 0o755);
+    let payload = put(dir.path(), "new.AppImage", &elf(1000, 2));
+    let artifact = Signer::new().verified(&payload);
+    {
+        let _guard = Immutable::set(&apps);
+        let err = install(&artifact, &linux().install_path(&target)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot install at {}: Operation not permitted (os error 1)",
+                apps.display()
+            )
+        );
+    }
+    assert_eq!(fs::read(&target).unwrap(), elf(4000, 1));
+    assert_eq!(names(&apps), ["Demo.AppImage"]);
+}
+
+#[test]
+fn appimage_keeps_the_old_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("Demo.AppImage");
+    write_mode(&target, &elf(100, 1), 0o750);
+    std::os::unix::fs::chown(&target, Some(4321), Some(8765)).unwrap();
+    let payload = put(dir.path(), "new.AppImage", &elf(1000, 2));
+    install(
+        &Signer::new().verified(&payload),
+        &linux().install_path(&target),
+    )
+    .unwrap();
+    let meta = fs::metadata(&target).unwrap();
+    assert_eq!((meta.uid(), meta.gid(), mode(&target)), (4321, 8765, 0o750));
+    assert_eq!(fs::read(&target).unwrap(), elf(1000, 2));
 }
 
 #[test]
@@ -531,6 +621,34 @@ fn bundle_archives_are_read_defensively() {
         d,
         "{payload} is not a gzip'd tar of a `.app` bundle",
     );
+}
+
+#[test]
+fn bundle_swap_refused_by_the_file_system_leaves_the_old_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("Demo.app");
+    make_bundle(&app, "1.0");
+    let before = snapshot(&app);
+    let payload_dir = tempfile::tempdir().unwrap();
+    let payload = put(
+        payload_dir.path(),
+        "Demo.app.tar.gz",
+        &tar_gz(&bundle_entries("2.0")),
+    );
+    let artifact = Signer::new().verified(&payload);
+    {
+        let _guard = Immutable::set(&app);
+        let err = install(&artifact, &darwin().install_path(&app)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot install at {}: Operation not permitted (os error 1)",
+                app.display()
+            )
+        );
+    }
+    assert_eq!(snapshot(&app), before);
+    assert_eq!(names(dir.path()), ["Demo.app"]);
 }
 
 #[test]
@@ -1136,6 +1254,39 @@ fn escalation_chain_with_the_real_dpkg() {
     install(&v1, &options).unwrap();
     assert_eq!(dpkg_version(&root), "1.0 ii ");
     assert_eq!(runner.seen.lock().unwrap()[0].args[0], "dpkg");
+
+    // A prompt program on PATH that cannot be started (zenity is not installed here: the runner
+    // claims it is).
+    struct Claims;
+    impl upkit::install::CommandRunner for Claims {
+        fn run(
+            &self,
+            invocation: &upkit::install::Invocation,
+        ) -> std::io::Result<upkit::install::Completed> {
+            upkit::install::SystemRunner.run(invocation)
+        }
+        fn find(&self, program: &str) -> Option<PathBuf> {
+            ["sudo", "zenity"]
+                .contains(&program)
+                .then(|| PathBuf::from(program))
+        }
+        fn is_root(&self) -> bool {
+            false
+        }
+        fn has_display(&self) -> bool {
+            true
+        }
+    }
+    assert!(upkit::install::SystemRunner.find("zenity").is_none());
+    let options = InstallOptions::new()
+        .os(Os::Linux)
+        .installer(Installer::Deb)
+        .runner(&Claims);
+    let err = install(&v2, &options).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot run `zenity --password --title Install update`: No such file or directory (os error 2)"
+    );
 
     // Nothing to escalate with.
     let runner = Unprivileged {

@@ -51,7 +51,8 @@ pub(crate) fn install(
         let path = path.to_owned();
         move |source| InstallError::Io { path, source }
     };
-    let permissions = fs::metadata(&real).map_err(io_at(&real))?.permissions();
+    let old_meta = fs::metadata(&real).map_err(io_at(&real))?;
+    let permissions = old_meta.permissions();
     let dir = real.parent().expect("a canonical file path has a parent");
     let name = real
         .file_name()
@@ -86,6 +87,7 @@ pub(crate) fn install(
             .map_err(io_at(&temp_path))?;
     }
     temp.as_file().sync_all().map_err(io_at(&temp_path))?;
+    keep_owner(temp.as_file(), &old_meta, &temp_path);
     fs::set_permissions(&temp_path, permissions).map_err(io_at(&temp_path))?;
     observer(&InstallEvent::Staged { path: &temp_path });
 
@@ -102,6 +104,25 @@ pub(crate) fn install(
     }
     Ok(real)
 }
+
+/// Gives the new file the old one's owner and group when they differ (an update run as root of
+/// a user's AppImage). Best effort: without the right to do so, the new file stays ours.
+#[cfg(unix)]
+fn keep_owner(file: &File, old: &fs::Metadata, path: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(new) = file.metadata() else {
+        return;
+    };
+    if (new.uid(), new.gid()) == (old.uid(), old.gid()) {
+        return;
+    }
+    if let Err(e) = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())) {
+        tracing::warn!("cannot give {} the old file's owner: {e}", path.display());
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_file: &File, _old: &fs::Metadata, _path: &Path) {}
 
 /// Copies `from` to a new file `to` and fsyncs it.
 fn copy_synced(from: &Path, to: &Path) -> io::Result<()> {

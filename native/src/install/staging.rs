@@ -16,7 +16,8 @@ fn prefix(name: &str, role: &str) -> String {
 pub(crate) fn dir(dir: &Path, name: &str, role: &str) -> io::Result<TempDir> {
     let made = tempfile::Builder::new()
         .prefix(&prefix(name, role))
-        .tempdir_in(dir)?;
+        .tempdir_in(dir)
+        .map_err(plain)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -30,6 +31,20 @@ pub(crate) fn file(dir: &Path, name: &str, role: &str) -> io::Result<NamedTempFi
     tempfile::Builder::new()
         .prefix(&prefix(name, role))
         .tempfile_in(dir)
+        .map_err(plain)
+}
+
+/// The error without `tempfile`'s ` at path "…"` suffix (the random name it tried): the
+/// caller's error already names the directory.
+fn plain(e: io::Error) -> io::Error {
+    if e.get_ref().is_none() {
+        return e;
+    }
+    let text = e.to_string();
+    match text.split_once(" at path \"") {
+        Some((message, _)) => io::Error::new(e.kind(), message.to_owned()),
+        None => e,
+    }
 }
 
 /// Removes what an earlier, killed install of the app named `name` left in `dir`. Best effort: a
