@@ -241,9 +241,10 @@ pub enum InstallError {
     },
     /// A program ran and failed.
     #[error(
-        "`{command}` failed for {} ({}): {stderr}",
+        "`{command}` failed for {} ({}){}",
         path.display(),
-        code.map_or("killed".to_owned(), |c| format!("exit code {c}"))
+        code.map_or("killed".to_owned(), |c| format!("exit code {c}")),
+        if stderr.is_empty() { String::new() } else { format!(": {stderr}") }
     )]
     CommandFailed {
         /// The command (without its file argument).
@@ -560,4 +561,46 @@ fn checked_payload(artifact: &VerifiedArtifact) -> Result<&Path, InstallError> {
         });
     }
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Messages of errors that the behaviour tests cannot provoke on this machine.
+    #[test]
+    fn messages_of_rare_errors() {
+        let err = InstallError::NotRestored {
+            path: "/Applications/Demo.app".into(),
+            kept: "/Applications/Demo (previous version).app".into(),
+            source: io::Error::from_raw_os_error(39),
+        };
+        assert_eq!(
+            err.to_string(),
+            "cannot replace /Applications/Demo.app: Directory not empty (os error 39); the \
+             previous version is kept at /Applications/Demo (previous version).app"
+        );
+        assert_eq!(
+            InstallError::NoInstallPath.to_string(),
+            "cannot find the installed app: pass its path"
+        );
+        let err = InstallError::Unsupported {
+            what: "installing with administrator rights through AppleScript",
+            os: "macOS",
+        };
+        assert_eq!(
+            err.to_string(),
+            "installing with administrator rights through AppleScript is only possible on macOS"
+        );
+        let err = InstallError::CommandFailed {
+            command: "osascript",
+            path: "/Applications/Demo.app".into(),
+            code: None,
+            stderr: String::new(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "`osascript` failed for /Applications/Demo.app (killed)"
+        );
+    }
 }
