@@ -7,13 +7,13 @@
 //! renamed into place only after the signature verified; on any failure, or when the future is
 //! dropped, the temporary file is removed.
 
-use std::io::SeekFrom;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 use upkit_core::signature::{Verified, Verifier};
 use url::Url;
 
@@ -167,6 +167,74 @@ fn transient(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
 }
 
+/// Chunks waiting for the sink thread; with hyper's chunk sizes this bounds the memory held.
+const SINK_QUEUE: usize = 8;
+
+/// What the sink thread is asked to do.
+enum Command {
+    /// Hash these bytes and append them to the file.
+    Data(Bytes),
+    /// Empty the file and start again with this (fresh) verifier.
+    Restart(Box<Verifier>),
+    /// Flush and sync the file, and hand the verifier back.
+    Finish,
+}
+
+/// Hashes and writes on a blocking thread, so that receiving, hashing and writing overlap.
+/// Dropping it (a cancelled download) stops the thread without syncing anything.
+struct Sink {
+    commands: tokio::sync::mpsc::Sender<Command>,
+    thread: tokio::task::JoinHandle<std::io::Result<Option<Verifier>>>,
+}
+
+impl Sink {
+    fn start(file: std::fs::File, verifier: Verifier) -> Sink {
+        let (commands, mut inbox) = tokio::sync::mpsc::channel(SINK_QUEUE);
+        let thread = tokio::task::spawn_blocking(move || {
+            let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+            let mut verifier = verifier;
+            while let Some(command) = inbox.blocking_recv() {
+                match command {
+                    Command::Data(bytes) => {
+                        verifier.update(&bytes);
+                        out.write_all(&bytes)?;
+                    }
+                    Command::Restart(fresh) => {
+                        out.flush()?;
+                        out.get_mut().set_len(0)?;
+                        out.seek(SeekFrom::Start(0))?;
+                        verifier = *fresh;
+                    }
+                    Command::Finish => {
+                        out.flush()?;
+                        out.get_ref().sync_data()?;
+                        return Ok(Some(verifier));
+                    }
+                }
+            }
+            Ok(None)
+        });
+        Sink { commands, thread }
+    }
+
+    /// Queues a command; `false` when the thread stopped on an error ([`Sink::finish`] has it).
+    async fn send(&self, command: Command) -> bool {
+        self.commands.send(command).await.is_ok()
+    }
+
+    /// Waits for every queued command; gives the verifier, or the thread's I/O error.
+    async fn finish(self) -> std::io::Result<Verifier> {
+        let _ = self.commands.send(Command::Finish).await;
+        drop(self.commands);
+        match self.thread.await {
+            Ok(Ok(Some(verifier))) => Ok(verifier),
+            Ok(Ok(None)) => Err(std::io::Error::other("the writer stopped early")),
+            Ok(Err(e)) => Err(e),
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
 /// Runs the download; returns the artifact's final path and the proof.
 pub(crate) async fn run<F: FnMut(&Progress)>(
     job: Job<'_>,
@@ -193,7 +261,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
         .map_err(Error::io("cannot open the temporary file", temp.path()))?;
     let temp_path = temp.path().to_owned();
     let write_error = || Error::io("cannot write the temporary file", temp_path.clone());
-    let mut out = BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
+    let sink = Sink::start(file, fresh.clone());
 
     // A `size` from the manifest caps the body exactly; the configured limit caps it otherwise.
     let cap = size.map_or(limit, |s| s.min(limit));
@@ -210,7 +278,6 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
     };
 
     let mut reporter = Reporter::new(progress);
-    let mut verifier = fresh.clone();
     let mut written: u64 = 0;
     let mut total: Option<u64> = None;
     let mut validator: Option<Validator> = None;
@@ -246,15 +313,9 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                 if written > 0 {
                     // The server ignored `Range` or the file changed: start again from zero.
                     tracing::debug!(%url, written, %status, "download restarts from zero");
-                    out.flush().await.map_err(|e| write_error()(e))?;
-                    out.get_mut()
-                        .set_len(0)
-                        .await
-                        .map_err(|e| write_error()(e))?;
-                    out.seek(SeekFrom::Start(0))
-                        .await
-                        .map_err(|e| write_error()(e))?;
-                    verifier = fresh.clone();
+                    if !sink.send(Command::Restart(Box::new(fresh.clone()))).await {
+                        break 'attempts;
+                    }
                     written = 0;
                 }
                 total = response.content_length();
@@ -281,15 +342,9 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                 // A range that does not continue the file, or a changed file: restart without
                 // `Range` on the next attempt.
                 tracing::debug!(%url, written, %status, "partial answer does not continue the file");
-                out.flush().await.map_err(|e| write_error()(e))?;
-                out.get_mut()
-                    .set_len(0)
-                    .await
-                    .map_err(|e| write_error()(e))?;
-                out.seek(SeekFrom::Start(0))
-                    .await
-                    .map_err(|e| write_error()(e))?;
-                verifier = fresh.clone();
+                if !sink.send(Command::Restart(Box::new(fresh.clone()))).await {
+                    break 'attempts;
+                }
                 written = 0;
                 validator = None;
                 total = None;
@@ -310,8 +365,10 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                         if written + n > cap {
                             return Err(too_big());
                         }
-                        verifier.update(&bytes);
-                        out.write_all(&bytes).await.map_err(|e| write_error()(e))?;
+                        if !sink.send(Command::Data(bytes)).await {
+                            // The writer failed: `finish` below reports why.
+                            break 'attempts;
+                        }
                         written += n;
                         reporter.advance(n);
                         if written > high_water {
@@ -370,6 +427,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
         tokio::time::sleep(delay).await;
     }
 
+    let verifier = sink.finish().await.map_err(write_error())?;
     if let Some(expected) = size {
         if written != expected {
             return Err(Error::SizeMismatch {
@@ -379,10 +437,6 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
             });
         }
     }
-    out.flush().await.map_err(|e| write_error()(e))?;
-    let file = out.into_inner();
-    file.sync_data().await.map_err(|e| write_error()(e))?;
-    drop(file);
     reporter.finished();
 
     let proof = verifier.finish().map_err(|source| Error::Signature {
