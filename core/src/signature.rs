@@ -540,8 +540,10 @@ impl Signature {
 
         let mut relabelled = bin1.clone();
         relabelled[..2].copy_from_slice(b"Ed");
+        // CRLF endings: `lines()` strips exactly one `\r\n`, so the trusted comment comes back
+        // byte for byte even if it ends with a `\r`.
         let legacy_text = format!(
-            "{PREFIX_UNTRUSTED}\n{}\n{line3}\n{line4}\n",
+            "{PREFIX_UNTRUSTED}\r\n{}\r\n{line3}\r\n{line4}\r\n",
             STANDARD.encode(&relabelled)
         );
         let over_message = minisign_verify::Signature::decode(&legacy_text)

@@ -282,3 +282,22 @@ fn signatures_without_version_are_optional_only() {
     };
     verify(&keyring, &sig, b"hello", &optional).unwrap();
 }
+
+/// A trusted comment that ends with a CR (possible with other minisign signers, written with a
+/// CR before the CRLF) keeps its CR and verifies, as in `minisign_verify`.
+#[test]
+fn trusted_comment_ending_with_a_carriage_return() {
+    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let comment = "timestamp:1\tfile:a.bin\tversion:1.0.0\r";
+    let sig = minisign::sign(Some(&pair.pk), &pair.sk, &b"data"[..], Some(comment), None).unwrap();
+    let text = sig.to_string().replace("1.0.0\r\n", "1.0.0\r\r\n");
+    let public = STANDARD.encode(pair.pk.to_box().unwrap().to_string());
+    let keyring = Keyring::from(PublicKey::decode(&public).unwrap());
+    let sig = Signature::decode(&STANDARD.encode(&text)).unwrap();
+    assert_eq!(sig.trusted_comment().text(), comment);
+    let optional = Policy {
+        signed_version: SignedVersion::Optional,
+        ..Policy::default()
+    };
+    verify(&keyring, &sig, b"data", &optional).unwrap();
+}
