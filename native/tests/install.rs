@@ -651,6 +651,112 @@ fn bundle_swap_refused_by_the_file_system_leaves_the_old_bundle() {
     assert_eq!(names(dir.path()), ["Demo.app"]);
 }
 
+/// Verifies `payload` against its `.sig` (as `upkit bundle` or `tauri signer sign` wrote it).
+fn verified_by_sig(payload: &Path, pubkey: &str) -> upkit::artifact::VerifiedArtifact {
+    use upkit::core::signature::{Keyring, Policy, PublicKey, Signature};
+    let mut sig_path = payload.as_os_str().to_owned();
+    sig_path.push(".sig");
+    let signature = Signature::decode(&fs::read_to_string(sig_path).unwrap()).unwrap();
+    let keyring = Keyring::from(PublicKey::decode(pubkey).unwrap());
+    upkit::artifact::VerifiedArtifact::verify_file(
+        payload,
+        &keyring,
+        &signature,
+        &Policy::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn archives_made_by_gnu_tar_and_by_upkit_bundle_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    make_bundle(&src.join("Demo.app"), "2.0");
+    fs::create_dir_all(src.join("Demo.app/Contents/Frameworks/A.framework/Versions/1")).unwrap();
+    write_mode(
+        &src.join("Demo.app/Contents/Frameworks/A.framework/Versions/1/A"),
+        b"lib",
+        0o755,
+    );
+    std::os::unix::fs::symlink(
+        "1",
+        src.join("Demo.app/Contents/Frameworks/A.framework/Versions/Current"),
+    )
+    .unwrap();
+    let expected = snapshot(&src.join("Demo.app"));
+    let src_s = src.to_string_lossy().into_owned();
+    let signer = Signer::new();
+
+    // GNU tar, in its default format and as pax with a global extended header (`comment=...`
+    // goes there; `git archive` writes one too).
+    for format in ["gnu", "pax"] {
+        let archive = dir.path().join(format!("{format}/Demo.app.tar.gz"));
+        fs::create_dir_all(archive.parent().unwrap()).unwrap();
+        run(
+            "tar",
+            &[
+                &format!("--format={format}"),
+                if format == "pax" {
+                    "--pax-option=comment=upkit"
+                } else {
+                    "--numeric-owner"
+                },
+                "-czf",
+                &archive.to_string_lossy(),
+                "-C",
+                &src_s,
+                "Demo.app",
+            ],
+        );
+        let app = dir.path().join(format!("{format}/Applications/Demo.app"));
+        make_bundle(&app, "1.0");
+        install(&signer.verified(&archive), &darwin().install_path(&app)).unwrap();
+        assert_eq!(snapshot(&app), expected, "{format}");
+    }
+
+    // `upkit bundle` (the same code as the `upkit bundle` command), v1 compatible: the
+    // `.app.tar.gz` and the `.AppImage.tar.gz`, verified against their `.sig` files.
+    let pair = upkit::keys::KeyPair::generate("").unwrap();
+    let key = upkit::keys::SecretKey::decode(pair.secret_key(), "").unwrap();
+    let appimage = src.join("Demo_2.0.0_amd64.AppImage");
+    write_mode(&appimage, &elf(100_000, 11), 0o755);
+    let made = upkit::bundle::bundle(
+        &[src.join("Demo.app"), appimage.clone()],
+        &key,
+        Some("2.0.0"),
+        upkit::bundle::Compatibility::V1,
+    )
+    .unwrap();
+    let names_made: Vec<String> = made
+        .iter()
+        .map(|b| b.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names_made,
+        [
+            "Demo.app.tar.gz",
+            "Demo_2.0.0_amd64.AppImage",
+            "Demo_2.0.0_amd64.AppImage.tar.gz"
+        ]
+    );
+    let app = dir.path().join("bundled/Demo.app");
+    make_bundle(&app, "1.0");
+    let verified = verified_by_sig(&made[0].path, pair.public_key());
+    install(&verified, &darwin().install_path(&app)).unwrap();
+    assert_eq!(snapshot(&app), expected);
+    for artifact in &made[1..] {
+        let target = dir.path().join("bundled/Demo.AppImage");
+        write_mode(&target, &elf(10, 1), 0o700);
+        install(
+            &verified_by_sig(&artifact.path, pair.public_key()),
+            &linux().install_path(&target),
+        )
+        .unwrap();
+        assert_eq!(fs::read(&target).unwrap(), elf(100_000, 11));
+        assert_eq!(mode(&target), 0o700);
+    }
+}
+
 #[test]
 fn bundle_parked_by_a_killed_install_is_put_back() {
     let dir = tempfile::tempdir().unwrap();

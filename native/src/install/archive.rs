@@ -290,6 +290,10 @@ pub(crate) fn unpack_bundle(
     for entry in entries {
         let mut entry = entry.map_err(|e| budget.io(e))?;
         budget.entry()?;
+        if entry.header().entry_type() == tar::EntryType::XGlobalHeader {
+            // pax global metadata (`git archive` writes one), not a file.
+            continue;
+        }
         let path = entry.path().map_err(|e| budget.io(e))?.into_owned();
         let shown = path.display().to_string();
         let parts = clean_components(archive, &path)?;

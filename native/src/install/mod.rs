@@ -513,6 +513,10 @@ pub fn install(
             Installed::Package { method, command }
         }
         Method::Windows => {
+            observer(&InstallEvent::Started {
+                method,
+                path: payload,
+            });
             let prepared = prepare_windows(artifact, options)?;
             let hook = options.before_exit;
             match prepared.launch(|| {

@@ -108,15 +108,25 @@ impl CommandRunner for SystemRunner {
                 Stdio::null()
             });
         let mut child = command.spawn()?;
-        if let (Some(input), Some(mut stdin)) = (&invocation.stdin, child.stdin.take()) {
+        // The input is written from another thread while the output is read, so that a program
+        // that prints before it reads cannot fill a pipe and deadlock.
+        let writer = match (&invocation.stdin, child.stdin.take()) {
+            (Some(input), Some(mut stdin)) => {
+                let input = input.clone();
+                Some(std::thread::spawn(move || stdin.write_all(&input)))
+            }
+            _ => None,
+        };
+        let output = child.wait_with_output()?;
+        if let Some(writer) = writer {
             // A program that exits without reading its input is not an error here; its exit
             // status says what happened.
-            match stdin.write_all(input) {
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e),
-                _ => {}
+            match writer.join() {
+                Ok(Err(e)) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e),
+                Ok(_) => {}
+                Err(_) => return Err(io::Error::other("the input writer panicked")),
             }
         }
-        let output = child.wait_with_output()?;
         Ok(Completed {
             code: output.status.code(),
             stdout: output.stdout,
