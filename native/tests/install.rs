@@ -1343,7 +1343,19 @@ fn escalation_chain_with_the_real_dpkg() {
         .package_args([&root_arg]);
     let err = install(&v1, &options).unwrap_err();
     assert_eq!(err.to_string(), "the password prompt was cancelled");
-    assert_eq!(runner.seen.lock().unwrap().len(), 1);
+    let seen = runner.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].args,
+        [
+            "--title",
+            "Install update",
+            "--password",
+            "Enter your password to install the update"
+        ]
+        .map(std::ffi::OsString::from)
+    );
+    assert_eq!(seen[0].program, "kdialog");
     assert_eq!(dpkg_version(&root), "2.0 ii ");
 
     // sudo alone.
