@@ -77,7 +77,8 @@ impl fmt::Display for Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum InstallEvent<'a> {
-    /// The method was picked; `path` is what will be replaced (or the payload, for packages).
+    /// The method was picked; `path` is what will be replaced (or the payload, for packages and
+    /// Windows installers).
     Started {
         /// The method.
         method: Method,

@@ -75,18 +75,8 @@ pub(crate) fn install(
     extra: &[OsString],
     observer: &Observer<'_>,
 ) -> Result<String, InstallError> {
-    let io = |source| InstallError::Io {
-        path: payload.to_owned(),
-        source,
-    };
-    let head = head(payload, 32).map_err(io)?;
-    if !kind.matches(&head) {
-        return Err(InstallError::NotAPackage {
-            path: payload.to_owned(),
-            format: kind.name(),
-        });
-    }
-    // A private copy: the package manager (running as root) reads a file nobody else can swap.
+    // A private copy (0700 directory): the package manager, running as root, reads a file that
+    // nobody else can swap; the magic is checked on that copy.
     let dir = tempfile::Builder::new()
         .prefix("upkit-package-")
         .tempdir()
@@ -99,6 +89,16 @@ pub(crate) fn install(
         path: file.clone(),
         source,
     })?;
+    let magic = head(&file, 32).map_err(|source| InstallError::Io {
+        path: file.clone(),
+        source,
+    })?;
+    if !kind.matches(&magic) {
+        return Err(InstallError::NotAPackage {
+            path: payload.to_owned(),
+            format: kind.name(),
+        });
+    }
     let escalation = Escalation::pick(runner).ok_or(InstallError::NoEscalation)?;
     let mut password = None;
     if let Some(prompt) = escalation.prompt("Install update") {
