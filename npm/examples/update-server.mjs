@@ -7,7 +7,7 @@
 //     204                                                     up to date
 //     404 (text)  no entry for the client's platform key, or an unknown arch
 //     400 (text)  current_version is not a version
-//   anything else: 404 (405 for methods other than GET and HEAD)
+//   anything else: an empty 404 (405 for methods other than GET and HEAD)
 //
 // `target` is an OS name (`linux`, `darwin`, `windows`) or, as in Tauri, a custom target (the
 // only platform key looked up). The manifest is read afresh for every request, so publishing a
@@ -61,18 +61,18 @@ export function answer(manifest, target, arch, currentVersion) {
 export function createUpdateServer(manifestPath) {
   return createServer((request, response) => {
     const send = (status, body = '', type = 'text/plain; charset=utf-8') => {
-      const headers = status === 204 ? {} : { 'content-type': type };
+      const headers = body === '' ? {} : { 'content-type': type };
       response.writeHead(status, headers).end(request.method === 'HEAD' ? undefined : body);
     };
-    if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'method not allowed\n');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(405);
     const { pathname } = new URL(request.url, 'http://localhost');
     const parts = pathname.split('/').slice(1);
-    if (parts.length !== 3 || parts.some((p) => p === '')) return send(404, 'not found\n');
+    if (parts.length !== 3 || parts.some((p) => p === '')) return send(404);
     let segments;
     try {
       segments = parts.map(decodeURIComponent);
     } catch {
-      return send(404, 'not found\n');
+      return send(404);
     }
     let manifest;
     try {

@@ -14,8 +14,8 @@ let packed;
 
 before(() => {
   const dir = mkdtempSync(join(tmpdir(), 'upkit-pack-'));
-  // `prepack` builds (a no-op when dist/ is fresh).
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: npmRoot, encoding: 'utf8' });
+  // Packs what `npm run build` built (without `prepack`, which would rebuild under the other tests).
+  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: npmRoot, encoding: 'utf8' });
   [packed] = JSON.parse(out.slice(out.indexOf('[')));
   project = join(dir, 'project');
   execFileSync('mkdir', [project]);
