@@ -25,7 +25,7 @@ const CHILD: &str = "UPKIT_CRASH_CHILD";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scenario {
-    /// A raw AppImage of 1.25 MiB (20 chunks written).
+    /// A raw AppImage of 3 MiB (48 chunks written).
     AppImage,
     /// A v1 `.AppImage.tar.gz` of 640 KiB (10 chunks).
     AppImageTarGz,
@@ -82,7 +82,7 @@ impl Scenario {
             Scenario::AppImage => {
                 fs::create_dir_all(dir.join("apps")).unwrap();
                 write_mode(&self.install_path(dir), &elf(1 << 20, 1), 0o755);
-                fs::write(self.payload(dir), elf(1280 << 10, 2)).unwrap();
+                fs::write(self.payload(dir), elf(3 << 20, 2)).unwrap();
             }
             Scenario::AppImageTarGz => {
                 fs::create_dir_all(dir.join("apps")).unwrap();
