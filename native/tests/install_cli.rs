@@ -91,12 +91,19 @@ fn upkit_update_replaces_the_appimage_and_says_so() {
     args.extend(["--current-version", "1.0.0", "--install-path", &missing_s]);
     let (code, stdout, stderr) = upkit(&args);
     assert_eq!(code, 2, "{stdout}{stderr}");
+    // Progress lines (no terminal: plain lines), then the error.
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines[0], "started: 0 of 300000 bytes", "{stderr}");
+    assert!(
+        lines[1].starts_with("received: 300000 of 300000 bytes"),
+        "{stderr}"
+    );
     assert_eq!(
-        stderr,
-        format!(
-            "error: install failed, nothing was replaced: no installed app at {}\n",
+        lines[2..],
+        [format!(
+            "error: install failed, nothing was replaced: no installed app at {}",
             missing.display()
-        )
+        )]
     );
     assert!(
         stdout.starts_with("update available: 1.0.0 -> 2.0.0 (linux)\n"),

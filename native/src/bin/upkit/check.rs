@@ -145,13 +145,13 @@ pub fn run_download(args: DownloadArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A progress bar on a terminal, a plain line every few seconds otherwise (on stderr).
-struct ProgressDisplay {
+pub(crate) struct ProgressDisplay {
     bar: Option<indicatif::ProgressBar>,
     last_line: Option<Instant>,
 }
 
 impl ProgressDisplay {
-    fn new(terminal: bool) -> Self {
+    pub(crate) fn new(terminal: bool) -> Self {
         let bar = terminal.then(|| {
             let bar = indicatif::ProgressBar::no_length();
             bar.set_style(
@@ -168,7 +168,7 @@ impl ProgressDisplay {
         }
     }
 
-    fn show(&mut self, p: &Progress) {
+    pub(crate) fn show(&mut self, p: &Progress) {
         if let Some(bar) = &self.bar {
             if let Some(total) = p.total {
                 bar.set_length(total);
@@ -200,7 +200,7 @@ impl ProgressDisplay {
         eprintln!("{line}");
     }
 
-    fn done(&mut self) {
+    pub(crate) fn done(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }

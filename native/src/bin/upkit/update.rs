@@ -1,6 +1,6 @@
 //! `upkit update`: check, download, verify, install.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +9,7 @@ use serde_json::json;
 use upkit::core::target::{Installer, Os};
 use upkit::install::{InstallError, InstallOptions, Installed, WindowsOptions, install};
 
+use crate::check::ProgressDisplay;
 use crate::client_args::{ClientArgs, runtime};
 
 /// Options of `upkit update`.
@@ -74,7 +75,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .prefix("upkit-update-")
         .tempdir()
         .context("cannot create a temporary directory")?;
-    let artifact = rt.block_on(update.download(dir.path(), |_| {}))?;
+    let mut display = ProgressDisplay::new(!args.json && std::io::stderr().is_terminal());
+    let artifact = rt.block_on(update.download(dir.path(), |p| {
+        if !args.json {
+            display.show(p);
+        }
+    }));
+    display.done();
+    let artifact = artifact?;
     if !args.json {
         println!(
             "verified: {} (key {})",
