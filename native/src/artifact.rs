@@ -2,7 +2,7 @@
 //!
 //! Installers take a [`VerifiedArtifact`], never a bare path: the only ways to get one are
 //! [`VerifiedArtifact::verify_file`] (which streams the file through the core's
-//! [`Verifier`](upkit_core::signature::Verifier)) and the download code, which verifies while it
+//! [`Verifier`]) and the download code, which verifies while it
 //! writes.
 
 use std::fs::File;
