@@ -59,6 +59,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    sigpipe::reset();
     // `upkit demo`'s program is a copy of this binary started as `hello-upkit`.
     if let Some(code) = demo::hello_program() {
         return code;
