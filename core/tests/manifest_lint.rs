@@ -468,7 +468,7 @@ fn field_problems() {
             ),
             (
                 "duplicate_key",
-                "`version` appears more than once in the manifest; the last one wins".into(),
+                "`version` appears 2 times in the manifest; the last one wins".into(),
                 "/version".into()
             ),
         ]

@@ -199,7 +199,7 @@ pub(super) fn lint(
     options: &LintOptions,
 ) -> Warnings {
     let mut out = Vec::new();
-    for (path, _) in index.duplicate_keys() {
+    for (path, count) in index.duplicate_keys() {
         let key = match path.0.last() {
             Some(super::position::Seg::Key(k)) => k.clone(),
             _ => String::new(),
@@ -209,12 +209,12 @@ pub(super) fn lint(
                 WarningCode::DuplicateKey,
                 path.clone(),
                 format!(
-                    "`{key}` appears more than once in {}; the last one wins",
+                    "`{key}` appears {count} times in {}; the last one wins",
                     name(&path.parent())
                 ),
             )
             .at_key()
-            .hint("remove the earlier ones"),
+            .hint("remove the others"),
         );
     }
     let mut ignore = Vec::new();

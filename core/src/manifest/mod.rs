@@ -350,28 +350,48 @@ impl<C> Finding<C> {
     }
 }
 
-fn place_error(f: Finding<ErrorCode>, index: &Index<'_>) -> ManifestError {
-    let pos = index.locate(&f.path, f.anchor);
-    ManifestError {
-        code: f.code,
-        message: f.message,
-        path: f.path.to_string(),
-        line: pos.line,
-        column: pos.column,
-        hint: f.hint,
-    }
+/// Places findings in the text (in one pass) and builds the diagnostics.
+fn place<C, T>(
+    findings: Vec<Finding<C>>,
+    index: &Index<'_>,
+    make: impl Fn(Finding<C>, position::Position) -> T,
+) -> Vec<T> {
+    let offsets: Vec<usize> = findings
+        .iter()
+        .map(|f| index.offset(&f.path, f.anchor))
+        .collect();
+    let positions = index.positions(&offsets);
+    findings
+        .into_iter()
+        .zip(positions)
+        .map(|(f, p)| make(f, p))
+        .collect()
 }
 
-fn place_warning(f: Finding<WarningCode>, index: &Index<'_>) -> Warning {
-    let pos = index.locate(&f.path, f.anchor);
-    Warning {
+fn place_errors(findings: Vec<Finding<ErrorCode>>, index: &Index<'_>) -> Vec<ManifestError> {
+    let mut errors = place(findings, index, |f, pos| ManifestError {
         code: f.code,
         message: f.message,
         path: f.path.to_string(),
         line: pos.line,
         column: pos.column,
         hint: f.hint,
-    }
+    });
+    sort_by_position(&mut errors, |e| (e.line, e.column));
+    errors
+}
+
+fn place_warnings(findings: Vec<Finding<WarningCode>>, index: &Index<'_>) -> Vec<Warning> {
+    let mut warnings = place(findings, index, |f, pos| Warning {
+        code: f.code,
+        message: f.message,
+        path: f.path.to_string(),
+        line: pos.line,
+        column: pos.column,
+        hint: f.hint,
+    });
+    sort_by_position(&mut warnings, |w| (w.line, w.column));
+    warnings
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -420,16 +440,17 @@ pub fn parse(body: &[u8]) -> Result<Manifest, ManifestError> {
         Some(manifest) if errors.is_empty() => Ok(manifest),
         _ => {
             let index = Index::new(body);
-            let mut errors: Vec<_> = errors.into_iter().map(|f| place_error(f, &index)).collect();
-            sort_by_position(&mut errors, |e| (e.line, e.column));
-            Err(errors.into_iter().next().unwrap_or_else(|| ManifestError {
-                code: ErrorCode::InvalidType,
-                message: "the manifest could not be read".into(),
-                path: String::new(),
-                line: 1,
-                column: 1,
-                hint: None,
-            }))
+            Err(place_errors(errors, &index)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| ManifestError {
+                    code: ErrorCode::InvalidType,
+                    message: "the manifest could not be read".into(),
+                    path: String::new(),
+                    line: 1,
+                    column: 1,
+                    hint: None,
+                }))
         }
     }
 }
@@ -567,17 +588,12 @@ pub fn validate(body: &[u8], options: &LintOptions) -> Report {
     };
     let (manifest, errors) = shape::check(&value);
     let index = Index::new(body);
-    let mut warnings: Vec<Warning> = lint::lint(&value, manifest.as_ref(), &index, options)
-        .into_iter()
-        .map(|f| place_warning(f, &index))
-        .collect();
-    sort_by_position(&mut warnings, |w| (w.line, w.column));
+    let warnings = place_warnings(
+        lint::lint(&value, manifest.as_ref(), &index, options),
+        &index,
+    );
     match manifest {
         Some(manifest) if errors.is_empty() => Report::of(manifest, warnings),
-        _ => {
-            let mut errors: Vec<_> = errors.into_iter().map(|f| place_error(f, &index)).collect();
-            sort_by_position(&mut errors, |e| (e.line, e.column));
-            Report::invalid(errors, warnings)
-        }
+        _ => Report::invalid(place_errors(errors, &index), warnings),
     }
 }

@@ -5,6 +5,7 @@
 //! members, where the key starts. Duplicate keys are all kept (in order); a lookup takes the
 //! last one, as `serde_json` does.
 
+use std::collections::HashMap;
 use std::fmt;
 
 /// One step of a JSON path.
@@ -78,7 +79,8 @@ struct Node {
 enum Kind {
     Scalar,
     Array(Vec<Node>),
-    Object(Vec<Member>),
+    /// The members in order, and for each key the index of its last member and its count.
+    Object(Vec<Member>, HashMap<String, (usize, usize)>),
 }
 
 #[derive(Debug)]
@@ -117,20 +119,47 @@ impl<'a> Index<'a> {
     }
 
     /// The position of the value (or key) at `path`, or of its nearest existing ancestor.
+    #[cfg(test)]
     pub(crate) fn locate(&self, path: &Path, anchor: Anchor) -> Position {
-        let offset = self.offset(path, anchor).unwrap_or(0);
-        position_of(self.text, offset)
+        self.positions(&[self.offset(path, anchor)])[0]
     }
 
-    fn offset(&self, path: &Path, anchor: Anchor) -> Option<usize> {
+    /// The positions of many byte offsets, in one pass over the text.
+    pub(crate) fn positions(&self, offsets: &[usize]) -> Vec<Position> {
+        let mut order: Vec<usize> = (0..offsets.len()).collect();
+        order.sort_by_key(|&i| offsets[i]);
+        let mut out = vec![Position { line: 1, column: 1 }; offsets.len()];
+        let (mut pos, mut line, mut column) = (0, 1, 1);
+        for i in order {
+            let target = offsets[i].min(self.text.len());
+            for &b in &self.text[pos..target] {
+                if b == b'\n' {
+                    line += 1;
+                    column = 1;
+                } else if b & 0xC0 != 0x80 {
+                    // Characters, not bytes: UTF-8 continuation bytes do not count.
+                    column += 1;
+                }
+            }
+            pos = pos.max(target);
+            out[i] = Position { line, column };
+        }
+        out
+    }
+
+    /// The byte offset of the value (or key) at `path`, or of its nearest existing ancestor.
+    pub(crate) fn offset(&self, path: &Path, anchor: Anchor) -> usize {
+        self.find(path, anchor).unwrap_or(0)
+    }
+
+    fn find(&self, path: &Path, anchor: Anchor) -> Option<usize> {
         let mut node = self.root.as_ref()?;
         let mut key_start = None;
         for seg in &path.0 {
             let next = match (&node.kind, seg) {
-                (Kind::Object(members), Seg::Key(key)) => members
-                    .iter()
-                    .rev()
-                    .find(|m| &m.key == key)
+                (Kind::Object(members, keys), Seg::Key(key)) => keys
+                    .get(key)
+                    .and_then(|&(last, _)| members.get(last))
                     .map(|m| (&m.value, Some(m.key_start))),
                 (Kind::Array(items), Seg::Index(i)) => items.get(*i).map(|n| (n, None)),
                 _ => None,
@@ -150,9 +179,9 @@ impl<'a> Index<'a> {
         })
     }
 
-    /// Every key that appears more than once in one object, at each repetition after the
-    /// first: the path of the member and the position of the repeated key.
-    pub(crate) fn duplicate_keys(&self) -> Vec<(Path, Position)> {
+    /// Every key that appears more than once in one object: the path of the member (whose
+    /// last occurrence counts) and how many times it appears.
+    pub(crate) fn duplicate_keys(&self) -> Vec<(Path, usize)> {
         let mut out = Vec::new();
         if let Some(root) = &self.root {
             self.walk_duplicates(root, &Path::root(), &mut out);
@@ -160,7 +189,7 @@ impl<'a> Index<'a> {
         out
     }
 
-    fn walk_duplicates(&self, node: &Node, path: &Path, out: &mut Vec<(Path, Position)>) {
+    fn walk_duplicates(&self, node: &Node, path: &Path, out: &mut Vec<(Path, usize)>) {
         match &node.kind {
             Kind::Scalar => {}
             Kind::Array(items) => {
@@ -168,10 +197,13 @@ impl<'a> Index<'a> {
                     self.walk_duplicates(item, &path.index(i), out);
                 }
             }
-            Kind::Object(members) => {
+            Kind::Object(members, keys) => {
                 for (i, m) in members.iter().enumerate() {
-                    if members[..i].iter().any(|earlier| earlier.key == m.key) {
-                        out.push((path.key(&m.key), position_of(self.text, m.key_start)));
+                    if let Some(&(last, count)) = keys.get(&m.key)
+                        && last == i
+                        && count > 1
+                    {
+                        out.push((path.key(&m.key), count));
                     }
                     self.walk_duplicates(&m.value, &path.key(&m.key), out);
                 }
@@ -235,6 +267,7 @@ impl Scanner<'_> {
             b'{' => {
                 self.pos += 1;
                 let mut members = Vec::new();
+                let mut keys: HashMap<String, (usize, usize)> = HashMap::new();
                 loop {
                     self.skip_ws();
                     match self.peek()? {
@@ -261,13 +294,15 @@ impl Scanner<'_> {
                     }
                     self.pos += 1;
                     let value = self.value(depth + 1)?;
+                    let entry = keys.entry(key.clone()).or_insert((0, 0));
+                    *entry = (members.len(), entry.1 + 1);
                     members.push(Member {
                         key,
                         key_start,
                         value,
                     });
                 }
-                Kind::Object(members)
+                Kind::Object(members, keys)
             }
             b'[' => {
                 self.pos += 1;
@@ -352,8 +387,7 @@ mod tests {
         assert_eq!(pos(&Path::root().key("zz"), Anchor::Value), (1, 1));
         let dups = index.duplicate_keys();
         assert_eq!(dups.len(), 1);
-        assert_eq!(dups[0].0.to_string(), "/a");
-        assert_eq!((dups[0].1.line, dups[0].1.column), (3, 3));
+        assert_eq!((dups[0].0.to_string(), dups[0].1), ("/a".to_owned(), 2));
     }
 
     #[test]
@@ -394,6 +428,17 @@ mod tests {
             let index = Index::new(text.as_bytes());
             let _ = index.locate(&Path::root().key("a").index(0), Anchor::Key);
             let _ = index.duplicate_keys();
+        }
+    }
+
+    #[test]
+    fn positions_in_one_pass_agree_with_position_of() {
+        let text = "{\n  \"é\": [1,\r\n 2],\n\t\"b\": \"ü\"}";
+        let offsets: Vec<usize> = (0..=text.len() + 2).rev().collect();
+        let index = Index::new(text.as_bytes());
+        let all = index.positions(&offsets);
+        for (offset, pos) in offsets.iter().zip(all) {
+            assert_eq!(pos, position_of(text.as_bytes(), *offset), "{offset}");
         }
     }
 
