@@ -13,7 +13,7 @@ let pending;
 
 function notInitialized(name) {
   const error = new Error(`upkit is not initialised: await init() before calling ${name}()`);
-  error.code = 'NOT_INITIALIZED';
+  error.code = 'not_initialized';
   return error;
 }
 

@@ -2,24 +2,13 @@
 // served from a node:http server on 127.0.0.1: load manifests, see the diagnostics, the
 // platform table and the preview, verify files streaming; a screenshot is saved.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
-
+import { launchChromium, serveStatic } from './browser.mjs';
 import { npmRoot, tauri } from './paths.mjs';
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-};
 const sig = (key, file) => readFileSync(join(tauri, 'sigs', key, `${file}.version-2.1.0.sig`), 'utf8');
 const pubkey = readFileSync(join(tauri, 'keys/secret.key.pub'), 'utf8');
 const manifest = JSON.stringify({
@@ -40,54 +29,25 @@ const invalid = `{
 }`;
 
 let server;
-let base;
-let context;
+let browser;
 let page;
-let userDataDir;
-const pageErrors = [];
 
 before(async () => {
-  server = createServer((request, response) => {
-    const { pathname } = new URL(request.url, 'http://localhost');
-    if (pathname === '/fixtures/latest.json') {
-      return response.writeHead(200, { 'content-type': 'application/json' }).end(manifest);
-    }
-    const path = normalize(join(npmRoot, decodeURIComponent(pathname)));
-    const file = path.endsWith('/') ? join(path, 'index.html') : path;
-    if (!file.startsWith(npmRoot + '/') || file.includes('node_modules')) return response.writeHead(404).end();
-    try {
-      const body = readFileSync(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${server.address().port}`;
-  userDataDir = mkdtempSync(join(tmpdir(), 'upkit-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1280, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
+  server = await serveStatic(npmRoot, { '/fixtures/latest.json': ['application/json', manifest] });
+  browser = await launchChromium();
+  page = browser.page;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   server?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 const text = (selector) => page.locator(selector).innerText();
 
 describe('dashboard in headless Chromium', () => {
   test('loads the WebAssembly module', async () => {
-    await page.goto(`${base}/examples/dashboard/`);
+    await page.goto(`${server.base}/examples/dashboard/`);
     await page.waitForSelector('body[data-ready="true"]');
     assert.match(await text('#status'), /^Ready/);
   });
@@ -111,7 +71,7 @@ describe('dashboard in headless Chromium', () => {
   });
 
   test('a manifest fetched by URL: the platform table with key ids, signed versions and files', async () => {
-    await page.fill('#manifest-url', `${base}/fixtures/latest.json`);
+    await page.fill('#manifest-url', `${server.base}/fixtures/latest.json`);
     await page.click('#url-form button');
     await page.waitForFunction(() => document.querySelector('#verdict').textContent.startsWith('Valid'));
     assert.equal(await text('#verdict'), 'Valid static manifest: version 2.1.0, 3 platforms, 2 warnings');
@@ -186,6 +146,6 @@ describe('dashboard in headless Chromium', () => {
   test('no page errors; a screenshot', async () => {
     mkdirSync(join(npmRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(npmRoot, 'test-results/dashboard.png'), fullPage: true });
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(browser.errors, []);
   });
 });

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
+import { launchChromium, serveStatic } from './browser.mjs';
+
 import { npmRoot, realWorld, tauri } from './paths.mjs';
 
 let project;
@@ -97,5 +99,37 @@ describe('the packed tarball', () => {
     const report = JSON.parse(bad.stdout);
     assert.deepEqual(report.errors.map((e) => e.code), ['missing_signature', 'invalid_url']);
     assert.equal(report.valid, false);
+  });
+
+  test('works in a browser (headless Chromium): explicit init(), then the functions', async () => {
+    writeFileSync(join(project, 'index.html'), `<!doctype html>
+<link rel="icon" href="data:,">
+<script type="importmap">{ "imports": { "upkit": "/node_modules/upkit/lib/web.js" } }</script>
+<script type="module">
+  import * as upkit from 'upkit';
+  const out = {};
+  try { upkit.compareVersions('1.0.0', '1.0.0'); } catch (e) { out.before = [e instanceof Error, e.code, e.message]; }
+  await upkit.init();
+  out.compare = upkit.compareVersions('1.0.0+2', '1.0.0+1');
+  out.report = upkit.validateManifest('{"version": "1.0.0", "url": "https://e.com/a", "signature": ""}').warnings.map((w) => w.code);
+  try { upkit.parseManifest('{"version": 1, "url": "https://e.com/a", "signature": ""}'); } catch (e) { out.error = [e.code, e.path, e.line, e.column]; }
+  document.body.dataset.result = JSON.stringify(out);
+</script>`);
+    const server = await serveStatic(project);
+    const browser = await launchChromium();
+    try {
+      await browser.page.goto(`${server.base}/index.html`);
+      const result = await browser.page.waitForSelector('body[data-result]', { state: 'attached' });
+      assert.deepEqual(JSON.parse(await result.getAttribute('data-result')), {
+        before: [true, 'not_initialized', 'upkit is not initialised: await init() before calling compareVersions()'],
+        compare: 1,
+        report: ['missing_pub_date', 'empty_signature'],
+        error: ['invalid_type', '/version', 1, 13],
+      });
+      assert.deepEqual(browser.errors, []);
+    } finally {
+      await browser.close();
+      server.close();
+    }
   });
 });
