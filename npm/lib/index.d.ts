@@ -95,7 +95,13 @@ export type ErrorCode =
   | 'invalid_endpoint'
   | 'insecure_endpoint'
   | 'invalid_rendered_endpoint'
-  | 'invalid_variable';
+  | 'invalid_variable'
+  /** Fallbacks for core errors newer than this package (none today). */
+  | 'check_failed'
+  | 'verification_failed'
+  | 'invalid_target'
+  | 'invalid_template'
+  | 'internal';
 
 /** What every function throws: an `Error` with a stable `code`. */
 export interface UpkitError extends Error {

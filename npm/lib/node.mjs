@@ -1,20 +1,46 @@
-// The Node ESM entry: the web build, instantiated synchronously from the file next to it, so
-// that every function works right after `import` (`init()` is there and resolves at once).
+// The Node ESM entry: the web build, instantiated synchronously from the .wasm next to it on
+// first use, so that every function works right after `import` (no top-level side effect, so
+// `sideEffects: false` holds for bundlers too). `init()` is there and resolves at once.
 import { readFileSync } from 'node:fs';
-import { initSync } from './web.js';
+import * as web from './web.js';
 
-initSync(readFileSync(new URL('../dist/web/upkit_wasm_bg.wasm', import.meta.url)));
+let loaded = false;
 
-export {
-  init,
-  initSync,
-  validateManifest,
-  parseManifest,
-  resolveUpdate,
-  renderEndpoint,
-  compareVersions,
-  verifySignature,
-  createVerifier,
-  inspectSignature,
-  inspectPublicKey,
-} from './web.js';
+function load() {
+  if (!loaded) {
+    web.initSync(readFileSync(new URL('../dist/web/upkit_wasm_bg.wasm', import.meta.url)));
+    loaded = true;
+  }
+}
+
+function ready(fn) {
+  return (...args) => {
+    load();
+    return fn(...args);
+  };
+}
+
+/** Instantiates the module now (it is otherwise instantiated on first use). */
+export function init() {
+  try {
+    load();
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Instantiates the module now, synchronously. */
+export function initSync() {
+  load();
+}
+
+export const validateManifest = ready(web.validateManifest);
+export const parseManifest = ready(web.parseManifest);
+export const resolveUpdate = ready(web.resolveUpdate);
+export const renderEndpoint = ready(web.renderEndpoint);
+export const compareVersions = ready(web.compareVersions);
+export const verifySignature = ready(web.verifySignature);
+export const createVerifier = ready(web.createVerifier);
+export const inspectSignature = ready(web.inspectSignature);
+export const inspectPublicKey = ready(web.inspectPublicKey);
