@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { launchChromium, serveStatic } from './browser.mjs';
-import { npmRoot, tauri } from './paths.mjs';
+import { npmRoot, realWorld, tauri } from './paths.mjs';
 
 const sig = (key, file) => readFileSync(join(tauri, 'sigs', key, `${file}.version-2.1.0.sig`), 'utf8');
 const pubkey = readFileSync(join(tauri, 'keys/secret.key.pub'), 'utf8');
@@ -68,6 +68,14 @@ describe('dashboard in headless Chromium', () => {
     assert.ok((await page.locator('#diagnostics li.warning').count()) >= 1);
     await error.click();
     assert.equal(await page.locator('#source li.focus').getAttribute('id'), 'line-4');
+  });
+
+  test('a real-world manifest opened as a file', async () => {
+    await page.setInputFiles('#manifest-file', join(realWorld, 'ClavisPass__ClavisPass__updater.json'));
+    await page.waitForFunction(() => document.querySelector('#verdict').textContent === 'Tauri refuses this manifest: 3 errors');
+    const errors = await page.locator('#diagnostics li.error').evaluateAll((items) => items.map((i) => [i.dataset.code, i.dataset.line]));
+    assert.deepEqual(errors, [['missing_field', '6'], ['missing_field', '9'], ['missing_field', '12']]);
+    assert.deepEqual(await page.locator('#source li.has-error').evaluateAll((items) => items.map((i) => i.id)), ['line-6', 'line-9', 'line-12']);
   });
 
   test('a manifest fetched by URL: the platform table with key ids, signed versions and files', async () => {
