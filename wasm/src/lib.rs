@@ -7,7 +7,16 @@
 //! with a stable `code`, plus `path`, `line` and `column` for manifest errors.
 //!
 //! The npm package `upkit` wraps the `wasm-bindgen` output of this crate; its TypeScript types
-//! (`npm/lib/index.d.ts`) document every shape returned here.
+//! (`npm/lib/index.d.ts`) document every shape returned here. From JS:
+//!
+//! ```text
+//! import { validateManifest, resolveUpdate } from 'upkit';
+//! validateManifest(text).errors;   // [{code, message, path, line, column}], as `upkit validate --json`
+//! resolveUpdate(text, { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64' });
+//! ```
+//!
+//! Build and test: `npm/scripts/ci.sh`; the Rust side alone:
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p upkit-wasm --target wasm32-unknown-unknown`.
 
 mod convert;
 mod signature;
