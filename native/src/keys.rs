@@ -76,6 +76,14 @@ pub enum KeysError {
         /// The path.
         path: PathBuf,
     },
+    /// A public key could not be decoded.
+    #[error("invalid public key{}: {source}", path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
+    NotPublicKey {
+        /// The file it came from, when it came from a file.
+        path: Option<PathBuf>,
+        /// Why it was refused.
+        source: upkit_core::signature::KeyError,
+    },
     /// The minisign crate failed.
     #[error("{action} failed: {reason}")]
     Minisign {
@@ -433,6 +441,48 @@ fn describe_base64(err: &base64::DecodeError) -> String {
         }
         base64::DecodeError::InvalidPadding => "invalid padding".to_owned(),
     }
+}
+
+/// Reads a public key given as Tauri's `pubkey` text (base64 of the minisign public key), or as
+/// a path to a file holding that text or a minisign `.pub` file's text.
+///
+/// # Errors
+/// [`KeysError::Io`] when the argument names no file and is no key either, and
+/// [`KeysError::NotPublicKey`] when the key does not decode.
+pub fn load_public_key(key_or_path: &str) -> Result<PublicKey, KeysError> {
+    let path = Path::new(key_or_path);
+    if path.is_file() {
+        let text = fs::read_to_string(path).map_err(io_error("read", path))?;
+        let text = text.trim();
+        let key = if text.starts_with("untrusted comment:") {
+            PublicKey::decode_text(text)
+        } else {
+            PublicKey::decode(text)
+        };
+        return key.map_err(|source| KeysError::NotPublicKey {
+            path: Some(path.to_owned()),
+            source,
+        });
+    }
+    PublicKey::decode(key_or_path.trim()).map_err(|source| {
+        if looks_like_path(key_or_path) {
+            KeysError::Io {
+                action: "read",
+                path: path.to_owned(),
+                source: io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no such file, and not a key either",
+                ),
+            }
+        } else {
+            KeysError::NotPublicKey { path: None, source }
+        }
+    })
+}
+
+/// Whether a text that is not a key was probably meant as a file name.
+fn looks_like_path(text: &str) -> bool {
+    text.contains(['.', '\\']) || (text.contains('/') && text.len() < 100)
 }
 
 fn looks_like_key(text: &str) -> bool {

@@ -212,7 +212,7 @@ fn verify_usage_errors_exit_2() {
     assert_code(&output, 2);
     assert_eq!(
         stderr(&output),
-        "error: cannot read /nonexistent/k.key.pub: no such file (and not a public key either)\n"
+        "error: cannot read /nonexistent/k.key.pub: no such file, and not a key either\n"
     );
     let output = upkit(
         &[
@@ -234,7 +234,7 @@ fn verify_usage_errors_exit_2() {
     assert_code(&output, 2);
     assert_eq!(
         stderr(&output),
-        "error: invalid --pubkey: public key is not base64 (standard alphabet, padded, no whitespace): invalid byte 0x2d at offset 2\n"
+        "error: invalid public key: public key is not base64 (standard alphabet, padded, no whitespace): invalid byte 0x2d at offset 2\n"
     );
     let output = upkit(
         &[

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use upkit::release::{self, Artifact, Merge, Platform, ReleaseInfo};
 use upkit_core::manifest::{LintOptions, Strictness};
-use upkit_core::signature::{Keyring, PublicKey};
+use upkit_core::signature::Keyring;
 
 /// Options of `upkit manifest`.
 ///
@@ -66,7 +66,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(release::parse_base_url)
         .transpose()?;
-    let pubkey = args.pubkey.as_deref().map(read_key).transpose()?;
+    let pubkey = args
+        .pubkey
+        .as_deref()
+        .map(upkit::keys::load_public_key)
+        .transpose()?;
     let keyring = pubkey.clone().map(Keyring::from);
 
     let mut artifacts = Vec::new();
@@ -168,23 +172,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("{action} {} (version {})", args.out.display(), info.version);
     print!("{}", release::Summary(&body));
     Ok(ExitCode::SUCCESS)
-}
-
-/// A public key given as the key itself or as a path to a file holding it.
-fn read_key(text: &str) -> anyhow::Result<PublicKey> {
-    let from_file = Path::new(text).is_file();
-    let key = if from_file {
-        std::fs::read_to_string(text).with_context(|| format!("cannot read {text}"))?
-    } else {
-        text.to_owned()
-    };
-    PublicKey::decode(key.trim_end()).with_context(|| {
-        if from_file {
-            format!("invalid public key in {text}")
-        } else {
-            "invalid --pubkey".to_owned()
-        }
-    })
 }
 
 fn now() -> OffsetDateTime {

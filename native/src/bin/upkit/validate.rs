@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anstyle::{AnsiColor, Style};
 use anyhow::Context as _;
 use upkit::core::manifest::{self, Format, LintOptions, Report, Strictness};
-use upkit::core::signature::PublicKey;
 
 /// Options of `upkit validate`.
 #[derive(clap::Args)]
@@ -34,8 +33,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let keys = args
         .pubkey
         .iter()
-        .map(|text| public_key(text))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .map(|text| upkit::keys::load_public_key(text))
+        .collect::<Result<Vec<_>, _>>()?;
     let options = LintOptions::with_keys(keys);
     let strictness = if args.strict {
         Strictness::Strict
@@ -102,24 +101,6 @@ fn unreadable(name: &str, message: &str) -> serde_json::Value {
         "errors": [{"code": "unreadable", "message": message, "path": "", "line": 0, "column": 0}],
         "warnings": [],
     })
-}
-
-/// A public key given as Tauri's base64 text, or a path to a file holding it (or a minisign
-/// `.pub` text). A file's surrounding whitespace is ignored.
-fn public_key(text: &str) -> anyhow::Result<PublicKey> {
-    let path = Path::new(text);
-    if path.is_file() {
-        let content = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let content = content.trim();
-        let key = if content.starts_with("untrusted comment:") {
-            PublicKey::decode_text(content)
-        } else {
-            PublicKey::decode(content)
-        };
-        return key.with_context(|| format!("invalid public key in {}", path.display()));
-    }
-    PublicKey::decode(text.trim()).context("invalid --pubkey")
 }
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();

@@ -7,9 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use upkit::artifact::{ArtifactError, VerifiedArtifact};
-use upkit::core::signature::{
-    Keyring, Legacy, Policy, PublicKey, Signature, SignedVersion, TrustedComment,
-};
+use upkit::core::signature::{Keyring, Legacy, Policy, Signature, SignedVersion, TrustedComment};
 
 /// Options of `upkit verify`.
 #[derive(clap::Args)]
@@ -40,8 +38,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let keys = args
         .pubkey
         .iter()
-        .map(|text| public_key(text))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .map(|text| upkit::keys::load_public_key(text))
+        .collect::<Result<Vec<_>, _>>()?;
     let keyring = Keyring::new(keys);
     let expected_version = args
         .version
@@ -133,26 +131,6 @@ fn looks_like_path(text: &str) -> bool {
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-/// A public key given as Tauri's base64 text or a path to a file holding it (or holding a
-/// minisign .pub text). A file's surrounding whitespace (a final newline) is ignored.
-fn public_key(text: &str) -> anyhow::Result<PublicKey> {
-    let path = Path::new(text);
-    if path.is_file() {
-        let content = read_text(path)?;
-        let content = content.trim();
-        let key = if content.starts_with("untrusted comment:") {
-            PublicKey::decode_text(content)
-        } else {
-            PublicKey::decode(content)
-        };
-        return key.with_context(|| format!("invalid public key in {}", path.display()));
-    }
-    if looks_like_path(text) {
-        anyhow::bail!("cannot read {text}: no such file (and not a public key either)");
-    }
-    PublicKey::decode(text).context("invalid --pubkey")
 }
 
 /// A signature as Tauri's base64 text, or a minisign .minisig text. Surrounding whitespace (a
