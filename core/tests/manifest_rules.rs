@@ -320,6 +320,8 @@ fn rfc3339_dates_tauri_accepts() {
         "2026-11-29T09:30:00.123Z",
         "2026-11-29T09:30:00.1234567891234Z",
         "2016-12-31T23:59:60Z",
+        // `time` (and so Tauri) takes any one byte as the separator.
+        "2026-11-29_09:30:00Z",
     ] {
         let m = ok(&dynamic_with("pub_date", &format!("\"{date}\"")));
         assert!(m.pub_date.is_some(), "{date}");
