@@ -983,3 +983,203 @@ async fn tauri_config() {
         "invalid tauri configuration: invalid `plugins.updater.endpoints[0]`: endpoint `http://example.com/x` must use https (scheme is `http`); allow insecure transport to use it anyway"
     );
 }
+
+/// Runs the `upkit` binary; gives (exit code, stdout, stderr).
+async fn upkit(args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .args(args)
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn cli_args<'a>(endpoint: &'a str, key: &'a str, version: &'a str) -> Vec<&'a str> {
+    vec![
+        "--endpoint",
+        endpoint,
+        "--pubkey",
+        key,
+        "--current-version",
+        version,
+        "--target",
+        "linux",
+        "--arch",
+        "x86_64",
+        "--bundle-type",
+        "unknown",
+        "--insecure-transport",
+    ]
+}
+
+#[tokio::test]
+async fn cli_check_json_and_text() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let endpoint = server.url("/latest.json");
+    let key = pubkey();
+    let mut args = vec!["check", "--json"];
+    args.extend(cli_args(&endpoint, &key, "1.0.0"));
+    let (code, stdout, stderr) = upkit(&args).await;
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report,
+        json!({
+            "available": true,
+            "current_version": "1.0.0",
+            "version": "2.1.0",
+            "target": "linux-x86_64",
+            "url": server.url("/app.bin"),
+            "signature": vector(SIG_210).trim(),
+            "notes": "Fixes",
+            "pub_date": "2026-11-01T12:00:00Z",
+            "endpoint": endpoint,
+        })
+    );
+
+    let mut args = vec!["check", "--json"];
+    args.extend(cli_args(&endpoint, &key, "v2.1.0"));
+    let (code, stdout, _) = upkit(&args).await;
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["available"], false);
+    assert_eq!(report["current_version"], "2.1.0");
+    assert_eq!(report["version"], serde_json::Value::Null);
+
+    let mut args = vec!["check"];
+    args.extend(cli_args(&endpoint, &key, "2.1.0"));
+    let (code, stdout, _) = upkit(&args).await;
+    assert_eq!((code, stdout.as_str()), (0, "up to date (2.1.0)\n"));
+
+    let mut args = vec!["check"];
+    args.extend(cli_args(&endpoint, &key, "1.0.0"));
+    let (code, stdout, _) = upkit(&args).await;
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("update available: 1.0.0 -> 2.1.0 (linux-x86_64)\n"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn cli_download_with_a_tauri_config_and_a_refused_tamper() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tauri.conf.json");
+    let conf = json!({ "plugins": { "updater": {
+        "pubkey": pubkey(),
+        "endpoints": [server.url("/latest.json")],
+        "dangerousInsecureTransportProtocol": true
+    }}});
+    std::fs::write(&config, conf.to_string()).unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) = upkit(&[
+        "download",
+        "--config",
+        config.to_str().unwrap(),
+        "--current-version",
+        "1.0.0",
+        "--target",
+        "linux",
+        "--arch",
+        "x86_64",
+        "--bundle-type",
+        "unknown",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ])
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let path = out.join("app.bin");
+    assert_eq!(report["path"], path.to_str().unwrap());
+    assert_eq!(report["version"], "2.1.0");
+    assert_eq!(std::fs::read(&path).unwrap(), vector_bytes(ARTIFACT));
+    // Not a terminal: plain progress lines on stderr.
+    assert!(stderr.contains("started: 0 of 262144 bytes"), "{stderr}");
+    assert!(
+        stderr.contains("received: 262144 of 262144 bytes"),
+        "{stderr}"
+    );
+
+    let tampered = Server::start(|r, _| match r.target.as_str() {
+        "/latest.json" => Reply::json(&static_manifest(&host(r), "2.1.0", &vector(SIG_210))),
+        _ => {
+            let mut body = vector_bytes(ARTIFACT);
+            body[0] ^= 0xff;
+            Reply::ok(body)
+        }
+    })
+    .await;
+    let endpoint = tampered.url("/latest.json");
+    let key = pubkey();
+    let out = dir.path().join("tampered");
+    let mut args = vec!["download", "--out", out.to_str().unwrap()];
+    args.extend(cli_args(&endpoint, &key, "1.0.0"));
+    let (code, _, stderr) = upkit(&args).await;
+    assert_eq!(code, 2);
+    let key_id = support::key_id(&key);
+    assert!(
+        stderr.ends_with(&format!(
+            "error: the artifact from {} failed verification: file does not match its signature by key {key_id}: its bytes differ from the signed ones (262144 bytes read)\n",
+            tampered.url("/app.bin")
+        )),
+        "{stderr}"
+    );
+    assert!(entries(&out).is_empty());
+}
+
+#[tokio::test]
+async fn tls_dangerous_settings() {
+    // A certificate from the test CA, but for another host name.
+    let ca = TestCa::for_names(&["updates.example.test"]);
+    let sig = vector(SIG_210);
+    let tls = Server::start_tls(ca.server.clone(), move |r, _| {
+        let base = format!("https://{}", r.header("host").unwrap());
+        Reply::json(&static_manifest(&base, "2.1.0", &sig))
+    })
+    .await;
+    let endpoint = tls.url("/latest.json");
+    let secure = || {
+        client(std::slice::from_ref(&endpoint))
+            .transport(Transport::Secure)
+            .root_certificate(ca.ca_pem.as_bytes())
+    };
+    let err = secure().build().unwrap().check().await.unwrap_err();
+    let Error::Check(check) = &err else {
+        panic!("{err:?}")
+    };
+    let CheckError::Transport { error, .. } = &**check else {
+        panic!("{err:?}")
+    };
+    assert!(error.contains("certificate not valid for name"), "{error}");
+
+    let update = secure()
+        .hostnames(upkit::HostnameCheck::DangerAcceptInvalid)
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap();
+    assert!(update.is_some());
+
+    // Without the CA, only accepting any certificate gets through.
+    let update = client(std::slice::from_ref(&endpoint))
+        .transport(Transport::Secure)
+        .certificates(upkit::CertificateCheck::DangerAcceptInvalid)
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap();
+    assert!(update.is_some());
+}

@@ -494,6 +494,11 @@ pub struct TestCa {
 impl TestCa {
     /// Makes a CA and a server certificate for `localhost` and 127.0.0.1.
     pub fn new() -> TestCa {
+        Self::for_names(&["localhost", "127.0.0.1"])
+    }
+
+    /// Makes a CA and a server certificate for these names.
+    pub fn for_names(names: &[&str]) -> TestCa {
         use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
         let ca_key = KeyPair::generate().unwrap();
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -506,7 +511,8 @@ impl TestCa {
         let issuer = rcgen::Issuer::new(ca_params, ca_key);
         let server_key = KeyPair::generate().unwrap();
         let mut params =
-            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
         params
             .distinguished_name
             .push(DnType::CommonName, "localhost");
