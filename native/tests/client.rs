@@ -1183,3 +1183,77 @@ async fn tls_dangerous_settings() {
         .unwrap();
     assert!(update.is_some());
 }
+
+#[tokio::test]
+async fn file_binding_and_the_download_deadline() {
+    // The vector's signed file name is `random-256KiB.bin`; the URL's is `app.bin`.
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let builder =
+        client(&[server.url("/latest.json")]).file_binding(upkit::FileBinding::UrlBaseName);
+    let (dir, result) = check_and_download(&server, builder).await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "the artifact from {} failed verification: signed file name `random-256KiB.bin` differs from the expected `app.bin`",
+            server.url("/app.bin")
+        )
+    );
+    assert!(entries(dir.path()).is_empty());
+
+    let stalled = release_server(|_, _, body| {
+        Reply::ok(Vec::new()).parts(
+            vec![Part::Data(body[..1000].to_vec()), Part::Stall],
+            Some(body.len() as u64),
+        )
+    })
+    .await;
+    let builder = client(&[stalled.url("/latest.json")]).deadline(Duration::from_millis(300));
+    let (dir, result) = check_and_download(&stalled, builder).await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "the download of {} did not finish within the deadline of 300ms",
+            stalled.url("/app.bin")
+        )
+    );
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn https_through_a_connect_proxy() {
+    let ca = TestCa::new();
+    let sig = vector(SIG_210);
+    let tls = Server::start_tls(ca.server.clone(), move |r, _| match r.target.as_str() {
+        "/latest.json" => Reply::json(&static_manifest(
+            &format!("https://{}", r.header("host").unwrap()),
+            "2.1.0",
+            &sig,
+        )),
+        _ => ranged(r, &vector_bytes(ARTIFACT), "\"v1\""),
+    })
+    .await;
+    let proxy = Proxy::start().await;
+    let update = client(&[tls.url("/latest.json")])
+        .transport(Transport::Secure)
+        .root_certificate(ca.ca_pem.as_bytes())
+        .proxy(&format!("http://{}", proxy.addr))
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    update.download(dir.path(), |_| {}).await.unwrap();
+    let seen: Vec<_> = proxy
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.target))
+        .collect();
+    let authority = format!("localhost:{}", tls.addr.port());
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter().all(|(m, t)| m == "CONNECT" && *t == authority),
+        "{seen:?}"
+    );
+}
