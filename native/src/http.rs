@@ -54,6 +54,7 @@ pub enum SystemProxy {
 
 /// Everything the HTTP client is built from.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
 pub(crate) struct ClientOptions {
     pub headers: HeaderMap,
     pub proxy: Option<String>,
