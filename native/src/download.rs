@@ -98,6 +98,18 @@ impl Validator {
             Validator::ETag(v) | Validator::LastModified(v) => v,
         }
     }
+
+    /// Whether a partial answer is of the same file: its header of the same kind, when it
+    /// sends one, must be unchanged.
+    fn matches(&self, headers: &HeaderMap) -> bool {
+        let (name, value) = match self {
+            Validator::ETag(v) => (ETAG, v),
+            Validator::LastModified(v) => (LAST_MODIFIED, v),
+        };
+        headers
+            .get(name)
+            .is_none_or(|h| h.as_bytes() == value.as_bytes())
+    }
 }
 
 /// Why one attempt ended early.
@@ -306,9 +318,14 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                 && content_range(response.headers()).is_some_and(|(start, whole)| {
                     start == written && (whole.is_none() || total.is_none() || whole == total)
                 })
-                && (now.is_none() || validator.is_none() || now == validator);
+                && validator
+                    .as_ref()
+                    .is_none_or(|v| v.matches(response.headers()));
             if continues {
                 tracing::debug!(%url, written, "download resumed");
+                if total.is_none() {
+                    total = content_range(response.headers()).and_then(|(_, whole)| whole);
+                }
                 reporter.resumed(total);
             } else if status.is_success() && status != StatusCode::PARTIAL_CONTENT {
                 if written > 0 {
