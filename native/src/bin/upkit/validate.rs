@@ -43,8 +43,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut out = anstream::stdout().lock();
     let mut all_pass = true;
-    // Whether stdout was closed early (`upkit validate ... | head`): the verdict still counts.
-    let mut closed = false;
     for file in &args.files {
         let name = file.display().to_string();
         // Each file's output is written in one go; anstream strips the colours when needed.
@@ -68,13 +66,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        if !closed {
-            match out.write_all(&text).and_then(|()| out.flush()) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => closed = true,
-                Err(e) => return Err(e).context("cannot write to stdout"),
-            }
-        }
+        out.write_all(&text)
+            .and_then(|()| out.flush())
+            .context("cannot write to stdout")?;
     }
     Ok(if all_pass {
         ExitCode::SUCCESS
