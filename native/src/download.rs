@@ -185,11 +185,30 @@ const SINK_QUEUE: usize = 8;
 /// What the sink thread is asked to do.
 enum Command {
     /// Hash these bytes and append them to the file.
-    Data(Bytes),
+    Data(Vec<Bytes>),
     /// Empty the file and start again with this (fresh) verifier.
     Restart(Box<Verifier>),
     /// Flush the file, and hand the verifier back.
     Finish,
+}
+
+/// Received chunks are handed to the sink thread in batches of about this size (fewer wake-ups).
+const BATCH: usize = 256 * 1024;
+
+/// Chunks not yet handed to the sink thread.
+#[derive(Default)]
+struct Batch {
+    parts: Vec<Bytes>,
+    len: usize,
+}
+
+impl Batch {
+    /// Adds a chunk; `true` when the batch is full.
+    fn push(&mut self, bytes: Bytes) -> bool {
+        self.len += bytes.len();
+        self.parts.push(bytes);
+        self.len >= BATCH
+    }
 }
 
 /// Hashes and writes on a blocking thread, so that receiving, hashing and writing overlap.
@@ -207,9 +226,11 @@ impl Sink {
             let mut verifier = verifier;
             while let Some(command) = inbox.blocking_recv() {
                 match command {
-                    Command::Data(bytes) => {
-                        verifier.update(&bytes);
-                        out.write_all(&bytes)?;
+                    Command::Data(parts) => {
+                        for bytes in parts {
+                            verifier.update(&bytes);
+                            out.write_all(&bytes)?;
+                        }
                     }
                     Command::Restart(fresh) => {
                         out.flush()?;
@@ -228,6 +249,16 @@ impl Sink {
             Ok(None)
         });
         Sink { commands, thread }
+    }
+
+    /// Queues the batched bytes, if any; `false` when the thread stopped on an error.
+    async fn flush(&self, batch: &mut Batch) -> bool {
+        if batch.parts.is_empty() {
+            return true;
+        }
+        batch.len = 0;
+        self.send(Command::Data(std::mem::take(&mut batch.parts)))
+            .await
     }
 
     /// Queues a command; `false` when the thread stopped on an error ([`Sink::finish`] has it).
@@ -275,6 +306,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
     let temp_path = temp.path().to_owned();
     let write_error = || Error::io("cannot write the temporary file", temp_path.clone());
     let sink = Sink::start(file, fresh.clone());
+    let mut batch = Batch::default();
 
     // A `size` from the manifest caps the body exactly; the configured limit caps it otherwise.
     let cap = size.map_or(limit, |s| s.min(limit));
@@ -383,7 +415,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                         if written + n > cap {
                             return Err(too_big());
                         }
-                        if !sink.send(Command::Data(bytes)).await {
+                        if batch.push(bytes) && !sink.flush(&mut batch).await {
                             // The writer failed: `finish` below reports why.
                             break 'attempts;
                         }
@@ -395,6 +427,9 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                         }
                     }
                     Ok(Chunk::End) => {
+                        if !sink.flush(&mut batch).await {
+                            break 'attempts;
+                        }
                         let expected = total.or(size);
                         match expected {
                             Some(expected) if written < expected => {
@@ -406,7 +441,13 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                             _ => break 'attempts,
                         }
                     }
-                    Err(e) => break 'attempt Failure::Read(e),
+                    Err(e) => {
+                        // The bytes received so far are good: keep them for the resume.
+                        if !sink.flush(&mut batch).await {
+                            break 'attempts;
+                        }
+                        break 'attempt Failure::Read(e);
+                    }
                 }
             }
         };
