@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use upkit_core::check::CheckError;
+
+use crate::install::InstallError;
 use upkit_core::config::ConfigError;
 use upkit_core::signature::{KeyError, SignatureError, VerifyError};
 use upkit_core::template::TemplateError;
@@ -147,6 +149,9 @@ pub enum Error {
         /// The size the server announced or sent.
         found: FoundSize,
     },
+    /// The verified update could not be installed (see [`InstallError`] for what was kept).
+    #[error(transparent)]
+    Install(Box<InstallError>),
     /// A file system operation failed.
     #[error("{action} {}: {source}", path.display())]
     Io {
@@ -174,6 +179,12 @@ impl std::fmt::Display for FoundSize {
             FoundSize::Exactly(n) => write!(f, "{n}"),
             FoundSize::MoreThan(n) => write!(f, "more than {n}"),
         }
+    }
+}
+
+impl From<InstallError> for Error {
+    fn from(error: InstallError) -> Self {
+        Error::Install(Box::new(error))
     }
 }
 

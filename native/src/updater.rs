@@ -42,6 +42,7 @@ use crate::artifact::VerifiedArtifact;
 use crate::download::{self, RetryPolicy};
 use crate::error::Error;
 use crate::http::{CertificateCheck, ClientOptions, Fetched, HostnameCheck, Http, SystemProxy};
+use crate::install::{InstallOptions, Installed};
 use crate::progress::Progress;
 
 /// The default connect timeout and stall timeout.
@@ -666,6 +667,28 @@ impl Update {
                     deadline,
                 })?,
         }
+    }
+
+    /// Downloads and verifies the artifact as [`Update::download`] does, then installs it with
+    /// [`install::install`](crate::install::install) (Tauri's `download_and_install`).
+    ///
+    /// The install step runs on the calling task and blocks it while the installer works; on
+    /// Windows it does not return on success (the installer takes over and the process exits).
+    /// The downloaded artifact stays in `dest_dir`; use a temporary directory to have it removed.
+    ///
+    /// # Errors
+    /// Those of [`Update::download`], and [`Error::Install`].
+    pub async fn download_and_install<F>(
+        &self,
+        dest_dir: impl AsRef<Path>,
+        progress: F,
+        options: &InstallOptions<'_>,
+    ) -> Result<Installed, Error>
+    where
+        F: FnMut(&Progress) + Send,
+    {
+        let artifact = self.download(dest_dir, progress).await?;
+        Ok(crate::install::install(&artifact, options)?)
     }
 
     async fn run_download<F: FnMut(&Progress) + Send>(

@@ -1257,3 +1257,50 @@ async fn https_through_a_connect_proxy() {
         "{seen:?}"
     );
 }
+
+#[tokio::test]
+async fn download_and_install_an_appimage() {
+    let mut body = b"\x7fELF".to_vec();
+    body.extend(payload(60_000));
+    let signer = Signer::new();
+    let sig = signer.sign(&body, "My.AppImage", "2.0.0");
+    let served = body.clone();
+    let server = Server::start(move |r, _| match r.target.as_str() {
+        "/latest.json" => Reply::json(&json!({
+            "version": "2.0.0",
+            "url": format!("{}/My.AppImage", host(r)),
+            "signature": sig
+        })),
+        _ => Reply::ok(served.clone()),
+    })
+    .await;
+    let update = client(&[server.url("/latest.json")])
+        .pubkey(&signer.pubkey())
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .unwrap();
+    let app_dir = tempfile::tempdir().unwrap();
+    let app = app_dir.path().join("My.AppImage");
+    let mut old = b"\x7fELF".to_vec();
+    old.extend(payload(100));
+    std::fs::write(&app, &old).unwrap();
+    let downloads = tempfile::tempdir().unwrap();
+    let options = upkit::install::InstallOptions::new()
+        .installer(upkit::core::target::Installer::AppImage)
+        .install_path(&app);
+    let installed = update
+        .download_and_install(downloads.path(), |_| {}, &options)
+        .await
+        .unwrap();
+    assert_eq!(
+        installed.to_string(),
+        format!(
+            "replaced the AppImage at {}",
+            app.canonicalize().unwrap().display()
+        )
+    );
+    assert_eq!(std::fs::read(&app).unwrap(), body);
+}
