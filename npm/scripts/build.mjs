@@ -5,6 +5,11 @@
 //   wasm-bindgen --target nodejs -> dist/node  (CommonJS: Node's `require`)
 //   wasm-opt -Oz (npm `binaryen`; Debian's wasm-opt corrupts wasm-bindgen output)
 // wasm-bindgen and wasm-opt are skipped when the cargo output did not change since the last build.
+//
+// UPKIT_WASM_BUILD_STD=1 (opt-in, needs the nightly toolchain with rust-src) rebuilds std for
+// size instead: `cargo +nightly build -Z build-std=std,panic_abort -Z
+// build-std-features=optimize_for_size` with `-Cpanic=immediate-abort`, into target/wasm-build-std
+// (about 12% smaller gzipped, measured 2026-11-29).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +20,9 @@ import { gzipSync } from 'node:zlib';
 const npmRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(npmRoot, '..');
 const dist = join(npmRoot, 'dist');
-const input = join(repoRoot, 'target/wasm32-unknown-unknown/release-wasm/upkit_wasm.wasm');
+const buildStd = process.env.UPKIT_WASM_BUILD_STD === '1';
+const targetDir = join(repoRoot, buildStd ? 'target/wasm-build-std' : 'target');
+const input = join(targetDir, 'wasm32-unknown-unknown/release-wasm/upkit_wasm.wasm');
 const wasmOpt = join(npmRoot, 'node_modules/.bin/wasm-opt');
 const outputs = {
   web: join(dist, 'web'),
@@ -53,9 +60,15 @@ function checkWasmBindgen() {
 }
 
 function main() {
-  run('cargo', [
-    'build', '-p', 'upkit-wasm', '--target', 'wasm32-unknown-unknown', '--profile', 'release-wasm',
-  ]);
+  const cargo = ['build', '-p', 'upkit-wasm', '--target', 'wasm32-unknown-unknown', '--profile', 'release-wasm'];
+  if (buildStd) {
+    run('cargo', ['+nightly', ...cargo, '--target-dir', targetDir,
+      '-Z', 'build-std=std,panic_abort', '-Z', 'build-std-features=optimize_for_size'], {
+      env: { ...process.env, RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort' },
+    });
+  } else {
+    run('cargo', cargo);
+  }
   const hash = createHash('sha256')
     .update(readFileSync(input))
     .update(readFileSync(fileURLToPath(import.meta.url)))
