@@ -69,15 +69,12 @@ describe('real-world manifests', () => {
     const empty = upkit.validateManifest(
       readFileSync(join(realWorld, 'VirxEC__rlbot_gui_rust__docs_latest__first-version.json')),
     );
-    assert.deepEqual(
-      empty.errors.map((e) => [e.code, e.path, e.line]),
-      [
-        ['invalid_url', '/platforms/darwin-aarch64/url', 7],
-        ['invalid_url', '/platforms/darwin-intel/url', 11],
-        ['invalid_url', '/platforms/windows-x86_64/url', 15],
-      ].filter((row) => empty.errors.some((e) => e.path === row[1])),
-    );
-    assert.ok(empty.errors.length >= 1);
+    // Every bad entry is reported, each at its line and column.
+    assert.deepEqual(empty.errors.map((e) => [e.code, e.path, e.line, e.column]), [
+      ['invalid_url', '/platforms/darwin-aarch64/url', 7, 15],
+      ['invalid_url', '/platforms/darwin-intel/url', 11, 15],
+      ['invalid_url', '/platforms/windows-x86_64/url', 15, 15],
+    ]);
   });
 });
 
@@ -209,6 +206,28 @@ describe('versions, endpoints, resolution', () => {
       update: false, reason: 'no_platform', message: 'the release 2.0.0 has no platform entry for this client (tried beta)', version: '2.0.0', keys: ['beta'],
     });
     throwsCode(() => upkit.resolveUpdate('{"version": "1.0", "url": "https://e.com/a", "signature": ""}', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64' }), 'invalid_version');
+  });
+
+  test('argument errors are pinned', () => {
+    throwsCode(() => upkit.parseManifest(42), 'invalid_argument',
+      'the manifest must be a string, a Uint8Array, an ArrayBuffer or a JSON value');
+    throwsCode(() => upkit.verifySignature(42, 'x', 'k'), 'invalid_argument',
+      'the data must be a Uint8Array, an ArrayBuffer or a string');
+    throwsCode(() => upkit.resolveUpdate('{}', 'linux'), 'invalid_argument', 'options must be an object');
+    throwsCode(() => upkit.resolveUpdate('{}', { currentVersion: '1.0.0', target: 'linux' }), 'invalid_argument',
+      'options.arch is required');
+    throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'exe' }),
+      'unknown_bundle_type', 'unknown bundle type `exe`: expected one of appimage, deb, rpm, app, msi, nsis');
+    throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', variables: { 'a b': 'x' } }),
+      'invalid_variable', 'invalid template variable name `a b`: use letters, digits and `_` only');
+    const same = { version: '1.0.0', url: 'https://e.com/a', signature: '' };
+    assert.deepEqual(upkit.resolveUpdate(same, { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', allowDowngrades: true }), {
+      update: false, reason: 'up_to_date', message: 'the release 1.0.0 is the current version', version: '1.0.0',
+    });
+    assert.deepEqual(upkit.resolveUpdate({ ...same, url: 'http://e.com/a' }, { currentVersion: '0.9.0', target: 'linux', arch: 'x86_64' }), {
+      update: false, reason: 'insecure_download', version: '1.0.0', url: 'http://e.com/a',
+      message: 'the download URL http://e.com/a must use https; allow insecure transport to download it anyway',
+    });
   });
 
   test('errors carry path, line and column for manifests', () => {
