@@ -230,7 +230,7 @@ impl UpdaterBuilder {
         self
     }
 
-    /// Sends every request through this proxy (`http://`, `https://` or `socks5://` URL).
+    /// Sends every request through this proxy (an `http://` or `https://` URL).
     pub fn proxy(mut self, url: &str) -> Self {
         self.proxy = Some(url.to_owned());
         self

@@ -56,7 +56,7 @@ pub struct ClientArgs {
     /// Allow plain http endpoints, redirects and downloads.
     #[arg(long)]
     pub insecure_transport: bool,
-    /// Send requests through this proxy (http://, https:// or socks5:// URL).
+    /// Send requests through this proxy (an http:// or https:// URL).
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
     /// Trust this root certificate (PEM file) besides the system's.
