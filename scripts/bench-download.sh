@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The download benchmark the project keeps (not a timed test).
 #
-# For 512 MiB and 1 GiB artifacts served by a loopback static server (python3 -m http.server),
+# For 512 MiB and 1 GiB artifacts served by a loopback static server (Python's http.server),
 # it measures in the same run:
 #   - `upkit download` (release build): wall time and peak RSS (must stay under 32 MiB);
 #   - `curl -o` of the same file, then `minisign -V` of it (Debian's minisign), one after the other;
@@ -45,7 +45,23 @@ minisign -G -W -f -p "$WORK/k.pub" -s "$WORK/k.key" >/dev/null
 PUBKEY=$(base64 -w0 "$WORK/k.pub")
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$WORK/www" >/dev/null 2>&1 &
+# The static server: Python's http.server answering with sendfile(2), so that the server costs
+# almost no CPU on this 2-core machine (SERVER=stock uses plain `python3 -m http.server`, whose
+# copy loop takes most of a core and so competes with the client being measured).
+if [ "${SERVER:-sendfile}" = stock ]; then
+  python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$WORK/www" >/dev/null 2>&1 &
+else
+  python3 - "$PORT" "$WORK/www" >/dev/null 2>&1 <<'PY' &
+import functools, http.server, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def copyfile(self, source, outputfile):
+        outputfile.flush()
+        self.connection.sendfile(source)
+port, directory = int(sys.argv[1]), sys.argv[2]
+handler = functools.partial(Handler, directory=directory)
+http.server.ThreadingHTTPServer(("127.0.0.1", port), handler).serve_forever()
+PY
+fi
 SERVER_PID=$!
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; python3 -c 'import time; time.sleep(0.1)'; done
 
@@ -71,7 +87,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 col() { awk -v c="$1" '{print $c}' "$2"; }
 runs() { col "$1" "$2" | tr '\n' ' '; }
 
-printf '\nmachine: %s cores, %s; files on %s\n' "$(nproc)" "$(uname -sr)" "$(df --output=fstype "$WORK" | tail -1)"
+printf '\nmachine: %s cores, %s; files on %s; server %s; load average %s\n' "$(nproc)" "$(uname -sr)" \
+  "$(df --output=fstype "$WORK" | tail -1)" "${SERVER:-sendfile}" "$(cut -d' ' -f1-3 /proc/loadavg)"
 fail=0
 for mib in $SIZES; do
   f="app-$mib.bin"

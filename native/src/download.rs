@@ -179,23 +179,13 @@ fn transient(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
 }
 
-/// Chunks waiting for the sink thread; with hyper's chunk sizes this bounds the memory held.
+/// Batches waiting for each sink thread; this bounds the memory held.
 const SINK_QUEUE: usize = 8;
 
-/// What the sink thread is asked to do.
-enum Command {
-    /// Hash these bytes and append them to the file.
-    Data(Vec<Bytes>),
-    /// Empty the file and start again with this (fresh) verifier.
-    Restart(Box<Verifier>),
-    /// Flush the file, and hand the verifier back.
-    Finish,
-}
-
-/// Received chunks are handed to the sink thread in batches of about this size (fewer wake-ups).
+/// Received chunks are handed to the sink threads in batches of about this size (fewer wake-ups).
 const BATCH: usize = 256 * 1024;
 
-/// Chunks not yet handed to the sink thread.
+/// Chunks not yet handed to the sink threads.
 #[derive(Default)]
 struct Batch {
     parts: Vec<Bytes>,
@@ -211,71 +201,109 @@ impl Batch {
     }
 }
 
-/// Hashes and writes on a blocking thread, so that receiving, hashing and writing overlap.
-/// Dropping it (a cancelled download) stops the thread without syncing anything.
+/// What a sink thread is asked to do.
+enum Command {
+    /// Hash (or append to the file) these bytes.
+    Data(Vec<Bytes>),
+    /// Start again from zero.
+    Restart,
+    /// Hand the result back (after flushing the file).
+    Finish,
+}
+
+type Inbox = tokio::sync::mpsc::Receiver<Command>;
+
+/// Hashes on one blocking thread and writes on another, so that receiving, hashing and writing
+/// overlap; the chunks are shared, not copied. Dropping it (a cancelled download) stops both
+/// threads.
 struct Sink {
-    commands: tokio::sync::mpsc::Sender<Command>,
-    thread: tokio::task::JoinHandle<std::io::Result<Option<Verifier>>>,
+    hasher: tokio::sync::mpsc::Sender<Command>,
+    writer: tokio::sync::mpsc::Sender<Command>,
+    hashing: tokio::task::JoinHandle<Option<Verifier>>,
+    writing: tokio::task::JoinHandle<std::io::Result<bool>>,
 }
 
 impl Sink {
-    fn start(file: std::fs::File, verifier: Verifier) -> Sink {
-        let (commands, mut inbox) = tokio::sync::mpsc::channel(SINK_QUEUE);
-        let thread = tokio::task::spawn_blocking(move || {
-            let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-            let mut verifier = verifier;
-            while let Some(command) = inbox.blocking_recv() {
-                match command {
-                    Command::Data(parts) => {
-                        for bytes in parts {
-                            verifier.update(&bytes);
-                            out.write_all(&bytes)?;
-                        }
-                    }
-                    Command::Restart(fresh) => {
-                        out.flush()?;
-                        out.get_mut().set_len(0)?;
-                        out.seek(SeekFrom::Start(0))?;
-                        verifier = *fresh;
-                    }
-                    Command::Finish => {
-                        // No fsync: the file is only trusted through the in-memory proof, so
-                        // after a crash it is verified (or fetched) again anyway.
-                        out.flush()?;
-                        return Ok(Some(verifier));
-                    }
-                }
-            }
-            Ok(None)
-        });
-        Sink { commands, thread }
+    fn start(file: std::fs::File, fresh: Verifier) -> Sink {
+        let (hasher, inbox) = tokio::sync::mpsc::channel(SINK_QUEUE);
+        let hashing = tokio::task::spawn_blocking(move || Self::hash(inbox, fresh));
+        let (writer, inbox) = tokio::sync::mpsc::channel(SINK_QUEUE);
+        let writing = tokio::task::spawn_blocking(move || Self::write(inbox, file));
+        Sink {
+            hasher,
+            writer,
+            hashing,
+            writing,
+        }
     }
 
-    /// Queues the batched bytes, if any; `false` when the thread stopped on an error.
+    fn hash(mut inbox: Inbox, fresh: Verifier) -> Option<Verifier> {
+        let mut verifier = fresh.clone();
+        while let Some(command) = inbox.blocking_recv() {
+            match command {
+                Command::Data(parts) => parts.iter().for_each(|bytes| verifier.update(bytes)),
+                Command::Restart => verifier = fresh.clone(),
+                Command::Finish => return Some(verifier),
+            }
+        }
+        None
+    }
+
+    fn write(mut inbox: Inbox, file: std::fs::File) -> std::io::Result<bool> {
+        let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        while let Some(command) = inbox.blocking_recv() {
+            match command {
+                Command::Data(parts) => {
+                    for bytes in parts {
+                        out.write_all(&bytes)?;
+                    }
+                }
+                Command::Restart => {
+                    out.flush()?;
+                    out.get_mut().set_len(0)?;
+                    out.seek(SeekFrom::Start(0))?;
+                }
+                Command::Finish => {
+                    // No fsync: the file is only trusted through the in-memory proof, so
+                    // after a crash it is verified (or fetched) again anyway.
+                    out.flush()?;
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Queues the batched bytes, if any; `false` when the writer stopped on an error.
     async fn flush(&self, batch: &mut Batch) -> bool {
         if batch.parts.is_empty() {
             return true;
         }
         batch.len = 0;
-        self.send(Command::Data(std::mem::take(&mut batch.parts)))
-            .await
+        let parts = std::mem::take(&mut batch.parts);
+        self.hasher.send(Command::Data(parts.clone())).await.is_ok()
+            && self.writer.send(Command::Data(parts)).await.is_ok()
     }
 
-    /// Queues a command; `false` when the thread stopped on an error ([`Sink::finish`] has it).
-    async fn send(&self, command: Command) -> bool {
-        self.commands.send(command).await.is_ok()
+    /// Empties the file and the hash; `false` when the writer stopped on an error.
+    async fn restart(&self) -> bool {
+        self.hasher.send(Command::Restart).await.is_ok()
+            && self.writer.send(Command::Restart).await.is_ok()
     }
 
-    /// Waits for every queued command; gives the verifier, or the thread's I/O error.
+    /// Waits for every queued command; gives the verifier, or the writer's I/O error.
     async fn finish(self) -> std::io::Result<Verifier> {
-        let _ = self.commands.send(Command::Finish).await;
-        drop(self.commands);
-        match self.thread.await {
-            Ok(Ok(Some(verifier))) => Ok(verifier),
-            Ok(Ok(None)) => Err(std::io::Error::other("the writer stopped early")),
-            Ok(Err(e)) => Err(e),
-            Err(e) => Err(std::io::Error::other(e)),
+        let _ = self.writer.send(Command::Finish).await;
+        let _ = self.hasher.send(Command::Finish).await;
+        drop((self.writer, self.hasher));
+        let stopped = || std::io::Error::other("the writer stopped early");
+        match self.writing.await {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => return Err(stopped()),
+            Ok(Err(e)) => return Err(e),
+            Err(e) => return Err(std::io::Error::other(e)),
         }
+        self.hashing.await.ok().flatten().ok_or_else(stopped)
     }
 }
 
@@ -363,7 +391,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                 if written > 0 {
                     // The server ignored `Range` or the file changed: start again from zero.
                     tracing::debug!(%url, written, %status, "download restarts from zero");
-                    if !sink.send(Command::Restart(Box::new(fresh.clone()))).await {
+                    if !sink.restart().await {
                         break 'attempts;
                     }
                     written = 0;
@@ -392,7 +420,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                 // A range that does not continue the file, or a changed file: restart without
                 // `Range` on the next attempt.
                 tracing::debug!(%url, written, %status, "partial answer does not continue the file");
-                if !sink.send(Command::Restart(Box::new(fresh.clone()))).await {
+                if !sink.restart().await {
                     break 'attempts;
                 }
                 written = 0;
