@@ -1304,3 +1304,41 @@ async fn download_and_install_an_appimage() {
     );
     assert_eq!(std::fs::read(&app).unwrap(), body);
 }
+
+#[tokio::test]
+async fn the_connect_timeout() {
+    // A listener that never accepts, with its queue filled: further SYNs are dropped, so a
+    // connection attempt hangs until the client gives up.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    loop {
+        let attempt = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        );
+        match attempt.await {
+            Ok(stream) => fillers.push(stream.unwrap()),
+            Err(_) => break, // the queue is full
+        }
+        assert!(fillers.len() < 64, "the accept queue never filled");
+    }
+    let endpoint = format!("http://{addr}/latest.json");
+    let started = std::time::Instant::now();
+    let err = client(std::slice::from_ref(&endpoint))
+        .connect_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        err.to_string()
+            .starts_with(&format!("could not fetch {endpoint}: connect timed out")),
+        "{err}"
+    );
+    drop((listener, fillers));
+}
