@@ -328,7 +328,7 @@ enum ManifestOut<'a> {
         notes: &'a Option<String>,
         pub_date: Option<String>,
         shape: &'static str,
-        platforms: BTreeMap<&'a str, PlatformOut<'a>>,
+        platforms: PlatformsOut<'a>,
     },
     Dynamic {
         version: String,
@@ -338,6 +338,17 @@ enum ManifestOut<'a> {
         #[serde(flatten)]
         platform: PlatformOut<'a>,
     },
+}
+
+/// The platforms of a static manifest for JS, as an object in key order. Serialised straight from
+/// the manifest's map: collecting into a new map would sort again, a sizeable instantiation in
+/// the wasm build.
+struct PlatformsOut<'a>(&'a BTreeMap<String, Platform>);
+
+impl Serialize for PlatformsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, p)| (k, PlatformOut::from(p))))
+    }
 }
 
 /// A platform entry for JS.
@@ -368,10 +379,7 @@ fn manifest_json(manifest: &Manifest) -> ManifestOut<'_> {
             notes,
             pub_date,
             shape: "static",
-            platforms: platforms
-                .iter()
-                .map(|(k, p)| (k.as_str(), p.into()))
-                .collect(),
+            platforms: PlatformsOut(platforms),
         },
         Release::Dynamic(platform) => ManifestOut::Dynamic {
             version,

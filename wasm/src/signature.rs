@@ -219,10 +219,12 @@ fn algorithm(algorithm: Algorithm) -> &'static str {
 }
 
 fn comment_json(comment: &TrustedComment) -> Value {
-    let fields: serde_json::Map<String, Value> = comment
-        .fields()
-        .map(|(k, v)| (k.to_owned(), Value::from(v)))
-        .collect();
+    // Inserted one by one (a repeated key keeps its last value, as `collect()` does):
+    // `collect()` into a map sorts first, a sizeable instantiation in the wasm build.
+    let mut fields = serde_json::Map::new();
+    for (k, v) in comment.fields() {
+        fields.insert(k.to_owned(), Value::from(v));
+    }
     json!({
         "text": comment.text(),
         "timestamp": comment.timestamp(),

@@ -350,7 +350,8 @@ impl<C> Finding<C> {
     }
 }
 
-/// Places findings in the text (in one pass) and builds the diagnostics.
+/// Places findings in the text (in one pass) and builds the diagnostics, sorted by position
+/// (line, then column; findings at the same place keep their order).
 fn place<C, T>(
     findings: Vec<Finding<C>>,
     index: &Index<'_>,
@@ -361,37 +362,36 @@ fn place<C, T>(
         .map(|f| index.offset(&f.path, f.anchor))
         .collect();
     let positions = index.positions(&offsets);
-    findings
+    let keys: Vec<(usize, usize)> = positions.iter().map(|p| (p.line, p.column)).collect();
+    let mut slots: Vec<Option<(Finding<C>, position::Position)>> =
+        findings.into_iter().zip(positions).map(Some).collect();
+    position::stable_order(&keys)
         .into_iter()
-        .zip(positions)
+        .filter_map(|i| slots[i].take())
         .map(|(f, p)| make(f, p))
         .collect()
 }
 
 fn place_errors(findings: Vec<Finding<ErrorCode>>, index: &Index<'_>) -> Vec<ManifestError> {
-    let mut errors = place(findings, index, |f, pos| ManifestError {
+    place(findings, index, |f, pos| ManifestError {
         code: f.code,
         message: f.message,
         path: f.path.to_string(),
         line: pos.line,
         column: pos.column,
         hint: f.hint,
-    });
-    sort_by_position(&mut errors, |e| (e.line, e.column));
-    errors
+    })
 }
 
 fn place_warnings(findings: Vec<Finding<WarningCode>>, index: &Index<'_>) -> Vec<Warning> {
-    let mut warnings = place(findings, index, |f, pos| Warning {
+    place(findings, index, |f, pos| Warning {
         code: f.code,
         message: f.message,
         path: f.path.to_string(),
         line: pos.line,
         column: pos.column,
         hint: f.hint,
-    });
-    sort_by_position(&mut warnings, |w| (w.line, w.column));
-    warnings
+    })
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -423,10 +423,6 @@ fn json(body: &[u8]) -> Result<Value, ManifestError> {
             hint: None,
         }
     })
-}
-
-fn sort_by_position<T>(items: &mut [T], key: impl Fn(&T) -> (usize, usize)) {
-    items.sort_by_key(|item| key(item));
 }
 
 /// Parses a manifest body with Tauri's acceptance rules.
@@ -535,18 +531,16 @@ impl Report {
     fn of(manifest: Manifest, warnings: Vec<Warning>) -> Self {
         let (platforms, url, signature) = match &manifest.release {
             Release::Static { platforms } => (
-                Some(
-                    platforms
-                        .iter()
-                        .map(|(k, p)| {
-                            let entry = ReportPlatform {
-                                url: p.url.to_string(),
-                                signature: p.signature.clone(),
-                            };
-                            (k.clone(), entry)
-                        })
-                        .collect(),
-                ),
+                // Inserted one by one: `collect()` into a map sorts first, and each sort is a
+                // sizeable instantiation in the wasm build.
+                Some(platforms.iter().fold(BTreeMap::new(), |mut map, (k, p)| {
+                    let entry = ReportPlatform {
+                        url: p.url.to_string(),
+                        signature: p.signature.clone(),
+                    };
+                    map.insert(k.clone(), entry);
+                    map
+                })),
                 None,
                 None,
             ),

@@ -69,6 +69,15 @@ pub(crate) struct Position {
     pub(crate) column: usize,
 }
 
+/// The indices of `keys` in ascending order of key, equal keys in their original order (a stable
+/// sort). Every sort by position goes through this one non-generic function: each `sort` of a
+/// different element type is a sizeable instantiation in the wasm build.
+pub(crate) fn stable_order(keys: &[(usize, usize)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&i| keys[i]);
+    order
+}
+
 #[derive(Debug)]
 struct Node {
     start: usize,
@@ -126,8 +135,8 @@ impl<'a> Index<'a> {
 
     /// The positions of many byte offsets, in one pass over the text.
     pub(crate) fn positions(&self, offsets: &[usize]) -> Vec<Position> {
-        let mut order: Vec<usize> = (0..offsets.len()).collect();
-        order.sort_by_key(|&i| offsets[i]);
+        let keys: Vec<(usize, usize)> = offsets.iter().map(|&offset| (offset, 0)).collect();
+        let order = stable_order(&keys);
         let mut out = vec![Position { line: 1, column: 1 }; offsets.len()];
         let (mut pos, mut line, mut column) = (0, 1, 1);
         for i in order {
