@@ -754,5 +754,7 @@ mod tests {
         fn send<T: Send>(_: T) {}
         send(updater.check());
         send(update.download("/tmp", |_| {}));
+        let options = InstallOptions::new();
+        send(update.download_and_install("/tmp", |_| {}, &options));
     }
 }
