@@ -22,3 +22,8 @@ pub use error::{Error, FoundSize};
 pub use http::{CertificateCheck, HostnameCheck, SystemProxy};
 pub use progress::{DownloadEvent, Progress};
 pub use updater::{FileBinding, Update, Updater, UpdaterBuilder};
+
+/// The README's Rust examples, compiled as doctests so that they keep working.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
