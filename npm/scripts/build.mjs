@@ -3,7 +3,8 @@
 //   cargo build -p upkit-wasm --target wasm32-unknown-unknown --profile release-wasm
 //   wasm-bindgen --target web    -> dist/web   (ESM: browsers, bundlers, and Node's `import`)
 //   wasm-bindgen --target nodejs -> dist/node  (CommonJS: Node's `require`)
-//   wasm-opt -Oz (npm `binaryen`; Debian's wasm-opt corrupts wasm-bindgen output)
+//   wasm-opt -Oz --converge --strip-producers (npm `binaryen`; Debian's wasm-opt corrupts
+//   wasm-bindgen output)
 // wasm-bindgen and wasm-opt are skipped when the cargo output did not change since the last build.
 //
 // UPKIT_WASM_BUILD_STD=1 (opt-in, needs the nightly toolchain with rust-src) rebuilds std for
@@ -84,7 +85,8 @@ function main() {
     for (const [target, dir] of Object.entries({ web: outputs.web, nodejs: outputs.node })) {
       run('wasm-bindgen', ['--target', target, '--no-typescript', '--out-dir', dir, input]);
       const wasm = join(dir, 'upkit_wasm_bg.wasm');
-      run(wasmOpt, ['-Oz', wasm, '-o', wasm]);
+      // `--converge` repeats -Oz until it stops shrinking; the producers section is metadata.
+      run(wasmOpt, ['-Oz', '--converge', '--strip-producers', wasm, '-o', wasm]);
     }
     // The package is `"type": "module"`; the nodejs output is CommonJS.
     writeFileSync(join(outputs.node, 'package.json'), '{ "type": "commonjs" }\n');
