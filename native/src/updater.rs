@@ -513,6 +513,11 @@ impl Updater {
         UpdaterBuilder::from_tauri_config(json, current_version)?.build()
     }
 
+    /// The version the app runs now.
+    pub fn current_version(&self) -> &Version {
+        &self.inner.config.current_version
+    }
+
     /// The target the check runs for.
     pub fn target(&self) -> &Target {
         &self.inner.config.target

@@ -15,31 +15,20 @@ pub struct Args {
     /// Also make Tauri v1's wrappers (`.AppImage.tar.gz`, `-setup.nsis.zip`, `.msi.zip`).
     #[arg(long)]
     v1_compatible: bool,
-    /// The secret key, or a path to it (else the environment, as for `upkit sign`).
-    #[arg(long, value_name = "KEY_OR_PATH")]
-    key: Option<String>,
-    /// The secret key's password (else the environment, a prompt, or the empty password).
-    #[arg(long, value_name = "PW")]
-    password: Option<String>,
-    /// The app version to bind the signatures to.
-    #[arg(long, value_name = "V")]
-    app_version: Option<String>,
+    #[command(flatten)]
+    signing: crate::sign::SigningArgs,
 }
 
 /// Runs `upkit bundle`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let key = crate::sign::signing_key(args.key, args.password)?;
+    let version = args.signing.app_version.clone();
+    let key = args.signing.secret_key()?;
     let compatibility = if args.v1_compatible {
         Compatibility::V1
     } else {
         Compatibility::Current
     };
-    let written = bundle(
-        &args.artifacts,
-        &key,
-        args.app_version.as_deref(),
-        compatibility,
-    )?;
+    let written = bundle(&args.artifacts, &key, version.as_deref(), compatibility)?;
     for artifact in written {
         println!("{}", artifact.path.display());
         println!("{}", artifact.signature.display());

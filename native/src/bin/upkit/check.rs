@@ -84,11 +84,7 @@ fn describe(update: &Update) -> String {
 /// Runs `upkit check`.
 pub fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let updater = args.client.builder()?.build()?;
-    let current = args
-        .client
-        .current_version
-        .trim_start_matches('v')
-        .to_owned();
+    let current = updater.current_version().to_string();
     let update = runtime()?.block_on(updater.check())?;
     if args.json {
         println!("{}", report(&current, update.as_ref()));
@@ -104,11 +100,7 @@ pub fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 /// Runs `upkit download`.
 pub fn run_download(args: DownloadArgs) -> anyhow::Result<ExitCode> {
     let updater = args.client.builder()?.build()?;
-    let current = args
-        .client
-        .current_version
-        .trim_start_matches('v')
-        .to_owned();
+    let current = updater.current_version().to_string();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let rt = runtime()?;

@@ -12,6 +12,13 @@ use upkit::keys::{SecretKey, sign_file};
 pub struct Args {
     /// The file to sign.
     file: PathBuf,
+    #[command(flatten)]
+    signing: SigningArgs,
+}
+
+/// The signing options shared by `upkit sign` and `upkit bundle`.
+#[derive(clap::Args)]
+pub(crate) struct SigningArgs {
     /// The secret key, or a path to it (else UPKIT_SIGNING_PRIVATE_KEY, TAURI_SIGNING_PRIVATE_KEY,
     /// TAURI_SIGNING_PRIVATE_KEY_PATH).
     #[arg(long, value_name = "KEY_OR_PATH")]
@@ -22,13 +29,21 @@ pub struct Args {
     password: Option<String>,
     /// The app version to bind the signature to (`version:` in the trusted comment).
     #[arg(long, value_name = "V")]
-    app_version: Option<String>,
+    pub(crate) app_version: Option<String>,
+}
+
+impl SigningArgs {
+    /// The secret key these options name, unlocked.
+    pub(crate) fn secret_key(self) -> anyhow::Result<SecretKey> {
+        signing_key(self.key, self.password)
+    }
 }
 
 /// Runs `upkit sign`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let key = signing_key(args.key, args.password)?;
-    let sig_path = sign_file(&key, &args.file, args.app_version.as_deref())?;
+    let version = args.signing.app_version.clone();
+    let key = args.signing.secret_key()?;
+    let sig_path = sign_file(&key, &args.file, version.as_deref())?;
     println!("wrote {} (key id {})", sig_path.display(), key.key_id());
     Ok(ExitCode::SUCCESS)
 }
@@ -40,10 +55,7 @@ pub(crate) fn env_var(name: &str) -> Option<String> {
 
 /// The signing key from the flags, else the environment (upkit's names first, then Tauri's),
 /// decrypted with the password from the flag, the environment, a prompt, or the empty password.
-pub(crate) fn signing_key(
-    key: Option<String>,
-    password: Option<String>,
-) -> anyhow::Result<SecretKey> {
+fn signing_key(key: Option<String>, password: Option<String>) -> anyhow::Result<SecretKey> {
     let (key, source) = if let Some(key) = key {
         (key, "--key")
     } else if let Some(key) = env_var("UPKIT_SIGNING_PRIVATE_KEY") {

@@ -41,11 +41,7 @@ fn failure(err: &InstallError) -> String {
 /// Runs `upkit update`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let updater = args.client.builder()?.build()?;
-    let current = args
-        .client
-        .current_version
-        .trim_start_matches('v')
-        .to_owned();
+    let current = updater.current_version().to_string();
     let rt = runtime()?;
     let Some(update) = rt.block_on(updater.check())? else {
         if args.json {
