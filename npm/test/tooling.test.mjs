@@ -5,22 +5,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
 
 import { npmRoot, repoRoot } from './paths.mjs';
-
-const BUDGET = 100 * 1024;
+import { BUDGET, BUILDS, measure } from '../scripts/size.mjs';
 
 function run(cmd, args, options = {}) {
   return spawnSync(cmd, args, { encoding: 'utf8', cwd: npmRoot, ...options });
 }
 
 describe('build', () => {
-  for (const build of ['web', 'node']) {
-    test(`size budget: dist/${build}/upkit_wasm_bg.wasm at most 100 KB gzipped`, () => {
-      const bytes = readFileSync(join(npmRoot, 'dist', build, 'upkit_wasm_bg.wasm'));
-      const gzipped = gzipSync(bytes, { level: 9 }).length;
-      console.log(`size: dist/${build}/upkit_wasm_bg.wasm ${bytes.length} bytes, ${gzipped} bytes gzipped (budget ${BUDGET})`);
+  for (const build of BUILDS) {
+    test(`size budget: dist/${build}/upkit_wasm_bg.wasm at most ${BUDGET / 1024} KiB gzipped`, () => {
+      const { gzipped, line } = measure(build);
+      console.log(line);
       assert.ok(gzipped <= BUDGET, `${gzipped} bytes gzipped is over the budget of ${BUDGET} bytes`);
     });
   }
