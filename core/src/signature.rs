@@ -39,7 +39,6 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use blake2::Digest as _;
 
 const PREFIX_UNTRUSTED: &str = "untrusted comment: ";
 const PREFIX_TRUSTED: &str = "trusted comment: ";
@@ -682,7 +681,7 @@ impl Verified {
 
 #[derive(Clone)]
 enum State {
-    Prehashed(blake2::Blake2b512),
+    Prehashed(Box<blake2b_simd::State>),
     Legacy(Vec<u8>),
 }
 
@@ -744,7 +743,7 @@ impl Verifier {
         check_global(key, signature)?;
         check_policy(signature.trusted_comment(), policy)?;
         let state = match signature.algorithm {
-            Algorithm::Prehashed => State::Prehashed(blake2::Blake2b512::new()),
+            Algorithm::Prehashed => State::Prehashed(Box::new(blake2b_simd::State::new())),
             Algorithm::Legacy => State::Legacy(Vec::new()),
         };
         Ok(Verifier(Box::new(Streaming {
@@ -758,7 +757,9 @@ impl Verifier {
     /// Feeds the next bytes of the file.
     pub fn update(&mut self, chunk: &[u8]) {
         match &mut self.0.state {
-            State::Prehashed(hasher) => hasher.update(chunk),
+            State::Prehashed(hasher) => {
+                hasher.update(chunk);
+            }
             State::Legacy(buffer) => buffer.extend_from_slice(chunk),
         }
         self.0.bytes += chunk.len() as u64;
@@ -786,8 +787,7 @@ impl Verifier {
     pub fn finish(self) -> Result<Verified, VerifyError> {
         match &self.0.state {
             State::Prehashed(hasher) => {
-                let digest = hasher.clone().finalize();
-                self.check_message(&digest)?;
+                self.check_message(hasher.finalize().as_bytes())?;
             }
             State::Legacy(buffer) => self.check_message(buffer)?,
         }
