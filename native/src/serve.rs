@@ -394,6 +394,14 @@ pub fn releases(dir: &Path, base: &Url) -> std::io::Result<Vec<Found>> {
 /// Parses a manifest after resolving its relative `url`s against `base`.
 fn load(body: &[u8], base: &Url) -> Result<Manifest, String> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    resolve_urls(&mut value, base);
+    let body = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
+    manifest::parse(&body).map_err(|e| e.to_string())
+}
+
+/// Resolves the relative artifact `url`s of a manifest (bare file names, as `upkit manifest`
+/// writes without `--base-url`) against `base`; absolute ones are left as they are.
+fn resolve_urls(value: &mut Value, base: &Url) {
     let resolve = |entry: &mut Map<String, Value>| {
         if let Some(Value::String(url)) = entry.get_mut("url") {
             if matches!(
@@ -407,7 +415,7 @@ fn load(body: &[u8], base: &Url) -> Result<Manifest, String> {
             }
         }
     };
-    if let Value::Object(top) = &mut value {
+    if let Value::Object(top) = value {
         match top.get_mut("platforms") {
             Some(Value::Object(platforms)) => {
                 for entry in platforms.values_mut() {
@@ -420,8 +428,6 @@ fn load(body: &[u8], base: &Url) -> Result<Manifest, String> {
             Some(_) => {}
         }
     }
-    let body = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
-    manifest::parse(&body).map_err(|e| e.to_string())
 }
 
 /// The server's answer to an update request, before it becomes HTTP.
@@ -613,21 +619,9 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
                 "update route".into(),
             );
         }
-        let base = match &config.public_url {
-            Some(url) => url.clone(),
-            None => {
-                let host = request
-                    .headers()
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or("localhost");
-                match Url::parse(&format!("http://{host}/")) {
-                    Ok(url) => url,
-                    Err(_) => {
-                        return text(StatusCode::BAD_REQUEST, format!("invalid host `{host}`"));
-                    }
-                }
-            }
+        let base = match public_base(config, &request) {
+            Ok(base) => base,
+            Err(why) => return text(StatusCode::BAD_REQUEST, why),
         };
         let decision = match client(&values) {
             Err(answer) => answer,
@@ -685,6 +679,15 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
     {
         return text(StatusCode::NOT_FOUND, "not found".into());
     }
+    if path.ends_with(".json") && is_file(&config.dir, &path) && request.method() == Method::GET {
+        let base = match public_base(config, &request) {
+            Ok(base) => base,
+            Err(why) => return text(StatusCode::BAD_REQUEST, why),
+        };
+        if let Some(answered) = manifest_file(config, &base, &path).await {
+            return answered;
+        }
+    }
     let mut files = shared.files.clone();
     match files.try_call(request).await {
         Ok(response) => {
@@ -697,6 +700,48 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
         }
         Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
+}
+
+/// The URL clients reach this server at: `--public-url`, else `http://` and the `Host` header.
+/// Fails with the reason when the `Host` header makes no URL.
+fn public_base(config: &Config, request: &Request) -> Result<Url, String> {
+    if let Some(url) = &config.public_url {
+        return Ok(url.clone());
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    Url::parse(&format!("http://{host}/")).map_err(|_| format!("invalid host `{host}`"))
+}
+
+/// A static manifest (`latest.json`) under the directory, with its relative artifact URLs
+/// resolved, so that a client configured with the file's URL as a static endpoint can use it.
+/// `None` when the file is not a JSON object: it is then served as it is.
+async fn manifest_file(config: &Config, base: &Url, path: &str) -> Option<(Response, String)> {
+    let mut file = config.dir.clone();
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        file.push(decode(part));
+    }
+    let body = tokio::fs::read(&file).await.ok()?;
+    let mut value: Value = serde_json::from_slice(&body).ok()?;
+    if !value.is_object() {
+        return None;
+    }
+    // Relative names resolve against the manifest's own URL, i.e. its directory.
+    let here = base.join(path.trim_start_matches('/')).ok()?;
+    resolve_urls(&mut value, &here);
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        value.to_string(),
+    )
+        .into_response();
+    cache(&mut response, config.max_age);
+    Some((response, "manifest".into()))
 }
 
 /// Whether the request path names a regular, non-hidden file under `dir`.

@@ -476,3 +476,62 @@ async fn the_cli_prints_its_address_and_logs_each_request() {
     // Skipped manifests are reported at start-up; per request only at debug level.
     assert_eq!(log.matches("skipping broken.json").count(), 1, "{log}");
 }
+
+/// A client whose endpoint is the static `latest.json` itself (no update route) can use a
+/// manifest that holds bare file names: the server resolves them against the manifest's URL.
+#[tokio::test]
+async fn a_static_manifest_is_served_with_its_names_resolved() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("releases");
+    let signer = Signer::new();
+    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
+    write(&dir, "1.1.0/app_1.1.0_amd64.AppImage", &payload);
+    let manifest = json!({
+        "version": "1.1.0",
+        "platforms": {
+            "linux-x86_64": {
+                "url": "app_1.1.0_amd64.AppImage",
+                "signature": signer.sign(&payload, "app_1.1.0_amd64.AppImage", "1.1.0"),
+            },
+            "windows-x86_64": {"url": "https://cdn.example.com/app.exe", "signature": "s"},
+        },
+        "extra": {"kept": true}
+    });
+    write(&dir, "1.1.0/latest.json", manifest.to_string());
+    let server = start(Config::new(&dir)).await;
+
+    let (status, body) = get(&format!("{}/1.1.0/latest.json", server.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    let served: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        served["platforms"]["linux-x86_64"]["url"],
+        format!("{}/1.1.0/app_1.1.0_amd64.AppImage", server.base)
+    );
+    // Absolute URLs and everything else are left as they are.
+    assert_eq!(
+        served["platforms"]["windows-x86_64"]["url"],
+        "https://cdn.example.com/app.exe"
+    );
+    assert_eq!(served["extra"]["kept"], true);
+    assert_eq!(
+        served["platforms"]["linux-x86_64"]["signature"],
+        manifest["platforms"]["linux-x86_64"]["signature"]
+    );
+
+    let update = upkit::updater::Updater::builder(upkit_core::version::parse("1.0.0").unwrap())
+        .endpoint(&format!("{}/1.1.0/latest.json", server.base))
+        .pubkey(&signer.pubkey())
+        .os(upkit_core::target::Os::Linux)
+        .arch(upkit_core::target::Arch::X86_64)
+        .transport(upkit_core::template::Transport::Insecure)
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .expect("an update");
+    let out = tmp.path().join("downloads");
+    std::fs::create_dir(&out).unwrap();
+    let artifact = update.download(&out, |_| {}).await.unwrap();
+    assert_eq!(std::fs::read(artifact.path()).unwrap(), payload);
+}
