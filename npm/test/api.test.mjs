@@ -157,7 +157,10 @@ describe('signatures (Tauri CLI vectors)', () => {
     throwsCode(() => upkit.createVerifier(sig('secret', 'payload.txt'), 'nope'), 'invalid_public_key');
     throwsCode(() => upkit.createVerifier(sig('secret', 'payload.txt'), 42), 'invalid_argument',
       'the public keys must be a string or an array of strings');
-    throwsCode(() => upkit.createVerifier(sig('secret', 'payload.txt'), keys.secret, { version: '2.1.0', strict: true }), 'invalid_argument');
+    throwsCode(() => upkit.createVerifier(sig('secret', 'payload.txt'), keys.secret, { version: '2.1.0', strict: true }), 'invalid_argument',
+      'options.strict is not an option here (known: version, requireSignedVersion, allowLegacy, fileName)');
+    throwsCode(() => upkit.createVerifier(sig('secret', 'payload.txt'), keys.secret, { allowLegacy: 1 }), 'invalid_argument',
+      'options.allowLegacy must be a boolean');
   });
 });
 
@@ -214,6 +217,20 @@ describe('versions, endpoints, resolution', () => {
     throwsCode(() => upkit.verifySignature(42, 'x', 'k'), 'invalid_argument',
       'the data must be a Uint8Array, an ArrayBuffer or a string');
     throwsCode(() => upkit.resolveUpdate('{}', 'linux'), 'invalid_argument', 'options must be an object');
+    throwsCode(() => upkit.resolveUpdate('{}', ['linux']), 'invalid_argument', 'options must be an object');
+    throwsCode(() => upkit.validateManifest('{}', { strict: true }), 'invalid_argument',
+      'options.strict is not an option here (known: file, pubkey)');
+    throwsCode(() => upkit.validateManifest('{}', { pubkey: [42] }), 'invalid_argument',
+      'options.pubkey must be a string or an array of strings');
+    throwsCode(() => upkit.resolveUpdate('{}', { currentVersion: 1, target: 'linux', arch: 'x86_64' }), 'invalid_argument',
+      'options.currentVersion must be a string');
+    throwsCode(() => upkit.resolveUpdate('{}', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', allowDowngrades: 'yes' }),
+      'invalid_argument', 'options.allowDowngrades must be a boolean');
+    throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', variables: { channel: 1 } }),
+      'invalid_argument', 'options.variables must be an object of strings');
+    throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', allowDowngrades: true }),
+      'invalid_argument',
+      'options.allowDowngrades is not an option here (known: currentVersion, target, arch, bundleType, customTarget, insecureTransport, variables)');
     throwsCode(() => upkit.resolveUpdate('{}', { currentVersion: '1.0.0', target: 'linux' }), 'invalid_argument',
       'options.arch is required');
     throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'exe' }),
@@ -221,6 +238,8 @@ describe('versions, endpoints, resolution', () => {
     throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', variables: { 'a b': 'x' } }),
       'invalid_variable', 'invalid template variable name `a b`: use letters, digits and `_` only');
     const same = { version: '1.0.0', url: 'https://e.com/a', signature: '' };
+    // An option set to null or undefined is an option not given.
+    assert.equal(upkit.resolveUpdate(same, { currentVersion: '0.9.0', target: 'linux', arch: 'x86_64', bundleType: null, customTarget: undefined }).update, true);
     assert.deepEqual(upkit.resolveUpdate(same, { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', allowDowngrades: true }), {
       update: false, reason: 'up_to_date', message: 'the release 1.0.0 is the current version', version: '1.0.0',
     });

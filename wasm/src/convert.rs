@@ -7,7 +7,7 @@
 
 use js_sys::{JSON, Reflect, Uint8Array};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A failure on its way to JS: becomes an `Error` with `code` (and, for manifest errors,
@@ -105,27 +105,97 @@ pub(crate) fn string(value: &JsValue, what: &str) -> Result<String, Failure> {
         .ok_or_else(|| Failure::new("invalid_argument", format!("{what} must be a string")))
 }
 
-/// An options object (absent, `undefined` and `null` mean the defaults), decoded with serde:
-/// unknown keys are refused so that a misspelt option does not pass silently.
-pub(crate) fn options<T: DeserializeOwned + Default>(
-    value: &JsValue,
-    what: &str,
-) -> Result<T, Failure> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
+/// An options object, read field by field. Absent, `undefined` and `null` give no fields; so
+/// does a field set to `null` or `undefined`. Fields outside `known` are refused, so that a
+/// misspelt option does not pass silently.
+///
+/// Written out rather than derived with serde: a derived `Deserialize` brings serde's
+/// type-error machinery (float formatting included) into the module, about 12 KB gzipped.
+pub(crate) struct Options {
+    fields: Map<String, Value>,
+}
+
+impl Options {
+    pub(crate) fn read(value: &JsValue, known: &[&str]) -> Result<Options, Failure> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Options { fields: Map::new() });
+        }
+        let not_object = || Failure::new("invalid_argument", "options must be an object");
+        if !value.is_object() || js_sys::Array::is_array(value) {
+            return Err(not_object());
+        }
+        let text = JSON::stringify(value)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(not_object)?;
+        let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(&text) else {
+            return Err(not_object());
+        };
+        fields.retain(|_, v| !v.is_null());
+        if let Some(unknown) = fields.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(Failure::new(
+                "invalid_argument",
+                format!(
+                    "options.{unknown} is not an option here (known: {})",
+                    known.join(", ")
+                ),
+            ));
+        }
+        Ok(Options { fields })
     }
-    if !value.is_object() {
-        return Err(Failure::new(
+
+    fn wrong_type(name: &str, expected: &str) -> Failure {
+        Failure::new(
             "invalid_argument",
-            format!("{what} must be an object"),
-        ));
+            format!("options.{name} must be {expected}"),
+        )
     }
-    let text = JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| Failure::new("invalid_argument", format!("{what} must be a JSON object")))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Failure::new("invalid_argument", format!("invalid {what}: {e}")))
+
+    /// A string field.
+    pub(crate) fn string(&self, name: &str) -> Result<Option<String>, Failure> {
+        match self.fields.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Self::wrong_type(name, "a string")),
+        }
+    }
+
+    /// A boolean field.
+    pub(crate) fn bool(&self, name: &str) -> Result<Option<bool>, Failure> {
+        match self.fields.get(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(Self::wrong_type(name, "a boolean")),
+        }
+    }
+
+    /// A field holding one string or an array of strings.
+    pub(crate) fn strings(&self, name: &str) -> Result<Option<Vec<String>>, Failure> {
+        let wrong = || Self::wrong_type(name, "a string or an array of strings");
+        match self.fields.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(vec![s.clone()])),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned).ok_or_else(wrong))
+                .collect::<Result<_, _>>()
+                .map(Some),
+            Some(_) => Err(wrong()),
+        }
+    }
+
+    /// A field holding an object whose values are strings (in key order).
+    pub(crate) fn string_map(&self, name: &str) -> Result<Vec<(String, String)>, Failure> {
+        let wrong = || Self::wrong_type(name, "an object of strings");
+        match self.fields.get(name) {
+            None => Ok(Vec::new()),
+            Some(Value::Object(entries)) => entries
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), v.as_str().ok_or_else(wrong)?.to_owned())))
+                .collect(),
+            Some(_) => Err(wrong()),
+        }
+    }
 }
 
 /// A result as a plain JS value.

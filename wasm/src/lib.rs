@@ -23,7 +23,7 @@ mod signature;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use upkit_core::check::{self, CheckConfig, CheckError};
 use upkit_core::manifest::{self, LintOptions, Manifest, ManifestError, Platform, Release};
@@ -32,7 +32,7 @@ use upkit_core::template::{Endpoint, TemplateError, Transport, Variables};
 use upkit_core::version::{self, Comparator, Version, VersionError};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{Failure, Location, output};
+use crate::convert::{Failure, Location, Options, output};
 
 pub use crate::signature::{
     Verifier, create_verifier, inspect_public_key, inspect_signature, verify_signature,
@@ -67,8 +67,8 @@ pub fn parse_manifest(body: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = validateManifest)]
 pub fn validate_manifest(body: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let body = convert::document(&body, "the manifest")?;
-    let options: ValidateOptions = convert::options(&options, "options")?;
-    let keys = signature::public_keys(options.pubkey)?;
+    let options = ValidateOptions::read(&options)?;
+    let keys = signature::public_keys(options.pubkey.unwrap_or_default())?;
     let report = manifest::validate(&body, &LintOptions::with_keys(keys));
     let report = match options.file {
         Some(file) => report.with_file(file),
@@ -82,26 +82,22 @@ pub fn validate_manifest(body: JsValue, options: JsValue) -> Result<JsValue, JsV
 ///
 /// # Errors
 /// The manifest error when the manifest is invalid, and `invalid_argument`,
-/// `invalid_version`, `UNKNOWN_OS`, `UNKNOWN_ARCH` or `UNKNOWN_BUNDLE_TYPE` for bad options.
+/// `invalid_version`, `unknown_os`, `unknown_arch` or `unknown_bundle_type` for bad options.
 #[wasm_bindgen(js_name = resolveUpdate)]
 pub fn resolve_update(manifest: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let options: ResolveOptions = convert::options(&options, "options")?;
+    let options = Options::read(
+        &options,
+        &[&CLIENT_OPTIONS[..], &["allowDowngrades"]].concat(),
+    )?;
+    let client = ClientOptions::read(&options)?;
     let config = CheckConfig {
-        comparator: if options.allow_downgrades {
+        comparator: if options.bool("allowDowngrades")?.unwrap_or(false) {
             Comparator::Different
         } else {
             Comparator::Newer
         },
-        transport: transport(options.insecure_transport),
-        ..CheckConfig::new(
-            parse_version(&required(options.current_version, "currentVersion")?)?,
-            client_target(
-                options.target,
-                options.arch,
-                options.bundle_type,
-                options.custom_target,
-            )?,
-        )
+        transport: client.transport(),
+        ..CheckConfig::new(client.current_version, client.target)
     };
     let manifest = parse_body(&manifest)?;
     let version = manifest.version.to_string();
@@ -161,20 +157,13 @@ pub fn resolve_update(manifest: JsValue, options: JsValue) -> Result<JsValue, Js
 #[wasm_bindgen(js_name = renderEndpoint)]
 pub fn render_endpoint(endpoint: JsValue, options: JsValue) -> Result<String, JsValue> {
     let endpoint = convert::string(&endpoint, "the endpoint")?;
-    let options: RenderOptions = convert::options(&options, "options")?;
-    let current = parse_version(&required(options.current_version, "currentVersion")?)?;
-    let target = client_target(
-        options.target,
-        options.arch,
-        options.bundle_type,
-        options.custom_target,
-    )?;
-    let mut variables = Variables::new(&current, &target);
-    for (name, value) in &options.variables {
+    let options = Options::read(&options, &[&CLIENT_OPTIONS[..], &["variables"]].concat())?;
+    let client = ClientOptions::read(&options)?;
+    let mut variables = Variables::new(&client.current_version, &client.target);
+    for (name, value) in &options.string_map("variables")? {
         variables = variables.with(name, value).map_err(template_failure)?;
     }
-    let endpoint = Endpoint::parse(&endpoint, transport(options.insecure_transport))
-        .map_err(template_failure)?;
+    let endpoint = Endpoint::parse(&endpoint, client.transport()).map_err(template_failure)?;
     Ok(endpoint
         .render(&variables)
         .map_err(template_failure)?
@@ -208,73 +197,78 @@ enum Resolution {
 }
 
 /// Options of `validateManifest`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ValidateOptions {
     /// The file name the report names.
     file: Option<String>,
     /// Trusted public keys: warn about signatures by other keys.
-    pubkey: Option<signature::Keys>,
+    pubkey: Option<Vec<String>>,
 }
 
-/// Options of `resolveUpdate`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ResolveOptions {
-    current_version: Option<String>,
-    target: Option<String>,
-    arch: Option<String>,
-    bundle_type: Option<String>,
-    custom_target: Option<String>,
-    #[serde(default)]
-    allow_downgrades: bool,
-    #[serde(default)]
+impl ValidateOptions {
+    fn read(value: &JsValue) -> Result<Self, Failure> {
+        let options = Options::read(value, &["file", "pubkey"])?;
+        Ok(ValidateOptions {
+            file: options.string("file")?,
+            pubkey: options.strings("pubkey")?,
+        })
+    }
+}
+
+/// The client a `resolveUpdate` or `renderEndpoint` call speaks for.
+struct ClientOptions {
+    current_version: Version,
+    target: Target,
     insecure_transport: bool,
 }
 
-/// Options of `renderEndpoint`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RenderOptions {
-    current_version: Option<String>,
-    target: Option<String>,
-    arch: Option<String>,
-    bundle_type: Option<String>,
-    custom_target: Option<String>,
-    #[serde(default)]
-    variables: BTreeMap<String, String>,
-    #[serde(default)]
-    insecure_transport: bool,
+/// The option names of [`ClientOptions`].
+const CLIENT_OPTIONS: [&str; 6] = [
+    "currentVersion",
+    "target",
+    "arch",
+    "bundleType",
+    "customTarget",
+    "insecureTransport",
+];
+
+impl ClientOptions {
+    fn read(options: &Options) -> Result<Self, Failure> {
+        let current_version = parse_version(&required(
+            options.string("currentVersion")?,
+            "currentVersion",
+        )?)?;
+        let os: Os = required(options.string("target")?, "target")?
+            .parse()
+            .map_err(target_failure)?;
+        let arch: Arch = required(options.string("arch")?, "arch")?
+            .parse()
+            .map_err(target_failure)?;
+        let installer: Option<Installer> = options
+            .string("bundleType")?
+            .map(|b| b.parse())
+            .transpose()
+            .map_err(target_failure)?;
+        Ok(ClientOptions {
+            current_version,
+            target: Target {
+                custom: options.string("customTarget")?,
+                ..Target::new(os, arch, installer)
+            },
+            insecure_transport: options.bool("insecureTransport")?.unwrap_or(false),
+        })
+    }
+
+    fn transport(&self) -> Transport {
+        if self.insecure_transport {
+            Transport::Insecure
+        } else {
+            Transport::Secure
+        }
+    }
 }
 
 fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
     value.ok_or_else(|| Failure::new("invalid_argument", format!("options.{name} is required")))
-}
-
-fn transport(insecure: bool) -> Transport {
-    if insecure {
-        Transport::Insecure
-    } else {
-        Transport::Secure
-    }
-}
-
-fn client_target(
-    os: Option<String>,
-    arch: Option<String>,
-    bundle_type: Option<String>,
-    custom: Option<String>,
-) -> Result<Target, Failure> {
-    let os: Os = required(os, "target")?.parse().map_err(target_failure)?;
-    let arch: Arch = required(arch, "arch")?.parse().map_err(target_failure)?;
-    let installer: Option<Installer> = bundle_type
-        .map(|b| b.parse())
-        .transpose()
-        .map_err(target_failure)?;
-    Ok(Target {
-        custom,
-        ..Target::new(os, arch, installer)
-    })
 }
 
 pub(crate) fn parse_version(text: &str) -> Result<Version, Failure> {

@@ -3,7 +3,6 @@
 //! Verification follows upkit's defaults (see `product.md`): a signed version is required unless
 //! `requireSignedVersion: false`, legacy signatures are refused unless `allowLegacy: true`.
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 use upkit_core::signature::{
     self as core, Algorithm, KeyError, Keyring, Legacy, Policy, PublicKey, Signature,
@@ -11,32 +10,34 @@ use upkit_core::signature::{
 };
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{self, Failure, output};
-
-/// One public key or several (key rotation), as JS gives them.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum Keys {
-    One(String),
-    Many(Vec<String>),
-}
+use crate::convert::{self, Failure, Options, output};
 
 /// Options of `verifySignature` and `createVerifier`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct VerifyOptions {
     /// The version the manifest announces; a signed `version:` must equal it.
     version: Option<String>,
     /// Whether a signature without `version:` is refused (default `true`).
     require_signed_version: Option<bool>,
     /// Whether legacy (`Ed`) signatures are accepted (default `false`).
-    #[serde(default)]
     allow_legacy: bool,
     /// The trusted comment's `file:` must equal it.
     file_name: Option<String>,
 }
 
 impl VerifyOptions {
+    fn read(value: &JsValue) -> Result<Self, Failure> {
+        let options = Options::read(
+            value,
+            &["version", "requireSignedVersion", "allowLegacy", "fileName"],
+        )?;
+        Ok(VerifyOptions {
+            version: options.string("version")?,
+            require_signed_version: options.bool("requireSignedVersion")?,
+            allow_legacy: options.bool("allowLegacy")?.unwrap_or(false),
+            file_name: options.string("fileName")?,
+        })
+    }
+
     fn policy(self) -> Result<Policy, Failure> {
         Ok(Policy {
             signed_version: if self.require_signed_version.unwrap_or(true) {
@@ -59,13 +60,8 @@ impl VerifyOptions {
     }
 }
 
-/// Decodes the trusted keys of an options object (absent: none).
-pub(crate) fn public_keys(keys: Option<Keys>) -> Result<Vec<PublicKey>, Failure> {
-    let keys = match keys {
-        None => Vec::new(),
-        Some(Keys::One(key)) => vec![key],
-        Some(Keys::Many(keys)) => keys,
-    };
+/// Decodes trusted public keys.
+pub(crate) fn public_keys(keys: Vec<String>) -> Result<Vec<PublicKey>, Failure> {
     keys.iter()
         .map(|k| PublicKey::decode(k).map_err(key_failure))
         .collect()
@@ -73,17 +69,17 @@ pub(crate) fn public_keys(keys: Option<Keys>) -> Result<Vec<PublicKey>, Failure>
 
 fn keyring(value: &JsValue) -> Result<Keyring, Failure> {
     let keys = if let Some(key) = value.as_string() {
-        Keys::One(key)
+        vec![key]
     } else if js_sys::Array::is_array(value) {
-        let keys: Option<Vec<String>> = js_sys::Array::from(value)
+        js_sys::Array::from(value)
             .iter()
             .map(|k| k.as_string())
-            .collect();
-        Keys::Many(keys.ok_or_else(keys_argument)?)
+            .collect::<Option<Vec<String>>>()
+            .ok_or_else(keys_argument)?
     } else {
         return Err(keys_argument());
     };
-    Ok(Keyring::new(public_keys(Some(keys))?))
+    Ok(Keyring::new(public_keys(keys)?))
 }
 
 fn keys_argument() -> Failure {
@@ -115,7 +111,7 @@ pub fn verify_signature(
     let data = convert::bytes(&data, "the data")?;
     let signature = decode_signature(&signature)?;
     let keyring = keyring(&public_keys)?;
-    let policy = convert::options::<VerifyOptions>(&options, "options")?.policy()?;
+    let policy = VerifyOptions::read(&options)?.policy()?;
     let verified = core::verify(&keyring, &signature, &data, &policy).map_err(verify_failure)?;
     output(&verified_json(&verified))
 }
@@ -132,7 +128,7 @@ pub fn create_verifier(
 ) -> Result<Verifier, JsValue> {
     let signature = decode_signature(&signature)?;
     let keyring = keyring(&public_keys)?;
-    let policy = convert::options::<VerifyOptions>(&options, "options")?.policy()?;
+    let policy = VerifyOptions::read(&options)?.policy()?;
     let inner = core::Verifier::new(&keyring, &signature, &policy).map_err(verify_failure)?;
     Ok(Verifier { inner: Some(inner) })
 }

@@ -295,7 +295,12 @@ impl Scanner<'_> {
                     let key_end = self.string()?;
                     let key = std::str::from_utf8(&self.text[key_start..key_end])
                         .ok()
-                        .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+                        .and_then(|raw| match serde_json::from_str(raw) {
+                            // Read as a `Value`, not a `String`: a typed read brings serde's
+                            // type errors (and float formatting) into the wasm build.
+                            Ok(serde_json::Value::String(key)) => Some(key),
+                            _ => None,
+                        })
                         .unwrap_or_default();
                     self.skip_ws();
                     if self.peek()? != b':' {
