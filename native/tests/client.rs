@@ -534,6 +534,33 @@ async fn check_and_download(
     (dir, result)
 }
 
+/// Checks and downloads with a progress recorder; the artifact must be the signed file.
+async fn download_recorded(server: &Server) -> Vec<Progress> {
+    let update = client(&[server.url("/latest.json")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .expect("an update");
+    let dir = tempfile::tempdir().unwrap();
+    let (events, progress) = recorder();
+    let artifact = update.download(dir.path(), progress).await.unwrap();
+    assert_eq!(
+        std::fs::read(artifact.path()).unwrap(),
+        vector_bytes(ARTIFACT)
+    );
+    events.lock().unwrap().clone()
+}
+
+/// How many times a download (re)started from byte zero.
+fn starts(events: &[Progress]) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e.event, DownloadEvent::Started { .. }))
+        .count()
+}
+
 #[tokio::test]
 async fn a_truncated_body_fails_after_the_retries_and_leaves_nothing() {
     let server = release_server(|_, _, body| {
@@ -575,30 +602,12 @@ async fn a_connection_reset_mid_body_resumes_with_range() {
         }
     })
     .await;
-    let update = client(&[server.url("/latest.json")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (events, progress) = recorder();
-    let artifact = update.download(dir.path(), progress).await.unwrap();
-    assert_eq!(
-        std::fs::read(artifact.path()).unwrap(),
-        vector_bytes(ARTIFACT)
-    );
+    let events = download_recorded(&server).await;
     let requests = artifact_requests(&server);
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[1].header("range"), Some("bytes=100000-"));
     assert_eq!(requests[1].header("if-range"), Some("\"v1\""));
-    let events = events.lock().unwrap();
-    let starts = events
-        .iter()
-        .filter(|e| matches!(e.event, DownloadEvent::Started { .. }))
-        .count();
-    assert_eq!(starts, 1, "a resume is not a restart");
+    assert_eq!(starts(&events), 1, "a resume is not a restart");
     assert_eq!(events.last().unwrap().downloaded, 262_144);
 }
 
@@ -616,29 +625,11 @@ async fn a_server_ignoring_range_restarts_cleanly() {
         }
     })
     .await;
-    let update = client(&[server.url("/latest.json")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (events, progress) = recorder();
-    let artifact = update.download(dir.path(), progress).await.unwrap();
-    assert_eq!(
-        std::fs::read(artifact.path()).unwrap(),
-        vector_bytes(ARTIFACT)
-    );
+    let events = download_recorded(&server).await;
     let requests = artifact_requests(&server);
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[1].header("range"), Some("bytes=100000-"));
-    let events = events.lock().unwrap();
-    let starts = events
-        .iter()
-        .filter(|e| matches!(e.event, DownloadEvent::Started { .. }))
-        .count();
-    assert_eq!(starts, 2, "the 200 answer restarts from zero");
+    assert_eq!(starts(&events), 2, "the 200 answer restarts from zero");
     assert_eq!(events.last().unwrap().downloaded, 262_144);
 }
 
@@ -658,14 +649,11 @@ async fn a_changed_file_restarts_with_a_fresh_verifier() {
         }
     })
     .await;
-    let (_dir, result) = check_and_download(&server, client(&[server.url("/latest.json")])).await;
-    let artifact = result.unwrap();
-    assert_eq!(
-        std::fs::read(artifact.path()).unwrap(),
-        vector_bytes(ARTIFACT)
-    );
+    let events = download_recorded(&server).await;
     let requests = artifact_requests(&server);
     assert_eq!(requests[1].header("if-range"), Some("\"v0\""));
+    assert_eq!(starts(&events), 2, "a changed file restarts from zero");
+    assert_eq!(events.last().unwrap().downloaded, 262_144);
 }
 
 #[tokio::test]
