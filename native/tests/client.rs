@@ -64,10 +64,18 @@ fn static_manifest(base: &str, version: &str, signature: &str) -> serde_json::Va
 async fn release_server(
     artifact: impl Fn(&Request, usize, &[u8]) -> Reply + Send + Sync + 'static,
 ) -> Server {
+    announcing("2.1.0", vector(SIG_210), artifact).await
+}
+
+/// A server announcing `version` with `sig` for the vector artifact.
+async fn announcing(
+    version: &'static str,
+    sig: String,
+    artifact: impl Fn(&Request, usize, &[u8]) -> Reply + Send + Sync + 'static,
+) -> Server {
     let body = vector_bytes(ARTIFACT);
-    let sig = vector(SIG_210);
     Server::start(move |r, i| match r.target.as_str() {
-        "/latest.json" => Reply::json(&static_manifest(&host(r), "2.1.0", &sig)),
+        "/latest.json" => Reply::json(&static_manifest(&host(r), version, &sig)),
         "/app.bin" => artifact(r, i, &body),
         _ => Reply::status(404),
     })
@@ -820,11 +828,8 @@ async fn a_wrong_key_is_refused_before_any_byte() {
 
 #[tokio::test]
 async fn a_signed_version_mismatch_is_refused_before_any_byte() {
-    let body = vector_bytes(ARTIFACT);
-    let sig = vector(SIG_210);
-    let server = Server::start(move |r, _| match r.target.as_str() {
-        "/latest.json" => Reply::json(&static_manifest(&host(r), "2.2.0", &sig)),
-        _ => Reply::ok(body.clone()),
+    let server = announcing("2.2.0", vector(SIG_210), |_, _, body| {
+        Reply::ok(body.to_vec())
     })
     .await;
     let (dir, result) = check_and_download(&server, client(&[server.url("/latest.json")])).await;
@@ -841,11 +846,8 @@ async fn a_signed_version_mismatch_is_refused_before_any_byte() {
 
 #[tokio::test]
 async fn a_missing_signed_version_is_refused_unless_optional() {
-    let body = vector_bytes(ARTIFACT);
-    let sig = vector(SIG_PLAIN);
-    let server = Server::start(move |r, _| match r.target.as_str() {
-        "/latest.json" => Reply::json(&static_manifest(&host(r), "2.1.0", &sig)),
-        _ => Reply::ok(body.clone()),
+    let server = announcing("2.1.0", vector(SIG_PLAIN), |_, _, body| {
+        Reply::ok(body.to_vec())
     })
     .await;
     let (_dir, result) = check_and_download(&server, client(&[server.url("/latest.json")])).await;
