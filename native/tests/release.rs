@@ -451,22 +451,31 @@ fn notes_on_signatures_without_version_or_under_another_name() {
          warning: `app_3.0.0_amd64.AppImage` was signed under the name `old.AppImage`: clients that bind file names will refuse it\n"
     );
 
-    // Without a base url the urls are bare names, for `upkit serve`.
-    let out = upkit(
-        dir,
-        &[
-            "manifest",
-            "--version",
-            "3.0.0",
-            "--out",
-            "bare.json",
-            "app_3.0.0_amd64.AppImage",
-        ],
+    // Without a base url the urls would be bare names, which Tauri refuses: only on request.
+    let bare = [
+        "manifest",
+        "--version",
+        "3.0.0",
+        "--out",
+        "bare.json",
+        "app_3.0.0_amd64.AppImage",
+    ];
+    let out = upkit(dir, &bare);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(
+            "error: the following required arguments were not provided:\n  <--base-url <URL>|--for-serve>\n"
+        ),
+        "{}",
+        stderr(&out)
     );
+    assert!(!dir.join("bare.json").exists());
+    let out = upkit(dir, &[&bare[..], &["--for-serve"]].concat());
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).ends_with(
-        "note: without --base-url the urls are bare file names: serve bare.json with `upkit serve`\n"
-    ));
+    assert!(
+        stderr(&out)
+            .ends_with("note: the urls are bare file names: serve bare.json with `upkit serve`\n")
+    );
     assert_eq!(
         read_json(&dir.join("bare.json"))["platforms"]["linux-x86_64"]["url"],
         "app_3.0.0_amd64.AppImage"
@@ -514,6 +523,7 @@ fn takes_signatures_made_by_the_tauri_cli() {
             "--version",
             "2.2.0",
             "--replace",
+            "--for-serve",
             "--platform",
             "linux-x86_64=payload.txt",
         ],

@@ -20,6 +20,7 @@ use upkit_core::signature::Keyring;
 /// from `FILE.sig`. Merging into an existing file keeps its other platforms.
 #[derive(clap::Args)]
 #[command(disable_version_flag = true)]
+#[command(group(clap::ArgGroup::new("urls").required(true).args(["base_url", "for_serve"])))]
 pub struct Args {
     /// The artifacts (each with FILE.sig beside it); `.sig` files given here are skipped.
     pub artifacts: Vec<PathBuf>,
@@ -32,10 +33,13 @@ pub struct Args {
     /// Publication date, RFC 3339 (default: kept when merging, else now).
     #[arg(long, value_name = "DATE")]
     pub pub_date: Option<String>,
-    /// Where the artifacts will be published; each url is this plus the file name. Without it,
-    /// urls are bare file names, which only `upkit serve` understands.
+    /// Where the artifacts will be published; each url is this plus the file name.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Instead of --base-url: urls are bare file names, for a directory that `upkit serve`
+    /// serves (it resolves them). Tauri refuses such a file served as it is.
+    #[arg(long)]
+    pub for_serve: bool,
     /// An artifact with an explicit platform key (repeatable; a file may get several keys).
     #[arg(long = "platform", value_name = "KEY=FILE")]
     pub platforms: Vec<String>,
@@ -159,7 +163,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     } else {
         eprintln!(
-            "note: without --base-url the urls are bare file names: serve {} with `upkit serve`",
+            "note: the urls are bare file names: serve {} with `upkit serve`",
             args.out.display()
         );
     }
