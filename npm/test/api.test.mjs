@@ -212,8 +212,15 @@ describe('versions, endpoints, resolution', () => {
   });
 
   test('argument errors are pinned', () => {
-    throwsCode(() => upkit.parseManifest(42), 'invalid_argument',
+    throwsCode(() => upkit.parseManifest(undefined), 'invalid_argument',
       'the manifest must be a string, a Uint8Array, an ArrayBuffer or a JSON value');
+    throwsCode(() => upkit.parseManifest(10n), 'invalid_argument',
+      'the manifest must be a string, a Uint8Array, an ArrayBuffer or a JSON value');
+    // Any JSON value is a manifest body; the rules refuse those that are not objects or arrays.
+    throwsCode(() => upkit.parseManifest(42), 'invalid_type', 'the manifest must be an object, found integer `42` (line 1, column 1)');
+    assert.deepEqual(upkit.validateManifest(null).errors, [
+      { code: 'invalid_type', message: 'the manifest must be an object, found null', path: '', line: 1, column: 1 },
+    ]);
     throwsCode(() => upkit.verifySignature(42, 'x', 'k'), 'invalid_argument',
       'the data must be a Uint8Array, an ArrayBuffer or a string');
     throwsCode(() => upkit.resolveUpdate('{}', 'linux'), 'invalid_argument', 'options must be an object');

@@ -89,7 +89,7 @@ describe('the packed tarball', () => {
   test('npx upkit-validate', () => {
     const ok = spawnSync('npx', ['--offline', 'upkit-validate', manifest], { cwd: project, encoding: 'utf8' });
     assert.equal(ok.status, 0, ok.stderr);
-    assert.match(ok.stdout, /ok: version 0\.1\.1, 1 platforms/);
+    assert.match(ok.stdout, /: valid static manifest, 1 platform, version 0\.1\.1 \(0 errors, \d+ warnings?\)\n$/);
     const bad = spawnSync('npx', ['--offline', 'upkit-validate', '--json', '-'], {
       cwd: project,
       input: '{"version": "1.0.0", "url": ""}',

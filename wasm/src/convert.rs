@@ -56,7 +56,8 @@ fn set(target: &JsValue, key: &str, value: &JsValue) {
 }
 
 /// The bytes of a document given as a string (UTF-8), a `Uint8Array` (a Node `Buffer` too), an
-/// `ArrayBuffer`, or, for convenience, an already parsed JSON value (serialised again).
+/// `ArrayBuffer`, or, for convenience, an already parsed JSON value (serialised again: an object
+/// or array, but also `null`, a number or a boolean, which the manifest rules then refuse).
 pub(crate) fn document(value: &JsValue, what: &str) -> Result<Vec<u8>, Failure> {
     if let Some(text) = value.as_string() {
         return Ok(text.into_bytes());
@@ -64,10 +65,9 @@ pub(crate) fn document(value: &JsValue, what: &str) -> Result<Vec<u8>, Failure> 
     if let Some(bytes) = binary(value) {
         return Ok(bytes);
     }
-    if value.is_object() {
-        if let Some(text) = JSON::stringify(value).ok().and_then(|s| s.as_string()) {
-            return Ok(text.into_bytes());
-        }
+    // `undefined`, functions and symbols stringify to `undefined`, a BigInt throws.
+    if let Some(text) = JSON::stringify(value).ok().and_then(|s| s.as_string()) {
+        return Ok(text.into_bytes());
     }
     Err(Failure::new(
         "invalid_argument",
