@@ -19,9 +19,10 @@
 //! }
 //! ```
 //!
-//! The loop, as Tauri runs it: a transport error is remembered and the next endpoint tried; a
-//! non-2xx status tries the next endpoint without replacing the remembered error; `204 No
-//! Content` means no update; a 2xx body that is not JSON aborts the whole check; JSON that is
+//! The loop, as Tauri runs it: a transport error before the answer is remembered and the next
+//! endpoint tried; a non-2xx status tries the next endpoint without replacing the remembered
+//! error; `204 No Content` means no update; a 2xx body that is not JSON, or that cannot be read
+//! to its end (reset, stall, over the size limit), aborts the whole check; JSON that is
 //! not a valid manifest is remembered and the next endpoint tried; the first valid manifest ends
 //! the loop and is evaluated. When the endpoints run out, [`Check::finish`] gives the error.
 
@@ -68,7 +69,14 @@ pub enum Response<'a> {
         /// The shell's description of the failure.
         error: &'a str,
     },
-    /// The body was longer than the shell's limit and was cut off.
+    /// A 2xx answer whose body could not be read to its end (reset, stall, truncation). Tauri
+    /// reads the body with `?`, so this aborts the whole check.
+    BodyFailed {
+        /// The shell's description of the failure.
+        error: &'a str,
+    },
+    /// The body of a 2xx answer was longer than the shell's limit and was cut off. Like any
+    /// 2xx body that cannot be read as JSON, this aborts the whole check.
     TooLarge {
         /// The limit in bytes.
         limit: u64,
@@ -148,7 +156,15 @@ pub enum CheckError {
         /// The shell's description of the failure.
         error: String,
     },
-    /// An endpoint's body was longer than the limit.
+    /// A 2xx answer's body could not be read to its end (this aborts the whole check).
+    #[error("could not read the answer of {endpoint}: {error}")]
+    BodyRead {
+        /// The endpoint.
+        endpoint: Url,
+        /// The shell's description of the failure.
+        error: String,
+    },
+    /// An endpoint's body was longer than the limit (this aborts the whole check).
     #[error("the answer of {endpoint} is larger than the limit of {limit} bytes")]
     TooLarge {
         /// The endpoint.
@@ -291,12 +307,17 @@ impl Check {
                 });
                 return Step::TryNext;
             }
+            Response::BodyFailed { error } => {
+                return Step::Abort(CheckError::BodyRead {
+                    endpoint: endpoint.clone(),
+                    error: error.to_owned(),
+                });
+            }
             Response::TooLarge { limit } => {
-                self.last_error = Some(CheckError::TooLarge {
+                return Step::Abort(CheckError::TooLarge {
                     endpoint: endpoint.clone(),
                     limit,
                 });
-                return Step::TryNext;
             }
             Response::Http { status, .. } if !(200..300).contains(&status) => {
                 self.statuses.push((endpoint.clone(), status));

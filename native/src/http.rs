@@ -274,7 +274,7 @@ impl Http {
                     body.extend_from_slice(&bytes);
                 }
                 Ok(Chunk::End) => return Fetched::Http { status, body },
-                Err(e) => return Fetched::Failed(e.to_string()),
+                Err(e) => return Fetched::BodyFailed(e.to_string()),
             }
         }
     }
@@ -282,8 +282,10 @@ impl Http {
 
 /// The outcome of fetching one endpoint, in the shape the core's check wants.
 pub(crate) enum Fetched {
-    /// The request or the body read failed.
+    /// The request failed before a response.
     Failed(String),
+    /// A 2xx answer's body could not be read to its end.
+    BodyFailed(String),
     /// The body was cut at the limit.
     TooLarge(u64),
     /// A whole answer.

@@ -556,6 +556,7 @@ impl Updater {
             let fetched = inner.http.fetch_manifest(&url, inner.manifest_limit).await;
             let response = match &fetched {
                 Fetched::Failed(error) => Response::Failed { error },
+                Fetched::BodyFailed(error) => Response::BodyFailed { error },
                 Fetched::TooLarge(limit) => Response::TooLarge { limit: *limit },
                 Fetched::Http { status, body } => Response::Http {
                     status: *status,

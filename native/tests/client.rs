@@ -349,6 +349,38 @@ async fn a_body_that_is_not_json_aborts_the_check() {
 }
 
 #[tokio::test]
+async fn a_body_cut_short_aborts_the_check_as_in_tauri() {
+    // 200 with a length of 100, then 11 bytes and a reset: Tauri's `res.json().await?` fails the
+    // whole check, and so does upkit, without trying the next endpoint.
+    let first = Server::start(|_, _| {
+        Reply::ok(Vec::new()).parts(
+            vec![Part::Data(br#"{"version":"#.to_vec()), Part::Reset],
+            Some(100),
+        )
+    })
+    .await;
+    let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let err = client(&[first.url("/latest.json"), good.url("/latest.json")])
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Check(e) if matches!(**e, CheckError::BodyRead { .. })),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with(&format!(
+            "could not read the answer of {}: ",
+            first.url("/latest.json")
+        )),
+        "{err}"
+    );
+    assert!(good.requests().is_empty());
+}
+
+#[tokio::test]
 async fn redirects_are_followed_up_to_ten() {
     let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let target = good.url("/latest.json");
@@ -704,7 +736,7 @@ async fn a_stalled_check_hits_the_stall_timeout_and_the_deadline() {
     assert_eq!(
         err.to_string(),
         format!(
-            "could not fetch {}: no data received for 200ms",
+            "could not read the answer of {}: no data received for 200ms",
             server.url("/latest.json")
         )
     );
