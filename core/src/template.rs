@@ -108,11 +108,22 @@ impl Endpoint {
     /// # Errors
     /// [`TemplateError::InvalidRendered`] when a value (a custom target, say) breaks the URL.
     pub fn render(&self, variables: &Variables) -> Result<Url, TemplateError> {
-        let mut text = self.url.to_string();
-        for (name, value) in variables.pairs() {
-            let raw = format!("{{{{{name}}}}}");
-            let encoded = format!("%7B%7B{name}%7D%7D");
-            text = text.replace(&encoded, &value).replace(&raw, &value);
+        let template = self.url.to_string();
+        // One pass over the template: a value put in is not searched for placeholders again,
+        // so a custom target such as `{{arch}}-beta` stays verbatim.
+        let mut text = String::with_capacity(template.len());
+        let mut rest = template.as_str();
+        while let Some(ch) = rest.chars().next() {
+            match placeholder(rest, variables) {
+                Some((value, len)) => {
+                    text.push_str(value);
+                    rest = &rest[len..];
+                }
+                None => {
+                    text.push(ch);
+                    rest = &rest[ch.len_utf8()..];
+                }
+            }
         }
         Url::parse(&text).map_err(|e| TemplateError::InvalidRendered {
             endpoint: self.url.to_string(),
@@ -120,6 +131,19 @@ impl Endpoint {
             reason: e.to_string(),
         })
     }
+}
+
+/// The value of the known placeholder `rest` starts with, raw (`{{name}}`, as in a query) or
+/// percent-encoded (`%7B%7Bname%7D%7D`, as the URL parser leaves it in a path), and its length.
+fn placeholder<'v>(rest: &str, variables: &'v Variables) -> Option<(&'v str, usize)> {
+    [("{{", "}}"), ("%7B%7B", "%7D%7D")]
+        .into_iter()
+        .find_map(|(open, close)| {
+            let inner = rest.strip_prefix(open)?;
+            let name = &inner[..inner.find(close)?];
+            let value = variables.get(name)?;
+            Some((value, open.len() + name.len() + close.len()))
+        })
 }
 
 impl fmt::Display for Endpoint {
@@ -171,21 +195,15 @@ impl Variables {
         Ok(self)
     }
 
-    fn pairs(&self) -> impl Iterator<Item = (&str, String)> {
-        // The built-in names win over extra variables of the same name, in Tauri's order.
-        let builtin = [
-            ("current_version", self.current_version.clone()),
-            ("target", self.target.clone()),
-            ("arch", self.arch.clone()),
-            ("bundle_type", self.bundle_type.clone()),
-        ];
-        let extra = self
-            .extra
-            .iter()
-            .filter(|(k, _)| !builtin.iter().any(|(b, _)| b == k))
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect::<Vec<_>>();
-        builtin.into_iter().chain(extra)
+    /// The value of `{{name}}`: the four built-in names win over extra variables.
+    fn get(&self, name: &str) -> Option<&str> {
+        match name {
+            "current_version" => Some(&self.current_version),
+            "target" => Some(&self.target),
+            "arch" => Some(&self.arch),
+            "bundle_type" => Some(&self.bundle_type),
+            _ => self.extra.get(name).map(String::as_str),
+        }
     }
 }
 
@@ -280,6 +298,23 @@ mod tests {
         assert_eq!(
             render("https://u.example.com/{{target}}", &v),
             "https://u.example.com/win-beta"
+        );
+        // Placeholder text in a value is not filled in again, wherever it stands.
+        target.custom = Some("{{current_version}}-{{arch}}".into());
+        let v = Variables::new(&crate::version::parse("1.0.0").unwrap(), &target)
+            .with("channel", "{{arch}}")
+            .unwrap();
+        assert_eq!(
+            render(
+                "https://u.example.com/{{target}}/{{arch}}?c={{channel}}&v={{current_version}}",
+                &v
+            ),
+            "https://u.example.com/%7B%7Bcurrent_version%7D%7D-%7B%7Barch%7D%7D/x86_64?c=%7B%7Barch%7D%7D&v=1.0.0"
+        );
+        // An unclosed or unknown placeholder is text, and the search goes on after it.
+        assert_eq!(
+            render("https://u.example.com/{{nope}}/{{arch/{{arch}}", &v),
+            "https://u.example.com/%7B%7Bnope%7D%7D/%7B%7Barch/x86_64"
         );
     }
 
