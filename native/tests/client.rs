@@ -82,6 +82,27 @@ async fn announcing(
     .await
 }
 
+/// The update the default client is offered by `endpoints`.
+async fn check_update(endpoints: &[String]) -> upkit::updater::Update {
+    client(endpoints)
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .expect("an update")
+}
+
+/// The error of the default client's check over `endpoints`.
+async fn check_error(endpoints: &[String]) -> Error {
+    client(endpoints)
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err()
+}
+
 fn artifact_requests(server: &Server) -> Vec<Request> {
     server
         .requests()
@@ -257,13 +278,7 @@ async fn falls_back_after_refused_404_500_and_invalid_manifest() {
         bad.url("/invalid"),
         good.url("/latest.json"),
     ];
-    let update = client(&endpoints)
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .unwrap();
+    let update = check_update(&endpoints).await;
     assert_eq!(update.endpoint().as_str(), good.url("/latest.json"));
     assert_eq!(bad.requests().len(), 3);
 }
@@ -277,12 +292,7 @@ async fn exhausted_endpoints_give_the_last_remembered_error() {
     .await;
     let refused = refused_url().await;
     // A status does not replace the remembered transport error.
-    let err = client(&[refused.clone(), bad.url("/404")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap_err();
+    let err = check_error(&[refused.clone(), bad.url("/404")]).await;
     let Error::Check(check) = &err else { panic!() };
     let CheckError::Transport { endpoint, error } = &**check else {
         panic!("{err:?}")
@@ -295,12 +305,7 @@ async fn exhausted_endpoints_give_the_last_remembered_error() {
         "{err}"
     );
 
-    let err = client(&[bad.url("/invalid"), bad.url("/404")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap_err();
+    let err = check_error(&[bad.url("/invalid"), bad.url("/404")]).await;
     assert!(
         matches!(&err, Error::Check(e) if matches!(**e, CheckError::InvalidManifest { .. })),
         "{err:?}"
@@ -313,12 +318,7 @@ async fn exhausted_endpoints_give_the_last_remembered_error() {
         "{err}"
     );
 
-    let err = client(&[bad.url("/404")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap_err();
+    let err = check_error(&[bad.url("/404")]).await;
     assert_eq!(
         err.to_string(),
         format!(
@@ -332,12 +332,7 @@ async fn exhausted_endpoints_give_the_last_remembered_error() {
 async fn a_body_that_is_not_json_aborts_the_check() {
     let first = Server::start(|_, _| Reply::ok("<html>maintenance</html>")).await;
     let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
-    let err = client(&[first.url("/latest.json"), good.url("/latest.json")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap_err();
+    let err = check_error(&[first.url("/latest.json"), good.url("/latest.json")]).await;
     assert_eq!(
         err.to_string(),
         format!(
@@ -360,12 +355,7 @@ async fn a_body_cut_short_aborts_the_check_as_in_tauri() {
     })
     .await;
     let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
-    let err = client(&[first.url("/latest.json"), good.url("/latest.json")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap_err();
+    let err = check_error(&[first.url("/latest.json"), good.url("/latest.json")]).await;
     assert!(
         matches!(&err, Error::Check(e) if matches!(**e, CheckError::BodyRead { .. })),
         "{err:?}"
@@ -394,21 +384,10 @@ async fn redirects_are_followed_up_to_ten() {
     })
     .await;
     // Ten redirects: fine; the endpoint reported is the one configured.
-    let update = client(&[hops.url("/hop/9")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .unwrap();
+    let update = check_update(&[hops.url("/hop/9")]).await;
     assert_eq!(update.endpoint().as_str(), hops.url("/hop/9"));
     // Eleven: refused.
-    let err = client(&[hops.url("/hop/10")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap_err();
+    let err = check_error(&[hops.url("/hop/10")]).await;
     assert_eq!(
         err.to_string(),
         format!(
@@ -576,13 +555,7 @@ async fn check_and_download(
 
 /// Checks and downloads with a progress recorder; the artifact must be the signed file.
 async fn download_recorded(server: &Server) -> Vec<Progress> {
-    let update = client(&[server.url("/latest.json")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .expect("an update");
+    let update = check_update(&[server.url("/latest.json")]).await;
     let dir = tempfile::tempdir().unwrap();
     let (events, progress) = recorder();
     let artifact = update.download(dir.path(), progress).await.unwrap();
@@ -943,13 +916,7 @@ async fn dropping_the_download_future_leaves_nothing() {
         )
     })
     .await;
-    let update = client(&[server.url("/latest.json")])
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .unwrap();
+    let update = check_update(&[server.url("/latest.json")]).await;
     let dir = tempfile::tempdir().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let mut tx = Some(tx);

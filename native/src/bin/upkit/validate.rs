@@ -89,48 +89,12 @@ fn read(file: &Path) -> std::io::Result<Vec<u8>> {
 
 /// The JSON object of a file that could not be read: a report's fields, in a report's order.
 fn unreadable(name: &str, message: &str) -> String {
-    #[derive(serde::Serialize)]
-    struct Unreadable<'a> {
-        file: &'a str,
-        valid: bool,
-        format: (),
-        version: (),
-        notes: (),
-        pub_date: (),
-        platforms: (),
-        url: (),
-        signature: (),
-        errors: [Error<'a>; 1],
-        warnings: [(); 0],
-    }
-    #[derive(serde::Serialize)]
-    struct Error<'a> {
-        code: &'static str,
-        message: &'a str,
-        path: &'static str,
-        line: u32,
-        column: u32,
-    }
-    let report = Unreadable {
-        file: name,
-        valid: false,
-        format: (),
-        version: (),
-        notes: (),
-        pub_date: (),
-        platforms: (),
-        url: (),
-        signature: (),
-        errors: [Error {
-            code: "unreadable",
-            message,
-            path: "",
-            line: 0,
-            column: 0,
-        }],
-        warnings: [],
-    };
-    serde_json::to_string(&report).expect("a report serialises")
+    let quote = |text: &str| serde_json::Value::from(text).to_string();
+    format!(
+        r#"{{"file":{},"valid":false,"format":null,"version":null,"notes":null,"pub_date":null,"platforms":null,"url":null,"signature":null,"errors":[{{"code":"unreadable","message":{},"path":"","line":0,"column":0}}],"warnings":[]}}"#,
+        quote(name),
+        quote(message)
+    )
 }
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();
