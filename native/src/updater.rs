@@ -206,6 +206,10 @@ impl UpdaterBuilder {
     }
 
     /// Overrides the detected installer (bundle type); `None` means unknown.
+    ///
+    /// Tauri's bundler writes the bundle type into the app; upkit detects an AppImage
+    /// (`$APPIMAGE`), a deb or rpm that owns the executable (asking `dpkg-query` and `rpm` at
+    /// [`build`](Self::build)), and a macOS `.app`. An MSI or NSIS install must say so here.
     pub fn installer(mut self, installer: Option<Installer>) -> Self {
         self.installer = InstallerChoice::Given(installer);
         self
@@ -466,13 +470,41 @@ fn detect_arch() -> Result<Arch, Error> {
     }
 }
 
-/// An AppImage on Linux (`$APPIMAGE` is set by the AppImage runtime), an `.app` on macOS;
-/// unknown otherwise (a deb, rpm, MSI or NSIS install cannot be told from the outside).
+/// Tauri's bundler writes the bundle type into the app's binary; from the outside: an AppImage
+/// on Linux when `$APPIMAGE` is set (by the AppImage runtime), else the package that owns the
+/// executable (deb or rpm); an `.app` on macOS; unknown otherwise (an MSI or NSIS install
+/// cannot be told apart).
 fn detect_installer(os: Os) -> Option<Installer> {
     match os {
         Os::Linux if std::env::var_os("APPIMAGE").is_some() => Some(Installer::AppImage),
+        Os::Linux if cfg!(target_os = "linux") => std::env::current_exe()
+            .ok()
+            .and_then(|exe| package_owning(&exe)),
         Os::Darwin => Some(Installer::App),
         _ => None,
+    }
+}
+
+/// `deb` when dpkg's database lists `file`, `rpm` when rpm's does (asked with `dpkg-query
+/// --search` and `rpm --query --file`, a few tens of milliseconds); `None` when neither does or
+/// neither tool is installed.
+fn package_owning(file: &Path) -> Option<Installer> {
+    let owns = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .arg(file)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if owns("dpkg-query", &["--search", "--"]) {
+        Some(Installer::Deb)
+    } else if owns("rpm", &["--query", "--quiet", "--file", "--"]) {
+        Some(Installer::Rpm)
+    } else {
+        None
     }
 }
 
@@ -753,6 +785,19 @@ mod tests {
         assert_send_sync::<Update>();
         assert_send_sync::<UpdaterBuilder>();
         assert_send_sync::<Error>();
+    }
+
+    /// The real package databases of this (Debian) machine: dpkg owns its own binary; nobody
+    /// owns a fresh temp file. (No rpm database here: the rpm branch is only asked.)
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_package_that_owns_the_executable_is_its_bundle_type() {
+        assert_eq!(
+            package_owning(Path::new("/usr/bin/dpkg")),
+            Some(Installer::Deb)
+        );
+        let loose = tempfile::NamedTempFile::new().unwrap();
+        assert_eq!(package_owning(loose.path()), None);
     }
 
     #[allow(dead_code)]
