@@ -110,7 +110,8 @@ pub(crate) fn string(value: &JsValue, what: &str) -> Result<String, Failure> {
 /// misspelt option does not pass silently.
 ///
 /// Written out rather than derived with serde: a derived `Deserialize` brings serde's
-/// type-error machinery (float formatting included) into the module, about 12 KB gzipped.
+/// type-error machinery (float formatting included) into the module; together with the
+/// position scanner's typed read, that was 14.6 KB of the gzipped `.wasm`.
 pub(crate) struct Options {
     fields: Map<String, Value>,
 }
