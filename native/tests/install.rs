@@ -1133,6 +1133,29 @@ struct Unprivileged {
     seen: Mutex<Vec<upkit::install::Invocation>>,
 }
 
+impl Unprivileged {
+    /// Claims that only `tools` are on PATH; a password prompt answers `prompt_answer`.
+    fn new(tools: &[&'static str], prompt_answer: Option<&'static str>) -> Self {
+        Unprivileged {
+            tools: tools.to_vec(),
+            prompt_answer,
+            seen: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// Installs a deb on Linux through `runner` (with `package_args`, e.g. a private dpkg root).
+fn deb_through<'a>(
+    runner: &'a dyn upkit::install::CommandRunner,
+    package_args: &[&str],
+) -> InstallOptions<'a> {
+    InstallOptions::new()
+        .os(Os::Linux)
+        .installer(Installer::Deb)
+        .runner(runner)
+        .package_args(package_args.iter().copied())
+}
+
 impl upkit::install::CommandRunner for Unprivileged {
     fn run(
         &self,
@@ -1281,16 +1304,8 @@ fn escalation_chain_with_the_real_dpkg() {
     let v2 = signer.verified(&build_deb(dir.path(), "2.0", ""));
 
     // pkexec first.
-    let runner = Unprivileged {
-        tools: vec!["pkexec", "sudo", "zenity"],
-        prompt_answer: Some("hunter2\n"),
-        seen: Mutex::new(Vec::new()),
-    };
-    let options = InstallOptions::new()
-        .os(Os::Linux)
-        .installer(Installer::Deb)
-        .runner(&runner)
-        .package_args([&root_arg]);
+    let runner = Unprivileged::new(&["pkexec", "sudo", "zenity"], Some("hunter2\n"));
+    let options = deb_through(&runner, &[&root_arg]);
     install(&v1, &options).unwrap();
     assert_eq!(dpkg_version(&root), "1.0 ii ");
     let seen = runner.seen.lock().unwrap().clone();
@@ -1303,16 +1318,8 @@ fn escalation_chain_with_the_real_dpkg() {
     assert_eq!(seen[0].stdin, None);
 
     // No pkexec: the graphical prompt's answer goes to sudo -S.
-    let runner = Unprivileged {
-        tools: vec!["sudo", "zenity"],
-        prompt_answer: Some("hunter2\n"),
-        seen: Mutex::new(Vec::new()),
-    };
-    let options = InstallOptions::new()
-        .os(Os::Linux)
-        .installer(Installer::Deb)
-        .runner(&runner)
-        .package_args([&root_arg]);
+    let runner = Unprivileged::new(&["sudo", "zenity"], Some("hunter2\n"));
+    let options = deb_through(&runner, &[&root_arg]);
     install(&v2, &options).unwrap();
     assert_eq!(dpkg_version(&root), "2.0 ii ");
     let seen = runner.seen.lock().unwrap().clone();
@@ -1331,16 +1338,8 @@ fn escalation_chain_with_the_real_dpkg() {
     assert!(!format!("{:?}", seen[1]).contains("hunter2"));
 
     // The prompt cancelled: nothing runs.
-    let runner = Unprivileged {
-        tools: vec!["sudo", "kdialog"],
-        prompt_answer: None,
-        seen: Mutex::new(Vec::new()),
-    };
-    let options = InstallOptions::new()
-        .os(Os::Linux)
-        .installer(Installer::Deb)
-        .runner(&runner)
-        .package_args([&root_arg]);
+    let runner = Unprivileged::new(&["sudo", "kdialog"], None);
+    let options = deb_through(&runner, &[&root_arg]);
     let err = install(&v1, &options).unwrap_err();
     assert_eq!(err.to_string(), "the password prompt was cancelled");
     let seen = runner.seen.lock().unwrap().clone();
@@ -1359,16 +1358,8 @@ fn escalation_chain_with_the_real_dpkg() {
     assert_eq!(dpkg_version(&root), "2.0 ii ");
 
     // sudo alone.
-    let runner = Unprivileged {
-        tools: vec!["sudo"],
-        prompt_answer: None,
-        seen: Mutex::new(Vec::new()),
-    };
-    let options = InstallOptions::new()
-        .os(Os::Linux)
-        .installer(Installer::Deb)
-        .runner(&runner)
-        .package_args([&root_arg]);
+    let runner = Unprivileged::new(&["sudo"], None);
+    let options = deb_through(&runner, &[&root_arg]);
     install(&v1, &options).unwrap();
     assert_eq!(dpkg_version(&root), "1.0 ii ");
     assert_eq!(runner.seen.lock().unwrap()[0].args[0], "dpkg");
@@ -1396,10 +1387,7 @@ fn escalation_chain_with_the_real_dpkg() {
         }
     }
     assert!(upkit::install::SystemRunner.find("zenity").is_none());
-    let options = InstallOptions::new()
-        .os(Os::Linux)
-        .installer(Installer::Deb)
-        .runner(&Claims);
+    let options = deb_through(&Claims, &[]);
     let err = install(&v2, &options).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -1407,15 +1395,8 @@ fn escalation_chain_with_the_real_dpkg() {
     );
 
     // Nothing to escalate with.
-    let runner = Unprivileged {
-        tools: vec![],
-        prompt_answer: None,
-        seen: Mutex::new(Vec::new()),
-    };
-    let options = InstallOptions::new()
-        .os(Os::Linux)
-        .installer(Installer::Deb)
-        .runner(&runner);
+    let runner = Unprivileged::new(&[], None);
+    let options = deb_through(&runner, &[]);
     let err = install(&v2, &options).unwrap_err();
     assert_eq!(
         err.to_string(),
