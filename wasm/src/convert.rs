@@ -161,6 +161,12 @@ impl Options {
         }
     }
 
+    /// A string field that must be given.
+    pub(crate) fn required_string(&self, name: &str) -> Result<String, Failure> {
+        self.string(name)?
+            .ok_or_else(|| Failure::new("invalid_argument", format!("options.{name} is required")))
+    }
+
     /// A boolean field.
     pub(crate) fn bool(&self, name: &str) -> Result<Option<bool>, Failure> {
         match self.fields.get(name) {

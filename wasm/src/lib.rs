@@ -96,7 +96,7 @@ pub fn resolve_update(manifest: JsValue, options: JsValue) -> Result<JsValue, Js
         } else {
             Comparator::Newer
         },
-        transport: client.transport(),
+        transport: client.transport,
         ..CheckConfig::new(client.current_version, client.target)
     };
     let manifest = parse_body(&manifest)?;
@@ -163,7 +163,7 @@ pub fn render_endpoint(endpoint: JsValue, options: JsValue) -> Result<String, Js
     for (name, value) in &options.string_map("variables")? {
         variables = variables.with(name, value).map_err(template_failure)?;
     }
-    let endpoint = Endpoint::parse(&endpoint, client.transport()).map_err(template_failure)?;
+    let endpoint = Endpoint::parse(&endpoint, client.transport).map_err(template_failure)?;
     Ok(endpoint
         .render(&variables)
         .map_err(template_failure)?
@@ -218,7 +218,7 @@ impl ValidateOptions {
 struct ClientOptions {
     current_version: Version,
     target: Target,
-    insecure_transport: bool,
+    transport: Transport,
 }
 
 /// The option names of [`ClientOptions`].
@@ -233,14 +233,13 @@ const CLIENT_OPTIONS: [&str; 6] = [
 
 impl ClientOptions {
     fn read(options: &Options) -> Result<Self, Failure> {
-        let current_version = parse_version(&required(
-            options.string("currentVersion")?,
-            "currentVersion",
-        )?)?;
-        let os: Os = required(options.string("target")?, "target")?
+        let current_version = parse_version(&options.required_string("currentVersion")?)?;
+        let os: Os = options
+            .required_string("target")?
             .parse()
             .map_err(target_failure)?;
-        let arch: Arch = required(options.string("arch")?, "arch")?
+        let arch: Arch = options
+            .required_string("arch")?
             .parse()
             .map_err(target_failure)?;
         let installer: Option<Installer> = options
@@ -254,21 +253,13 @@ impl ClientOptions {
                 custom: options.string("customTarget")?,
                 ..Target::new(os, arch, installer)
             },
-            insecure_transport: options.bool("insecureTransport")?.unwrap_or(false),
+            transport: if options.bool("insecureTransport")?.unwrap_or(false) {
+                Transport::Insecure
+            } else {
+                Transport::Secure
+            },
         })
     }
-
-    fn transport(&self) -> Transport {
-        if self.insecure_transport {
-            Transport::Insecure
-        } else {
-            Transport::Secure
-        }
-    }
-}
-
-fn required(value: Option<String>, name: &str) -> Result<String, Failure> {
-    value.ok_or_else(|| Failure::new("invalid_argument", format!("options.{name} is required")))
 }
 
 pub(crate) fn parse_version(text: &str) -> Result<Version, Failure> {
