@@ -476,6 +476,93 @@ async fn tls_with_a_test_ca_and_the_refused_https_to_http_redirect() {
     assert!(update.is_some());
 }
 
+/// An HTTP/2-only server (ALPN `h2`) with the test CA, announcing 2.1.0 at `/latest.json` and
+/// serving the vector artifact at `/app.bin` through `artifact`; and a client that trusts it.
+async fn h2_release(
+    artifact: impl Fn(&Request, &[u8]) -> Reply + Send + Sync + 'static,
+) -> (Server, UpdaterBuilder) {
+    let ca = TestCa::new();
+    let sig = vector(SIG_210);
+    let body = vector_bytes(ARTIFACT);
+    let server = Server::start_h2(ca.server.clone(), move |r, _| match r.target.as_str() {
+        "/latest.json" => Reply::json(&static_manifest(
+            &format!("https://{}", r.header("host").unwrap()),
+            "2.1.0",
+            &sig,
+        )),
+        "/app.bin" => artifact(r, &body),
+        _ => Reply::status(404),
+    })
+    .await;
+    let builder = client(&[server.url("/latest.json")])
+        .transport(Transport::Secure)
+        .root_certificate(ca.ca_pem.as_bytes());
+    (server, builder)
+}
+
+#[tokio::test]
+async fn http2_check_and_a_download_resumed_after_a_stream_reset() {
+    let (server, builder) = h2_release(|r, body| {
+        if r.header("range").is_none() {
+            Reply::ok(Vec::new()).header("ETag", "\"v1\"").parts(
+                vec![Part::Data(body[..100_000].to_vec()), Part::Reset],
+                Some(body.len() as u64),
+            )
+        } else {
+            ranged(r, body, "\"v1\"")
+        }
+    })
+    .await;
+    let update = builder.build().unwrap().check().await.unwrap().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (events, progress) = recorder();
+    let artifact = update.download(dir.path(), progress).await.unwrap();
+    assert_eq!(
+        std::fs::read(artifact.path()).unwrap(),
+        vector_bytes(ARTIFACT)
+    );
+
+    let requests = server.requests();
+    let versions: Vec<_> = requests.iter().map(|r| r.version.as_str()).collect();
+    assert_eq!(versions, ["HTTP/2.0"; 3]);
+    // The RST_STREAM is a failed read like a TCP reset: the download resumes where it was.
+    let fetches = artifact_requests(&server);
+    assert_eq!(fetches.len(), 2);
+    assert_eq!(fetches[1].header("range"), Some("bytes=100000-"));
+    assert_eq!(fetches[1].header("if-range"), Some("\"v1\""));
+    let events = events.lock().unwrap();
+    assert_eq!(starts(&events), 1, "a resume is not a restart");
+    assert_eq!(events.last().unwrap().downloaded, 262_144);
+    assert_eq!(entries(dir.path()), [dir.path().join("app.bin")]);
+}
+
+#[tokio::test]
+async fn http2_a_stalled_stream_hits_the_stall_timeout() {
+    let (server, builder) = h2_release(|_, body| {
+        Reply::ok(Vec::new()).parts(
+            vec![Part::Data(body[..1000].to_vec()), Part::Stall],
+            Some(body.len() as u64),
+        )
+    })
+    .await;
+    let builder = builder
+        .stall_timeout(Duration::from_millis(300))
+        .retry(RetryPolicy {
+            attempts: 0,
+            ..RetryPolicy::default()
+        });
+    let (dir, result) = check_and_download(&server, builder).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "downloading {} stalled: no data received for 300ms",
+            server.url("/app.bin")
+        )
+    );
+    assert!(entries(dir.path()).is_empty());
+}
+
 #[tokio::test]
 async fn an_http_endpoint_is_refused_without_insecure_transport() {
     let err = client(&["http://127.0.0.1:1/latest.json".to_owned()])

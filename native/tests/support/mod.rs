@@ -1,6 +1,6 @@
-//! Loopback servers for the client tests: a scripted HTTP/1.1 server (plain or TLS) that can
-//! truncate, reset, stall or never end a body, a forwarding HTTP proxy, a test CA, and signing
-//! with throw-away keys.
+//! Loopback servers for the client tests: a scripted HTTP/1.1 server (plain or TLS), and the
+//! same over HTTP/2, that can truncate, reset, stall or never end a body, a forwarding HTTP proxy,
+//! a test CA, and signing with throw-away keys.
 
 #![allow(dead_code)]
 
@@ -37,6 +37,8 @@ pub struct Request {
     pub method: String,
     /// The request target (`/path?query`, or an absolute URL through a proxy).
     pub target: String,
+    /// `HTTP/1.1` or `HTTP/2.0`.
+    pub version: String,
     /// Header names lowercased, in order.
     pub headers: Vec<(String, String)>,
 }
@@ -59,7 +61,8 @@ pub enum Part {
     Data(Vec<u8>),
     /// Send nothing more, and keep the connection open forever.
     Stall,
-    /// Close the connection abruptly (TCP reset on plain connections).
+    /// Close the connection abruptly (TCP reset on plain connections; over HTTP/2, reset the
+    /// stream with `RST_STREAM` once the data before it went out).
     Reset,
     /// Send zeros until the client goes away.
     Endless,
@@ -125,7 +128,19 @@ impl Reply {
 
 type Handler = dyn Fn(&Request, usize) -> Reply + Send + Sync;
 
-/// A scripted HTTP/1.1 server on 127.0.0.1. Every answer closes the connection.
+/// How a [`Server`] talks.
+#[derive(Clone)]
+enum Protocol {
+    /// HTTP/1.1 over TCP.
+    Plain,
+    /// HTTP/1.1 over TLS.
+    Tls(tokio_rustls::TlsAcceptor),
+    /// HTTP/2 over TLS (ALPN `h2` only).
+    H2(tokio_rustls::TlsAcceptor),
+}
+
+/// A scripted server on 127.0.0.1. Over HTTP/1.1 every answer closes the connection; over
+/// HTTP/2 a connection carries as many streams as the client opens.
 pub struct Server {
     pub addr: SocketAddr,
     scheme: &'static str,
@@ -144,7 +159,7 @@ impl Server {
     pub async fn start(
         handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
     ) -> Server {
-        Self::spawn(Arc::new(handler), None).await
+        Self::spawn(Arc::new(handler), Protocol::Plain).await
     }
 
     /// Starts an HTTPS server with this TLS configuration.
@@ -152,19 +167,32 @@ impl Server {
         tls: Arc<tokio_rustls::rustls::ServerConfig>,
         handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
     ) -> Server {
-        Self::spawn(
-            Arc::new(handler),
-            Some(tokio_rustls::TlsAcceptor::from(tls)),
-        )
-        .await
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+        Self::spawn(Arc::new(handler), Protocol::Tls(acceptor)).await
     }
 
-    async fn spawn(handler: Arc<Handler>, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
+    /// Starts an HTTPS server that speaks HTTP/2 only (it offers nothing but `h2` in ALPN, as
+    /// the CDNs in front of most release hosts negotiate it). Handlers see the `:authority` as
+    /// a `host` header, as over HTTP/1.1.
+    pub async fn start_h2(
+        tls: Arc<tokio_rustls::rustls::ServerConfig>,
+        handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        let mut config = (*tls).clone();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        Self::spawn(Arc::new(handler), Protocol::H2(acceptor)).await
+    }
+
+    async fn spawn(handler: Arc<Handler>, protocol: Protocol) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
-        let scheme = if tls.is_some() { "https" } else { "http" };
+        let scheme = match protocol {
+            Protocol::Plain => "http",
+            Protocol::Tls(_) | Protocol::H2(_) => "https",
+        };
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -172,18 +200,23 @@ impl Server {
                 };
                 let handler = Arc::clone(&handler);
                 let log = Arc::clone(&log);
-                let tls = tls.clone();
+                let protocol = protocol.clone();
                 tokio::spawn(async move {
-                    match tls {
-                        None => {
+                    match protocol {
+                        Protocol::Plain => {
                             let raw = stream.into_std().unwrap();
                             let stream = TcpStream::from_std(raw).unwrap();
                             let reset = ResetOnDrop(Some(stream));
                             serve(reset, &*handler, &log).await;
                         }
-                        Some(acceptor) => {
+                        Protocol::Tls(acceptor) => {
                             if let Ok(stream) = acceptor.accept(stream).await {
                                 serve(stream, &*handler, &log).await;
+                            }
+                        }
+                        Protocol::H2(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                h2::serve(stream, handler, log).await;
                             }
                         }
                     }
@@ -284,6 +317,7 @@ async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(Request, Vec
             let mut first = lines.next()?.split(' ');
             let method = first.next()?.to_owned();
             let target = first.next()?.to_owned();
+            let version = first.next()?.to_owned();
             let headers = lines
                 .filter_map(|l| l.split_once(':'))
                 .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -292,6 +326,7 @@ async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(Request, Vec
                 Request {
                     method,
                     target,
+                    version,
                     headers,
                 },
                 rest,
@@ -328,12 +363,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Resettable>(
     let Some((request, _)) = read_head(&mut stream).await else {
         return;
     };
-    let index = {
-        let mut log = log.lock().unwrap();
-        log.push(request.clone());
-        log.len() - 1
-    };
-    let reply = handler(&request, index);
+    let reply = answer(handler, log, request);
     let mut head = format!(
         "HTTP/1.1 {} {}\r\nConnection: close\r\n",
         reply.status,
@@ -374,6 +404,97 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin + Resettable>(
         }
     }
     let _ = stream.shutdown().await;
+}
+
+/// Logs `request` and asks `handler` for the answer.
+fn answer(handler: &Handler, log: &Mutex<Vec<Request>>, request: Request) -> Reply {
+    let index = {
+        let mut log = log.lock().unwrap();
+        log.push(request.clone());
+        log.len() - 1
+    };
+    handler(&request, index)
+}
+
+/// The HTTP/2 side of [`Server`], on hyper.
+mod h2 {
+    use std::convert::Infallible;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use futures_util::stream::{self, BoxStream, StreamExt as _};
+    use http_body_util::StreamBody;
+    use hyper::body::Frame;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use tokio::io::{AsyncRead, AsyncWrite};
+
+    use super::{Handler, Part, Reply, Request};
+
+    type Body = StreamBody<BoxStream<'static, Result<Frame<Bytes>, std::io::Error>>>;
+
+    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+
+    /// Serves one connection: every stream is a request for `handler`.
+    pub(super) async fn serve<S>(stream: S, handler: Arc<Handler>, log: Arc<Mutex<Vec<Request>>>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let service = hyper::service::service_fn(move |request| {
+            let reply = super::answer(&*handler, &log, seen(&request));
+            async move { Ok::<_, Infallible>(response(reply)) }
+        });
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
+    }
+
+    fn seen<B>(request: &hyper::Request<B>) -> Request {
+        let mut headers: Vec<(String, String)> = request
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        if let Some(authority) = request.uri().authority() {
+            headers.insert(0, ("host".to_owned(), authority.to_string()));
+        }
+        Request {
+            method: request.method().to_string(),
+            target: request
+                .uri()
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), ToString::to_string),
+            version: format!("{:?}", request.version()),
+            headers,
+        }
+    }
+
+    fn response(reply: Reply) -> hyper::Response<Body> {
+        let mut builder = hyper::Response::builder().status(reply.status);
+        if let Some(len) = reply.content_length {
+            builder = builder.header("content-length", len);
+        }
+        for (name, value) in &reply.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let frames = stream::iter(reply.parts).flat_map(|part| match part {
+            Part::Data(bytes) => {
+                stream::once(async { Ok(Frame::data(Bytes::from(bytes))) }).boxed()
+            }
+            Part::Stall => stream::pending().boxed(),
+            // hyper resets the stream when the body fails; the pause lets the data queued
+            // before it reach the client first (a reset drops what is still queued).
+            Part::Reset => stream::once(async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Err(std::io::Error::other("scripted reset"))
+            })
+            .boxed(),
+            Part::Endless => {
+                stream::repeat_with(|| Ok(Frame::data(Bytes::from_static(&ZEROS)))).boxed()
+            }
+        });
+        builder.body(StreamBody::new(frames.boxed())).unwrap()
+    }
 }
 
 /// Serves `body` with support for `Range` (206 + `Content-Range`) and an ETag.
