@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // upkit-validate: checks Tauri update manifests (latest.json) in CI pipelines that have Node but
 // no Rust. The same checks, codes, lines and columns as `upkit validate`, and the same output
-// (without its colours and its `= hint:` lines, which the wasm report does not carry).
+// (without its colours): both print the report with the core's renderer.
 //
 //   npx upkit-validate [--json] [--strict] [--pubkey KEY_OR_PATH]... FILE...
 //
@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-import { validateManifest } from '../lib/node.mjs';
+import { formatReport, validateManifest } from '../lib/node.mjs';
 
 const usage = `usage: upkit-validate [--json] [--strict] [--pubkey KEY_OR_PATH]... FILE...
 
@@ -59,58 +59,6 @@ function unreadable(file, message) {
   };
 }
 
-// As `upkit validate` shows a source line: at most WINDOW characters, BEFORE of them before the
-// caret when a long line is cut.
-const WINDOW = 100;
-const BEFORE = 40;
-
-/** One diagnostic, laid out as `upkit validate` lays it out. */
-function diagnostic(severity, d, file, sourceLines) {
-  const number = String(d.line);
-  const pad = ' '.repeat(number.length);
-  const out = [`${severity}[${d.code}]: ${d.message}`, `${pad}--> ${file}:${d.line}:${d.column}`];
-  const source = sourceLines[d.line - 1];
-  if (source !== undefined) {
-    const chars = Array.from(source.replace(/\r+$/, ''));
-    const caret = Math.min(Math.max(d.column - 1, 0), chars.length);
-    const start = chars.length > WINDOW ? Math.max(caret - BEFORE, 0) : 0;
-    const end = Math.min(start + WINDOW, chars.length);
-    let shown = chars.slice(start, end).join('');
-    let marker = chars.slice(start, caret).map((c) => (c === '\t' ? '\t' : ' ')).join('');
-    if (start > 0) {
-      shown = `…${shown}`;
-      marker = ` ${marker}`;
-    }
-    if (end < chars.length) shown += '…';
-    out.push(`${pad} |`, `${number} | ${shown}`, `${pad} | ${marker}^`);
-  }
-  if (d.path) out.push(`${pad} = path: ${d.path}`);
-  out.push('');
-  return out.join('\n');
-}
-
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-/** The human report of one file, as `upkit validate` prints it. */
-function human(report, file, body, strict) {
-  const sourceLines = body.toString('utf8').split('\n');
-  const out = [
-    ...report.errors.map((e) => diagnostic('error', e, file, sourceLines)),
-    ...report.warnings.map((w) => diagnostic('warning', w, file, sourceLines)),
-  ];
-  const counts = `${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')}`;
-  if (report.valid) {
-    const what = report.format === 'static'
-      ? `static manifest, ${plural(Object.keys(report.platforms).length, 'platform')}`
-      : 'dynamic manifest';
-    const failsStrict = strict && report.warnings.length > 0 ? '; warnings fail under --strict' : '';
-    out.push(`${file}: valid ${what}, version ${report.version} (${counts})${failsStrict}`);
-  } else {
-    out.push(`${file}: invalid: Tauri refuses it (${counts})`);
-  }
-  return out.join('\n');
-}
-
 const pubkey = values.pubkey.map((key) => (existsSync(key) ? readFileSync(key, 'utf8').trim() : key));
 let pass = true;
 for (const file of files) {
@@ -125,13 +73,17 @@ for (const file of files) {
     continue;
   }
   let report;
+  let text;
   try {
     report = validateManifest(body, { file, pubkey });
+    text = values.json ? `${JSON.stringify(report)}\n` : formatReport(body, { file, pubkey, strict: values.strict });
   } catch (error) {
     console.error(`upkit-validate: ${error.message} [${error.code}]`);
     process.exit(2);
   }
   pass &&= report.valid && (!values.strict || report.warnings.length === 0);
-  console.log(values.json ? JSON.stringify(report) : human(report, file, body, values.strict));
+  process.stdout.write(text);
 }
-process.exit(pass ? 0 : 1);
+// exitCode, not exit(): stdout may be a pipe that is still being written (macOS writes pipes
+// asynchronously).
+process.exitCode = pass ? 0 : 1;

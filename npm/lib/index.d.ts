@@ -156,6 +156,12 @@ export interface ValidateOptions {
   pubkey?: string | string[];
 }
 
+/** Options of {@link formatReport}. */
+export interface FormatOptions extends ValidateOptions {
+  /** Warnings fail too, as with `upkit validate --strict` (it changes the summary line). */
+  strict?: boolean;
+}
+
 /** A downloadable artifact. */
 export interface PlatformEntry {
   /** The download URL, normalised as the WHATWG URL parser does. */
@@ -313,6 +319,12 @@ export function initSync(module?: BufferSource | WebAssembly.Module): void;
 
 /** Lints a manifest: the per-file object of `upkit validate --json` (never throws for a bad manifest). */
 export function validateManifest(body: ManifestInput, options?: ValidateOptions): ValidationReport;
+/**
+ * The report of {@link validateManifest} as `upkit validate` prints it, without colours: each
+ * error and warning with its source line, a caret under the column, the JSON path and a hint,
+ * then a summary line. Ends with a line break.
+ */
+export function formatReport(body: ManifestInput, options?: FormatOptions): string;
 /** Parses a manifest with Tauri's acceptance rules; throws the first problem (with `path`, `line`, `column`). */
 export function parseManifest(body: ManifestInput): Manifest;
 /** What a client would be offered by a manifest, and why not when nothing. */

@@ -7,6 +7,7 @@ module.exports = {
   init: () => Promise.resolve(),
   initSync: () => {},
   validateManifest: wasm.validateManifest,
+  formatReport: wasm.formatReport,
   parseManifest: wasm.parseManifest,
   resolveUpdate: wasm.resolveUpdate,
   renderEndpoint: wasm.renderEndpoint,

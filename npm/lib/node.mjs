@@ -36,6 +36,7 @@ export function initSync() {
 }
 
 export const validateManifest = ready(web.validateManifest);
+export const formatReport = ready(web.formatReport);
 export const parseManifest = ready(web.parseManifest);
 export const resolveUpdate = ready(web.resolveUpdate);
 export const renderEndpoint = ready(web.renderEndpoint);

@@ -49,6 +49,7 @@ export function initSync(module) {
 }
 
 export const validateManifest = guard('validateManifest', wasm.validateManifest);
+export const formatReport = guard('formatReport', wasm.formatReport);
 export const parseManifest = guard('parseManifest', wasm.parseManifest);
 export const resolveUpdate = guard('resolveUpdate', wasm.resolveUpdate);
 export const renderEndpoint = guard('renderEndpoint', wasm.renderEndpoint);

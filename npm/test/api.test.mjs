@@ -76,6 +76,34 @@ describe('real-world manifests', () => {
       ['invalid_url', '/platforms/windows-x86_64/url', 15, 15],
     ]);
   });
+
+  test('formatReport prints the report as `upkit validate` does, hints included', () => {
+    const body = '{"version": "1.0.0", "platforms": {}}';
+    assert.equal(upkit.formatReport(body, { file: 'latest.json' }), [
+      'warning[missing_pub_date]: the manifest has no `pub_date`',
+      ' --> latest.json:1:1',
+      '  |',
+      '1 | {"version": "1.0.0", "platforms": {}}',
+      '  | ^',
+      '  = path: /pub_date',
+      '  = hint: add the release date, e.g. `"pub_date": "2026-11-29T09:30:00Z"`',
+      '',
+      'warning[no_platforms]: `/platforms` is empty, so no client gets this update',
+      ' --> latest.json:1:35',
+      '  |',
+      '1 | {"version": "1.0.0", "platforms": {}}',
+      '  |                                   ^',
+      '  = path: /platforms',
+      '',
+      'latest.json: valid static manifest, 0 platforms, version 1.0.0 (0 errors, 2 warnings)',
+      '',
+    ].join('\n'));
+    assert.match(upkit.formatReport(body, { strict: true }),
+      /\nmanifest: valid static manifest, 0 platforms, version 1\.0\.0 \(0 errors, 2 warnings\); warnings fail under --strict\n$/);
+    throwsCode(() => upkit.formatReport(body, { strict: 'yes' }), 'invalid_argument', 'options.strict must be a boolean');
+    throwsCode(() => upkit.formatReport(body, { json: true }), 'invalid_argument',
+      'options.json is not an option here (known: file, pubkey, strict)');
+  });
 });
 
 describe('signatures (Tauri CLI vectors)', () => {

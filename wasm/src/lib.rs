@@ -26,7 +26,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use upkit_core::check::{self, CheckConfig, CheckError};
-use upkit_core::manifest::{self, LintOptions, Manifest, ManifestError, Platform, Release};
+use upkit_core::manifest::{
+    self, LintOptions, Manifest, ManifestError, Palette, Platform, Release, Report, Strictness,
+};
 use upkit_core::target::{Arch, Installer, Os, Target, TargetError};
 use upkit_core::template::{Endpoint, TemplateError, Transport, Variables};
 use upkit_core::version::{self, Comparator, Version, VersionError};
@@ -67,14 +69,35 @@ pub fn parse_manifest(body: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = validateManifest)]
 pub fn validate_manifest(body: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let body = convert::document(&body, "the manifest")?;
-    let options = ValidateOptions::read(&options)?;
-    let keys = signature::public_keys(options.pubkey.unwrap_or_default())?;
-    let report = manifest::validate(&body, &LintOptions::with_keys(keys));
-    let report = match options.file {
+    let options = Options::read(&options, &["file", "pubkey"])?;
+    output(&validate(&body, &options)?)
+}
+
+/// The report of `validateManifest` as `upkit validate` prints it, without colours: each error
+/// and warning with its source line, caret, JSON path and hint, then the summary line.
+///
+/// # Errors
+/// `invalid_argument` for bad options, `invalid_public_key` for a key that does not decode.
+#[wasm_bindgen(js_name = formatReport)]
+pub fn format_report(body: JsValue, options: JsValue) -> Result<String, JsValue> {
+    let body = convert::document(&body, "the manifest")?;
+    let options = Options::read(&options, &["file", "pubkey", "strict"])?;
+    let strictness = if options.bool("strict")?.unwrap_or(false) {
+        Strictness::Strict
+    } else {
+        Strictness::Lenient
+    };
+    Ok(validate(&body, &options)?.human(&body, strictness, &Palette::PLAIN))
+}
+
+/// The report of `body` under the `file` and `pubkey` options.
+fn validate(body: &[u8], options: &Options) -> Result<Report, Failure> {
+    let keys = signature::public_keys(options.strings("pubkey")?.unwrap_or_default())?;
+    let report = manifest::validate(body, &LintOptions::with_keys(keys));
+    Ok(match options.string("file")? {
         Some(file) => report.with_file(file),
         None => report,
-    };
-    output(&report)
+    })
 }
 
 /// What a client would be offered by a manifest: `{update: true, ...}` with the release, or
@@ -194,24 +217,6 @@ enum Resolution {
         #[serde(skip_serializing_if = "Option::is_none")]
         url: Option<String>,
     },
-}
-
-/// Options of `validateManifest`.
-struct ValidateOptions {
-    /// The file name the report names.
-    file: Option<String>,
-    /// Trusted public keys: warn about signatures by other keys.
-    pubkey: Option<Vec<String>>,
-}
-
-impl ValidateOptions {
-    fn read(value: &JsValue) -> Result<Self, Failure> {
-        let options = Options::read(value, &["file", "pubkey"])?;
-        Ok(ValidateOptions {
-            file: options.string("file")?,
-            pubkey: options.strings("pubkey")?,
-        })
-    }
 }
 
 /// The client a `resolveUpdate` or `renderEndpoint` call speaks for.

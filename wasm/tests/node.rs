@@ -192,6 +192,40 @@ fn validate_manifest_reports_like_the_cli() {
 }
 
 #[wasm_bindgen_test]
+fn format_report_is_the_core_rendering_of_the_same_report() {
+    let options = format!(r#"{{"file": "latest.json", "pubkey": "{SECRET_PUB}"}}"#);
+    let report = upkit_core::manifest::validate(
+        APIXEL.as_bytes(),
+        &upkit_core::manifest::LintOptions::with_keys(vec![
+            upkit_core::signature::PublicKey::decode(SECRET_PUB).unwrap(),
+        ]),
+    )
+    .with_file("latest.json");
+    let human = |strictness| {
+        report.human(
+            APIXEL.as_bytes(),
+            strictness,
+            &upkit_core::manifest::Palette::PLAIN,
+        )
+    };
+    let text = format_report(s(APIXEL), obj(&options)).unwrap();
+    assert_eq!(text, human(upkit_core::manifest::Strictness::Lenient));
+    assert!(text.contains("warning[key_mismatch]"), "{text}");
+    let strict = format!(r#"{{"file": "latest.json", "pubkey": "{SECRET_PUB}", "strict": true}}"#);
+    assert_eq!(
+        format_report(s(APIXEL), obj(&strict)).unwrap(),
+        human(upkit_core::manifest::Strictness::Strict)
+    );
+    assert_eq!(
+        failure(format_report(s(APIXEL), obj(r#"{"strict": 1}"#)).unwrap_err()),
+        (
+            "invalid_argument".into(),
+            "options.strict must be a boolean".into()
+        )
+    );
+}
+
+#[wasm_bindgen_test]
 fn resolve_update_offers_and_explains() {
     let offer = resolve_update(s(APIXEL), obj(CLIENT)).unwrap();
     assert_eq!(

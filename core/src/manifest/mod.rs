@@ -38,10 +38,12 @@ use url::Url;
 
 use crate::version::Version;
 
+mod human;
 mod lint;
 mod position;
 mod shape;
 
+pub use human::{Paint, Palette};
 pub use lint::LintOptions;
 
 use position::{Anchor, Index, Path};

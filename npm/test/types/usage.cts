@@ -2,6 +2,7 @@
 import upkit = require('upkit');
 
 const report: upkit.ValidationReport = upkit.validateManifest('{}');
+const printed: string = upkit.formatReport('{}', { strict: false });
 const order: -1 | 0 | 1 = upkit.compareVersions('1.0.0', '2.0.0');
 
 export = { report, order };

@@ -2,6 +2,7 @@
 import {
   compareVersions,
   createVerifier,
+  formatReport,
   init,
   inspectPublicKey,
   inspectSignature,
@@ -24,6 +25,7 @@ const report: ValidationReport = validateManifest('{"version": "1.0.0"}', { file
 const lines: number[] = report.errors.map((e) => e.line);
 const firstWarning: string | undefined = report.warnings[0]?.code;
 const valid: boolean = report.valid;
+const printed: string = formatReport('{"version": "1.0.0"}', { file: 'latest.json', strict: true });
 
 const manifest: Manifest = parseManifest(new Uint8Array([123, 125]));
 if (manifest.shape === 'static') {

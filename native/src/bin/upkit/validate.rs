@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
 use anyhow::Context as _;
-use upkit::core::manifest::{self, Format, LintOptions, Report, Strictness};
+use upkit::core::manifest::{self, LintOptions, Paint, Palette, Strictness};
 
 /// Options of `upkit validate`.
 #[derive(clap::Args)]
@@ -43,6 +43,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut out = anstream::stdout().lock();
     let mut all_pass = true;
+    let colours = Colours::new();
+    let palette = colours.palette();
     for file in &args.files {
         let name = file.display().to_string();
         // Each file's output is written in one go; anstream strips the colours when needed.
@@ -54,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 if args.json {
                     writeln!(text, "{}", serde_json::to_string(&report)?)?;
                 } else {
-                    human(&mut text, &name, &body, &report, strictness)?;
+                    text.extend_from_slice(report.human(&body, strictness, &palette).as_bytes());
                 }
             }
             Err(err) => {
@@ -97,162 +99,36 @@ fn unreadable(name: &str, message: &str) -> String {
     )
 }
 
-const ERROR: Style = AnsiColor::Red.on_default().bold();
-const WARNING: Style = AnsiColor::Yellow.on_default().bold();
-const GUTTER: Style = AnsiColor::Blue.on_default().bold();
-const BOLD: Style = Style::new().bold();
-const GOOD: Style = AnsiColor::Green.on_default().bold();
+/// The colours of `upkit validate`, as rustc's diagnostics have them (anstream strips them
+/// when stdout is not a terminal or `NO_COLOR` is set): escape codes by [`Palette`] role.
+struct Colours([(String, String); 5]);
 
-/// One diagnostic, whatever its severity.
-struct Diagnostic<'a> {
-    severity: &'static str,
-    style: Style,
-    code: &'static str,
-    message: &'a str,
-    path: &'a str,
-    line: usize,
-    column: usize,
-    hint: Option<&'a str>,
-}
-
-fn human(
-    out: &mut impl Write,
-    name: &str,
-    body: &[u8],
-    report: &Report,
-    strictness: Strictness,
-) -> anyhow::Result<()> {
-    let text = String::from_utf8_lossy(body);
-    let errors = report.errors.iter().map(|e| Diagnostic {
-        severity: "error",
-        style: ERROR,
-        code: e.code.as_str(),
-        message: &e.message,
-        path: &e.path,
-        line: e.line,
-        column: e.column,
-        hint: e.hint.as_deref(),
-    });
-    let warnings = report.warnings.iter().map(|w| Diagnostic {
-        severity: "warning",
-        style: WARNING,
-        code: w.code.as_str(),
-        message: &w.message,
-        path: &w.path,
-        line: w.line,
-        column: w.column,
-        hint: w.hint.as_deref(),
-    });
-    for d in errors.chain(warnings) {
-        diagnostic(out, name, &text, &d)?;
+impl Colours {
+    fn new() -> Colours {
+        Colours(
+            [
+                AnsiColor::Red.on_default().bold(),
+                AnsiColor::Yellow.on_default().bold(),
+                AnsiColor::Blue.on_default().bold(),
+                Style::new().bold(),
+                AnsiColor::Green.on_default().bold(),
+            ]
+            .map(|style| (style.render().to_string(), style.render_reset().to_string())),
+        )
     }
-    let counts = format!(
-        "{} error{}, {} warning{}",
-        report.errors.len(),
-        if report.errors.len() == 1 { "" } else { "s" },
-        report.warnings.len(),
-        if report.warnings.len() == 1 { "" } else { "s" },
-    );
-    if report.valid {
-        let what = match (report.format, &report.platforms) {
-            (Some(Format::Static), Some(p)) => {
-                format!(
-                    "static manifest, {} platform{}",
-                    p.len(),
-                    if p.len() == 1 { "" } else { "s" }
-                )
-            }
-            _ => "dynamic manifest".to_owned(),
-        };
-        let version = report.version.as_deref().unwrap_or("?");
-        let (style, strict) = if report.passes(strictness) {
-            (GOOD, "")
-        } else {
-            (WARNING, "; warnings fail under --strict")
-        };
-        writeln!(
-            out,
-            "{}{name}{}: {}valid{} {what}, version {version} ({counts}){strict}",
-            BOLD.render(),
-            BOLD.render_reset(),
-            style.render(),
-            style.render_reset(),
-        )?;
-    } else {
-        writeln!(
-            out,
-            "{}{name}{}: {}invalid{}: Tauri refuses it ({counts})",
-            BOLD.render(),
-            BOLD.render_reset(),
-            ERROR.render(),
-            ERROR.render_reset(),
-        )?;
-    }
-    Ok(())
-}
 
-/// At most this many characters of a source line are shown.
-const WINDOW: usize = 100;
-/// Characters kept before the caret when a long line is cut.
-const BEFORE: usize = 40;
-
-fn diagnostic(
-    out: &mut impl Write,
-    name: &str,
-    text: &str,
-    d: &Diagnostic<'_>,
-) -> anyhow::Result<()> {
-    let (g, gr) = (GUTTER.render(), GUTTER.render_reset());
-    writeln!(
-        out,
-        "{}{}[{}]{}{}: {}{}",
-        d.style.render(),
-        d.severity,
-        d.code,
-        d.style.render_reset(),
-        BOLD.render(),
-        d.message,
-        BOLD.render_reset()
-    )?;
-    let number = d.line.to_string();
-    let pad = " ".repeat(number.len());
-    writeln!(out, "{pad}{g}-->{gr} {name}:{}:{}", d.line, d.column)?;
-    if let Some(source) = text.lines().nth(d.line.saturating_sub(1)) {
-        let chars: Vec<char> = source.trim_end_matches('\r').chars().collect();
-        let caret = d.column.saturating_sub(1).min(chars.len());
-        let start = if chars.len() > WINDOW {
-            caret.saturating_sub(BEFORE)
-        } else {
-            0
-        };
-        let end = (start + WINDOW).min(chars.len());
-        let mut shown: String = chars[start..end].iter().collect();
-        let mut marker: String = chars[start..caret]
-            .iter()
-            .map(|&c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        if start > 0 {
-            shown.insert(0, '…');
-            marker.insert(0, ' ');
+    fn palette(&self) -> Palette<'_> {
+        let [error, warning, gutter, emphasis, good] =
+            self.0.each_ref().map(|(start, end)| Paint {
+                start: start.as_str(),
+                end: end.as_str(),
+            });
+        Palette {
+            error,
+            warning,
+            gutter,
+            emphasis,
+            good,
         }
-        if end < chars.len() {
-            shown.push('…');
-        }
-        writeln!(out, "{pad} {g}|{gr}")?;
-        writeln!(out, "{g}{number} |{gr} {shown}")?;
-        writeln!(
-            out,
-            "{pad} {g}|{gr} {marker}{}^{}",
-            d.style.render(),
-            d.style.render_reset()
-        )?;
     }
-    if !d.path.is_empty() {
-        writeln!(out, "{pad} {g}={gr} path: {}", d.path)?;
-    }
-    if let Some(hint) = d.hint {
-        writeln!(out, "{pad} {g}={gr} hint: {hint}")?;
-    }
-    writeln!(out)?;
-    Ok(())
 }

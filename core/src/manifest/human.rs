@@ -1,0 +1,346 @@
+//! The human form of a [`Report`]: what `upkit validate` prints, and `upkit-validate` (npm) too,
+//! from this one implementation.
+//!
+//! Each error, then each warning: its code and message, `--> file:line:column`, the source line
+//! with a caret under the column (long lines are cut around it), the JSON path and the hint;
+//! then a summary line. The core writes no escape codes: a [`Palette`] says what to write around
+//! each styled piece ([`Palette::PLAIN`] writes nothing).
+
+use std::fmt::Write as _;
+
+use super::{Format, Report, Strictness};
+
+/// What to write before and after one styled piece of the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Paint<'a> {
+    /// Written before the piece (an ANSI escape, say).
+    pub start: &'a str,
+    /// Written after it.
+    pub end: &'a str,
+}
+
+/// The styles of the human form, by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Palette<'a> {
+    /// `error[code]`, the caret under an error, `invalid`.
+    pub error: Paint<'a>,
+    /// `warning[code]`, the caret under a warning, `valid` when warnings fail.
+    pub warning: Paint<'a>,
+    /// The gutter: `-->`, `|`, `=` and line numbers.
+    pub gutter: Paint<'a>,
+    /// Messages and file names.
+    pub emphasis: Paint<'a>,
+    /// `valid` when the manifest passes.
+    pub good: Paint<'a>,
+}
+
+impl Palette<'_> {
+    /// No styles: plain text.
+    pub const PLAIN: Palette<'static> = Palette {
+        error: Paint { start: "", end: "" },
+        warning: Paint { start: "", end: "" },
+        gutter: Paint { start: "", end: "" },
+        emphasis: Paint { start: "", end: "" },
+        good: Paint { start: "", end: "" },
+    };
+}
+
+/// At most this many characters of a source line are shown.
+const WINDOW: usize = 100;
+/// Characters kept before the caret when a long line is cut.
+const BEFORE: usize = 40;
+
+/// One diagnostic, whatever its severity.
+struct Diagnostic<'a> {
+    severity: &'static str,
+    paint: Paint<'a>,
+    code: &'static str,
+    message: &'a str,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    hint: Option<&'a str>,
+}
+
+impl Report {
+    /// The report as `upkit validate` prints it, for `source` (the body that was validated),
+    /// naming the report's file (or `manifest` when it has none). Ends with a line break.
+    ///
+    /// ```
+    /// use upkit_core::manifest::{self, LintOptions, Palette, Strictness};
+    ///
+    /// let body = b"{\"version\": \"1.0\", \"platforms\": {}}";
+    /// let report = manifest::validate(body, &LintOptions::default()).with_file("latest.json");
+    /// let text = report.human(body, Strictness::Lenient, &Palette::PLAIN);
+    /// assert!(text.starts_with("error[invalid_version]: "));
+    /// assert!(text.ends_with("latest.json: invalid: Tauri refuses it (1 error, 2 warnings)\n"));
+    /// ```
+    pub fn human(&self, source: &[u8], strictness: Strictness, palette: &Palette<'_>) -> String {
+        let name = self.file.as_deref().unwrap_or("manifest");
+        let text = String::from_utf8_lossy(source);
+        let mut out = String::new();
+        let errors = self.errors.iter().map(|e| Diagnostic {
+            severity: "error",
+            paint: palette.error,
+            code: e.code.as_str(),
+            message: &e.message,
+            path: &e.path,
+            line: e.line,
+            column: e.column,
+            hint: e.hint.as_deref(),
+        });
+        let warnings = self.warnings.iter().map(|w| Diagnostic {
+            severity: "warning",
+            paint: palette.warning,
+            code: w.code.as_str(),
+            message: &w.message,
+            path: &w.path,
+            line: w.line,
+            column: w.column,
+            hint: w.hint.as_deref(),
+        });
+        for d in errors.chain(warnings) {
+            diagnostic(&mut out, name, &text, &d, palette);
+        }
+        let counts = format!(
+            "{}, {}",
+            plural(self.errors.len(), "error"),
+            plural(self.warnings.len(), "warning")
+        );
+        let Palette {
+            emphasis: em,
+            error,
+            ..
+        } = *palette;
+        if self.valid {
+            let what = match (self.format, &self.platforms) {
+                (Some(Format::Static), Some(p)) => {
+                    format!("static manifest, {}", plural(p.len(), "platform"))
+                }
+                _ => "dynamic manifest".to_owned(),
+            };
+            let version = self.version.as_deref().unwrap_or("?");
+            let (paint, strict) = if self.passes(strictness) {
+                (palette.good, "")
+            } else {
+                (palette.warning, "; warnings fail under --strict")
+            };
+            let _ = writeln!(
+                out,
+                "{}{name}{}: {}valid{} {what}, version {version} ({counts}){strict}",
+                em.start, em.end, paint.start, paint.end,
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{}{name}{}: {}invalid{}: Tauri refuses it ({counts})",
+                em.start, em.end, error.start, error.end,
+            );
+        }
+        out
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn diagnostic(out: &mut String, name: &str, text: &str, d: &Diagnostic<'_>, palette: &Palette<'_>) {
+    let Palette {
+        gutter: g,
+        emphasis: em,
+        ..
+    } = *palette;
+    let p = d.paint;
+    let _ = writeln!(
+        out,
+        "{}{}[{}]{}{}: {}{}",
+        p.start, d.severity, d.code, p.end, em.start, d.message, em.end
+    );
+    let number = d.line.to_string();
+    let pad = " ".repeat(number.len());
+    let _ = writeln!(
+        out,
+        "{pad}{}-->{} {name}:{}:{}",
+        g.start, g.end, d.line, d.column
+    );
+    if let Some(source) = text.lines().nth(d.line.saturating_sub(1)) {
+        let chars: Vec<char> = source.trim_end_matches('\r').chars().collect();
+        let caret = d.column.saturating_sub(1).min(chars.len());
+        let start = if chars.len() > WINDOW {
+            caret.saturating_sub(BEFORE)
+        } else {
+            0
+        };
+        let end = (start + WINDOW).min(chars.len());
+        let mut shown: String = chars[start..end].iter().collect();
+        // Tabs stay tabs under the line, so that the caret lines up however they are shown.
+        let mut marker: String = chars[start..caret]
+            .iter()
+            .map(|&c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        if start > 0 {
+            shown.insert(0, '…');
+            marker.insert(0, ' ');
+        }
+        if end < chars.len() {
+            shown.push('…');
+        }
+        let _ = writeln!(out, "{pad} {}|{}", g.start, g.end);
+        let _ = writeln!(out, "{}{number} |{} {shown}", g.start, g.end);
+        let _ = writeln!(
+            out,
+            "{pad} {}|{} {marker}{}^{}",
+            g.start, g.end, p.start, p.end
+        );
+    }
+    if !d.path.is_empty() {
+        let _ = writeln!(out, "{pad} {}={} path: {}", g.start, g.end, d.path);
+    }
+    if let Some(hint) = d.hint {
+        let _ = writeln!(out, "{pad} {}={} hint: {hint}", g.start, g.end);
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{LintOptions, validate};
+
+    fn human(body: &str, strictness: Strictness) -> String {
+        validate(body.as_bytes(), &LintOptions::default())
+            .with_file("latest.json")
+            .human(body.as_bytes(), strictness, &Palette::PLAIN)
+    }
+
+    #[test]
+    fn errors_then_warnings_with_source_line_caret_path_and_hint() {
+        let body =
+            "{\"url\": \"https://e.com/a\", \"signature\": \"c2ln\",\n  \"version\": \"1.0\"\n}";
+        let expected = [
+            "error[invalid_version]: `/version` is not a SemVer version: \"1.0\" (unexpected end of input while parsing minor version number)",
+            " --> latest.json:2:14",
+            "  |",
+            "2 |   \"version\": \"1.0\"",
+            "  |              ^",
+            "  = path: /version",
+            "  = hint: write MAJOR.MINOR.PATCH, e.g. `1.2.3` or `1.2.3-beta.1`",
+            "",
+            "warning[missing_pub_date]: the manifest has no `pub_date`",
+            " --> latest.json:1:1",
+            "  |",
+            "1 | {\"url\": \"https://e.com/a\", \"signature\": \"c2ln\",",
+            "  | ^",
+            "  = path: /pub_date",
+            "  = hint: add the release date, e.g. `\"pub_date\": \"2026-11-29T09:30:00Z\"`",
+            "",
+            "warning[invalid_signature]: `/signature` is not a Tauri signature: signature is not a minisign signature: line 2 (the signature) is missing",
+            " --> latest.json:1:41",
+            "  |",
+            "1 | {\"url\": \"https://e.com/a\", \"signature\": \"c2ln\",",
+            "  |                                         ^",
+            "  = path: /signature",
+            "  = hint: put the content of the artifact's `.sig` file (made by `tauri signer sign` or `upkit sign`) in `signature`",
+            "",
+            "latest.json: invalid: Tauri refuses it (1 error, 2 warnings)",
+            "",
+        ];
+        assert_eq!(human(body, Strictness::Lenient), expected.join("\n"));
+    }
+
+    #[test]
+    fn warnings_with_hints_and_the_strict_summary() {
+        let body = "{\"version\": \"1.0.0\", \"platforms\": {}}";
+        let lenient = human(body, Strictness::Lenient);
+        assert!(
+            lenient.contains(
+                "  = hint: add the release date, e.g. `\"pub_date\": \"2026-11-29T09:30:00Z\"`\n"
+            ),
+            "{lenient}"
+        );
+        assert!(
+            lenient.ends_with("latest.json: valid static manifest, 0 platforms, version 1.0.0 (0 errors, 2 warnings)\n"),
+            "{lenient}"
+        );
+        assert!(
+            human(body, Strictness::Strict)
+                .ends_with("version 1.0.0 (0 errors, 2 warnings); warnings fail under --strict\n")
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_caret_and_tabs_stay_tabs() {
+        let body = format!(
+            "{{\"version\": \"1.0.0\", \"notes\": \"{}\", \"url\": \"https://e.com/a\",\t\"signature\": 5}}",
+            "é".repeat(150)
+        );
+        let text = human(&body, Strictness::Lenient);
+        let column = body.chars().position(|c| c == '5').unwrap() + 1;
+        let shown: String = body
+            .chars()
+            .skip(column - 1 - BEFORE)
+            .take(WINDOW)
+            .collect();
+        let marker: String = body
+            .chars()
+            .skip(column - 1 - BEFORE)
+            .take(BEFORE)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        assert!(text.contains(&format!("1 | …{shown}\n")), "{text}");
+        assert!(text.contains(&format!("  |  {marker}^\n")), "{text}");
+        assert!(marker.contains('\t'));
+    }
+
+    #[test]
+    fn a_palette_wraps_each_styled_piece() {
+        let paint = |start, end| Paint { start, end };
+        let palette = Palette {
+            error: paint("<e>", "</e>"),
+            warning: paint("<w>", "</w>"),
+            gutter: paint("<g>", "</g>"),
+            emphasis: paint("<b>", "</b>"),
+            good: paint("<ok>", "</ok>"),
+        };
+        let body =
+            b"{\"version\": \"1.0\", \"platforms\": {}, \"pub_date\": \"2026-11-29T09:30:00Z\"}";
+        let text =
+            validate(body, &LintOptions::default()).human(body, Strictness::Lenient, &palette);
+        let expected = [
+            "<e>error[invalid_version]</e><b>: `/version` is not a SemVer version: \"1.0\" (unexpected end of input while parsing minor version number)</b>",
+            " <g>--></g> manifest:1:13",
+            "  <g>|</g>",
+            "<g>1 |</g> {\"version\": \"1.0\", \"platforms\": {}, \"pub_date\": \"2026-11-29T09:30:00Z\"}",
+            "  <g>|</g>             <e>^</e>",
+            "  <g>=</g> path: /version",
+            "  <g>=</g> hint: write MAJOR.MINOR.PATCH, e.g. `1.2.3` or `1.2.3-beta.1`",
+            "",
+            "<w>warning[no_platforms]</w><b>: `/platforms` is empty, so no client gets this update</b>",
+            " <g>--></g> manifest:1:33",
+            "  <g>|</g>",
+            "<g>1 |</g> {\"version\": \"1.0\", \"platforms\": {}, \"pub_date\": \"2026-11-29T09:30:00Z\"}",
+            "  <g>|</g>                                 <w>^</w>",
+            "  <g>=</g> path: /platforms",
+            "",
+            "<b>manifest</b>: <e>invalid</e>: Tauri refuses it (1 error, 1 warning)",
+            "",
+        ];
+        assert_eq!(text, expected.join("\n"));
+        let body =
+            b"{\"version\": \"1.0.0\", \"platforms\": {}, \"pub_date\": \"2026-11-29T09:30:00Z\"}";
+        let report = validate(body, &LintOptions::default());
+        let summary = |strictness| {
+            let text = report.human(body, strictness, &palette);
+            text.lines().last().unwrap().to_owned()
+        };
+        assert_eq!(
+            summary(Strictness::Lenient),
+            "<b>manifest</b>: <ok>valid</ok> static manifest, 0 platforms, version 1.0.0 (0 errors, 1 warning)"
+        );
+        assert_eq!(
+            summary(Strictness::Strict),
+            "<b>manifest</b>: <w>valid</w> static manifest, 0 platforms, version 1.0.0 (0 errors, 1 warning); warnings fail under --strict"
+        );
+    }
+}
