@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The size of each built .wasm, gzipped (level 9), against two numbers:
 // - BUDGET, a regression guard just above today's size: the run fails above it;
-// - TARGET, the 100 KB goal of the package, which is NOT met today (about 211 KiB): most of the
+// - TARGET, the 100 KB goal of the package, which is NOT met today (about 214 KiB): most of the
 //   size is the core's dependencies (the url crate's IDNA tables alone are 58.6 KiB gzipped).
 //   See the README's "Size of the WebAssembly build".
 // Prints the sizes; exits 1 above the budget.
