@@ -504,10 +504,7 @@ async fn h2_release(
 async fn http2_check_and_a_download_resumed_after_a_stream_reset() {
     let (server, builder) = h2_release(|r, body| {
         if r.header("range").is_none() {
-            Reply::ok(Vec::new()).header("ETag", "\"v1\"").parts(
-                vec![Part::Data(body[..100_000].to_vec()), Part::Reset],
-                Some(body.len() as u64),
-            )
+            reset_after_100_000(body)
         } else {
             ranged(r, body, "\"v1\"")
         }
@@ -538,29 +535,8 @@ async fn http2_check_and_a_download_resumed_after_a_stream_reset() {
 
 #[tokio::test]
 async fn http2_a_stalled_stream_hits_the_stall_timeout() {
-    let (server, builder) = h2_release(|_, body| {
-        Reply::ok(Vec::new()).parts(
-            vec![Part::Data(body[..1000].to_vec()), Part::Stall],
-            Some(body.len() as u64),
-        )
-    })
-    .await;
-    let builder = builder
-        .stall_timeout(Duration::from_millis(300))
-        .retry(RetryPolicy {
-            attempts: 0,
-            ..RetryPolicy::default()
-        });
-    let (dir, result) = check_and_download(&server, builder).await;
-    let err = result.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "downloading {} stalled: no data received for 300ms",
-            server.url("/app.bin")
-        )
-    );
-    assert!(entries(dir.path()).is_empty());
+    let (server, builder) = h2_release(|_, body| stall_after_1000(body)).await;
+    assert_download_stalls(&server, builder).await;
 }
 
 #[tokio::test]
@@ -653,6 +629,14 @@ async fn download_recorded(server: &Server) -> Vec<Progress> {
     events.lock().unwrap().clone()
 }
 
+/// The first 100 000 bytes of `body` with ETag `"v1"` (announcing all of it), then a reset.
+fn reset_after_100_000(body: &[u8]) -> Reply {
+    Reply::ok(Vec::new()).header("ETag", "\"v1\"").parts(
+        vec![Part::Data(body[..100_000].to_vec()), Part::Reset],
+        Some(body.len() as u64),
+    )
+}
+
 /// How many times a download (re)started from byte zero.
 fn starts(events: &[Progress]) -> usize {
     events
@@ -693,10 +677,7 @@ async fn a_truncated_body_fails_after_the_retries_and_leaves_nothing() {
 async fn a_connection_reset_mid_body_resumes_with_range() {
     let server = release_server(|r, i, body| {
         if r.header("range").is_none() && i < 3 {
-            Reply::ok(Vec::new()).header("ETag", "\"v1\"").parts(
-                vec![Part::Data(body[..100_000].to_vec()), Part::Reset],
-                Some(body.len() as u64),
-            )
+            reset_after_100_000(body)
         } else {
             ranged(r, body, "\"v1\"")
         }
@@ -758,20 +739,27 @@ async fn a_changed_file_restarts_with_a_fresh_verifier() {
 
 #[tokio::test]
 async fn a_stalled_body_hits_the_stall_timeout() {
-    let server = release_server(|_, _, body| {
-        Reply::ok(Vec::new()).parts(
-            vec![Part::Data(body[..1000].to_vec()), Part::Stall],
-            Some(body.len() as u64),
-        )
-    })
-    .await;
-    let builder = client(&[server.url("/latest.json")])
+    let server = release_server(|_, _, body| stall_after_1000(body)).await;
+    assert_download_stalls(&server, client(&[server.url("/latest.json")])).await;
+}
+
+/// The first 1000 bytes of `body` (announcing all of it), then nothing.
+fn stall_after_1000(body: &[u8]) -> Reply {
+    Reply::ok(Vec::new()).parts(
+        vec![Part::Data(body[..1000].to_vec()), Part::Stall],
+        Some(body.len() as u64),
+    )
+}
+
+/// With a 300 ms stall timeout and no retries, the download fails as stalled and leaves nothing.
+async fn assert_download_stalls(server: &Server, builder: UpdaterBuilder) {
+    let builder = builder
         .stall_timeout(Duration::from_millis(300))
         .retry(RetryPolicy {
             attempts: 0,
             ..RetryPolicy::default()
         });
-    let (dir, result) = check_and_download(&server, builder).await;
+    let (dir, result) = check_and_download(server, builder).await;
     let err = result.unwrap_err();
     assert_eq!(
         err.to_string(),
