@@ -22,6 +22,6 @@ done
 
 for target in "${targets[@]}"; do
   echo "cross-check: $target"
-  cargo check -p upkit --no-default-features --features native-tls --target "$target"
+  cargo check -p upkit --no-default-features --features native-tls,cli --target "$target"
 done
 echo "cross-check: ${#targets[@]} targets passed"

@@ -2,6 +2,10 @@
 //!
 //! This crate does the I/O around [`upkit_core`]: HTTP, streaming downloads, installers, keys and
 //! signing, a dynamic update server. Every decision is taken by the core.
+//!
+//! Features: `rustls` (default) or `native-tls` for TLS; `server` for [`serve`]; `cli` (default)
+//! for the `upkit` binary. An app that only updates itself needs `rustls` (or `native-tls`)
+//! alone: `default-features = false, features = ["rustls"]`.
 
 pub use upkit_core as core;
 
@@ -14,6 +18,7 @@ pub mod install;
 pub mod keys;
 pub mod progress;
 pub mod release;
+#[cfg(feature = "server")]
 pub mod serve;
 pub mod updater;
 
