@@ -74,7 +74,13 @@ pub(crate) fn install(
     let temp_path = temp.path().to_owned();
     let mut progress = |bytes| observer(&InstallEvent::Written { bytes });
     if compressed {
-        archive::extract_appimage(payload, temp.as_file_mut(), limits, &mut progress)?;
+        archive::extract_appimage(
+            payload,
+            temp.as_file_mut(),
+            &temp_path,
+            limits,
+            &mut progress,
+        )?;
         let inner = super::package::head(&temp_path, 4).map_err(io_at(&temp_path))?;
         if !inner.starts_with(ELF) {
             return Err(InstallError::NotAnAppImage {

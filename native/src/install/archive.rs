@@ -37,11 +37,21 @@ impl Default for Limits {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ArchiveError {
-    /// Reading the archive or writing an entry failed.
+    /// Reading the archive failed.
     #[error("cannot unpack {}: {source}", archive.display())]
     Io {
         /// The archive.
         archive: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// Writing what was unpacked failed (a full disk, say): `path` says where.
+    #[error("cannot unpack {}: cannot write {}: {source}", archive.display(), path.display())]
+    Write {
+        /// The archive.
+        archive: PathBuf,
+        /// The file or directory being written.
+        path: PathBuf,
         /// The I/O error.
         source: io::Error,
     },
@@ -159,12 +169,14 @@ impl<'a> Budget<'a> {
         }
     }
 
-    /// Copies `reader` to `out`, counting every byte against the budget (headers can lie; the
-    /// count is of the bytes actually produced). `progress` sees the running total of this copy.
+    /// Copies `reader` to `out` (the file at `out_path`; `None` for a sink that cannot fail),
+    /// counting every byte against the budget (headers can lie; the count is of the bytes
+    /// actually produced). `progress` sees the running total of this copy.
     fn copy(
         &mut self,
         reader: &mut dyn Read,
         out: &mut dyn Write,
+        out_path: Option<&Path>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64, ArchiveError> {
         let mut buffer = vec![0u8; 64 * 1024];
@@ -180,7 +192,10 @@ impl<'a> Budget<'a> {
             if self.bytes > self.limits.max_unpacked_bytes {
                 return Err(self.too_large());
             }
-            out.write_all(&buffer[..read]).map_err(|e| self.io(e))?;
+            out.write_all(&buffer[..read]).map_err(|e| match out_path {
+                Some(path) => self.write(path, e),
+                None => self.io(e),
+            })?;
             copied += read as u64;
             progress(copied);
         }
@@ -189,6 +204,14 @@ impl<'a> Budget<'a> {
     fn io(&self, source: io::Error) -> ArchiveError {
         ArchiveError::Io {
             archive: self.archive.to_owned(),
+            source,
+        }
+    }
+
+    fn write(&self, path: &Path, source: io::Error) -> ArchiveError {
+        ArchiveError::Write {
+            archive: self.archive.to_owned(),
+            path: path.to_owned(),
             source,
         }
     }
@@ -240,13 +263,15 @@ fn open_tar_gz(archive: &Path) -> Result<tar::Archive<GzDecoder<BufReader<File>>
     Ok(tar::Archive::new(GzDecoder::new(BufReader::new(file))))
 }
 
-/// Copies the one `.AppImage` file of a gzip'd tar (the v1 `.AppImage.tar.gz`) to `out`.
+/// Copies the one `.AppImage` file of a gzip'd tar (the v1 `.AppImage.tar.gz`) to `out`, the
+/// file at `out_path`.
 ///
 /// The first regular entry whose name ends with `.AppImage` is used; other entries are skipped
 /// but still counted against the limits. `progress` sees the bytes written so far.
 pub(crate) fn extract_appimage(
     archive: &Path,
     out: &mut dyn Write,
+    out_path: &Path,
     limits: Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, ArchiveError> {
@@ -260,10 +285,10 @@ pub(crate) fn extract_appimage(
         clean_components(archive, &path)?;
         let is_appimage = path.extension() == Some(OsStr::new("AppImage"));
         if is_appimage && entry.header().entry_type().is_file() {
-            return budget.copy(&mut entry, out, progress);
+            return budget.copy(&mut entry, out, Some(out_path), progress);
         }
         // Skipped entries still cost: a bomb hidden in a skipped entry is found here.
-        budget.copy(&mut entry, &mut io::sink(), &mut |_| {})?;
+        budget.copy(&mut entry, &mut io::sink(), None, &mut |_| {})?;
     }
     Err(ArchiveError::Missing {
         archive: archive.to_owned(),
@@ -332,9 +357,9 @@ pub(crate) fn unpack_bundle(
                         entry: shown,
                     });
                 }
-                None => fs::create_dir(&target).map_err(|e| budget.io(e))?,
+                None => fs::create_dir(&target).map_err(|e| budget.write(&target, e))?,
             }
-            set_mode(&target, mode | 0o700).map_err(|e| budget.io(e))?;
+            set_mode(&target, mode | 0o700).map_err(|e| budget.write(&target, e))?;
         } else if exists.is_some() {
             return Err(ArchiveError::Duplicate {
                 archive: archive.to_owned(),
@@ -345,11 +370,11 @@ pub(crate) fn unpack_bundle(
                 .write(true)
                 .create_new(true)
                 .open(&target)
-                .map_err(|e| budget.io(e))?;
-            budget.copy(&mut entry, &mut file, &mut |_| {})?;
-            file.sync_all().map_err(|e| budget.io(e))?;
+                .map_err(|e| budget.write(&target, e))?;
+            budget.copy(&mut entry, &mut file, Some(&target), &mut |_| {})?;
+            file.sync_all().map_err(|e| budget.write(&target, e))?;
             drop(file);
-            set_mode(&target, mode).map_err(|e| budget.io(e))?;
+            set_mode(&target, mode).map_err(|e| budget.write(&target, e))?;
         } else if kind.is_symlink() {
             let link = entry
                 .link_name()
@@ -363,7 +388,7 @@ pub(crate) fn unpack_bundle(
                     target: link.display().to_string(),
                 });
             }
-            make_symlink(&link, &target).map_err(|e| budget.io(e))?;
+            make_symlink(&link, &target).map_err(|e| budget.write(&target, e))?;
         } else if kind.is_hard_link() {
             // Hard links name another entry of the archive, relative to the archive root.
             let link = entry
@@ -408,7 +433,7 @@ pub(crate) fn unpack_bundle(
                 target: source.display().to_string(),
             });
         }
-        fs::hard_link(&source, &target).map_err(|e| budget.io(e))?;
+        fs::hard_link(&source, &target).map_err(|e| budget.write(&target, e))?;
     }
     let Some(top) = top else {
         return Err(ArchiveError::Missing {
@@ -416,7 +441,7 @@ pub(crate) fn unpack_bundle(
             what: "`<Name>.app/` directory",
         });
     };
-    set_mode(dest, 0o755).map_err(|e| budget.io(e))?;
+    set_mode(dest, 0o755).map_err(|e| budget.write(dest, e))?;
     Ok(top)
 }
 
@@ -448,14 +473,13 @@ fn dest_path(
             }
             // Tar archives may omit directory entries.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir(&path).map_err(|source| ArchiveError::Io {
+                let write = |source| ArchiveError::Write {
                     archive: archive.to_owned(),
+                    path: path.clone(),
                     source,
-                })?;
-                set_mode(&path, 0o755).map_err(|source| ArchiveError::Io {
-                    archive: archive.to_owned(),
-                    source,
-                })?;
+                };
+                fs::create_dir(&path).map_err(write)?;
+                set_mode(&path, 0o755).map_err(write)?;
             }
             Err(source) => {
                 return Err(ArchiveError::Io {
@@ -530,9 +554,9 @@ pub(crate) fn extract_windows_installer(
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(|e| budget.io(e))?;
-        budget.copy(&mut entry, &mut out, &mut |_| {})?;
-        out.sync_all().map_err(|e| budget.io(e))?;
+            .map_err(|e| budget.write(&path, e))?;
+        budget.copy(&mut entry, &mut out, Some(&path), &mut |_| {})?;
+        out.sync_all().map_err(|e| budget.write(&path, e))?;
         return Ok(path);
     }
     Err(ArchiveError::Missing {
