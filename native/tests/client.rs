@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::{
-    Part, Proxy, Reply, Request, Server, Signer, TestCa, entries, payload, ranged, vector,
+    Part, Proxy, Reply, Request, Server, Signer, TestCa, entries, offered, payload, ranged, vector,
     vector_bytes,
 };
 use upkit::core::check::CheckError;
@@ -84,13 +84,7 @@ async fn announcing(
 
 /// The update the default client is offered by `endpoints`.
 async fn check_update(endpoints: &[String]) -> upkit::updater::Update {
-    client(endpoints)
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .expect("an update")
+    offered(client(endpoints)).await
 }
 
 /// The error of the default client's check over `endpoints`.
@@ -510,7 +504,7 @@ async fn http2_check_and_a_download_resumed_after_a_stream_reset() {
         }
     })
     .await;
-    let update = builder.build().unwrap().check().await.unwrap().unwrap();
+    let update = offered(builder).await;
     let dir = tempfile::tempdir().unwrap();
     let (events, progress) = recorder();
     let artifact = update.download(dir.path(), progress).await.unwrap();
@@ -603,13 +597,7 @@ async fn check_and_download(
     tempfile::TempDir,
     Result<upkit::artifact::VerifiedArtifact, Error>,
 ) {
-    let update = builder
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .expect("an update");
+    let update = offered(builder).await;
     assert_eq!(update.download_url().as_str(), server.url("/app.bin"));
     let dir = tempfile::tempdir().unwrap();
     let result = update.download(dir.path(), |_| {}).await;

@@ -17,7 +17,7 @@ use install_support::{
 };
 use install_support::{tar_gz, write_mode};
 use serde_json::json;
-use support::{Reply, Server, entries, payload};
+use support::{Reply, Server, entries, offered, payload};
 use upkit::core::target::{Arch, Installer, Os};
 use upkit::core::template::Transport;
 use upkit::install::{InstallOptions, install};
@@ -82,20 +82,17 @@ async fn a_download_onto_a_full_disk_names_the_file_and_leaves_nothing() {
         _ => Reply::status(404),
     })
     .await;
-    let update = UpdaterBuilder::new(upkit::core::version::parse("1.0.0").unwrap())
-        .endpoint(&server.url("/latest.json"))
-        .pubkey(&signer.pubkey())
-        .os(Os::Linux)
-        .arch(Arch::X86_64)
-        .installer(None)
-        .transport(Transport::Insecure)
-        .system_proxy(SystemProxy::Ignore)
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .expect("an update");
+    let update = offered(
+        UpdaterBuilder::new(upkit::core::version::parse("1.0.0").unwrap())
+            .endpoint(&server.url("/latest.json"))
+            .pubkey(&signer.pubkey())
+            .os(Os::Linux)
+            .arch(Arch::X86_64)
+            .installer(None)
+            .transport(Transport::Insecure)
+            .system_proxy(SystemProxy::Ignore),
+    )
+    .await;
 
     let err = update.download(disk.path(), |_| {}).await.unwrap_err();
     let prefix = format!(

@@ -701,6 +701,17 @@ pub fn key_id(pubkey: &str) -> upkit::core::signature::KeyId {
         .key_id()
 }
 
+/// The update that `builder`'s updater is offered (panics when it is up to date or fails).
+pub async fn offered(builder: upkit::UpdaterBuilder) -> upkit::Update {
+    builder
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap()
+        .expect("an update")
+}
+
 /// Deterministic pseudo-random bytes.
 pub fn payload(len: usize) -> Vec<u8> {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
