@@ -43,6 +43,12 @@ fn client(endpoints: &[String]) -> UpdaterBuilder {
         })
 }
 
+/// The static manifest of 2.1.0 signed with `sig`, its URLs on the https server `r` came to.
+fn https_manifest(r: &Request, sig: &str) -> Reply {
+    let base = format!("https://{}", r.header("host").unwrap());
+    Reply::json(&static_manifest(&base, "2.1.0", sig))
+}
+
 fn host(request: &Request) -> String {
     format!("http://{}", request.header("host").unwrap())
 }
@@ -400,11 +406,7 @@ async fn tls_with_a_test_ca_and_the_refused_https_to_http_redirect() {
     let sig = vector(SIG_210);
     let tls = Server::start_tls(ca.server.clone(), move |r, _| match r.target.as_str() {
         "/to-http" => Reply::redirect(302, &plain_url),
-        "/latest.json" => Reply::json(&static_manifest(
-            &format!("https://{}", r.header("host").unwrap()),
-            "2.1.0",
-            &sig,
-        )),
+        "/latest.json" => https_manifest(r, &sig),
         _ => ranged(r, &vector_bytes(ARTIFACT), "\"v1\""),
     })
     .await;
@@ -479,11 +481,7 @@ async fn h2_release(
     let sig = vector(SIG_210);
     let body = vector_bytes(ARTIFACT);
     let server = Server::start_h2(ca.server.clone(), move |r, _| match r.target.as_str() {
-        "/latest.json" => Reply::json(&static_manifest(
-            &format!("https://{}", r.header("host").unwrap()),
-            "2.1.0",
-            &sig,
-        )),
+        "/latest.json" => https_manifest(r, &sig),
         "/app.bin" => artifact(r, &body),
         _ => Reply::status(404),
     })
@@ -504,14 +502,7 @@ async fn http2_check_and_a_download_resumed_after_a_stream_reset() {
         }
     })
     .await;
-    let update = offered(builder).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (events, progress) = recorder();
-    let artifact = update.download(dir.path(), progress).await.unwrap();
-    assert_eq!(
-        std::fs::read(artifact.path()).unwrap(),
-        vector_bytes(ARTIFACT)
-    );
+    let events = download_recorded(builder).await;
 
     let requests = server.requests();
     let versions: Vec<_> = requests.iter().map(|r| r.version.as_str()).collect();
@@ -521,10 +512,8 @@ async fn http2_check_and_a_download_resumed_after_a_stream_reset() {
     assert_eq!(fetches.len(), 2);
     assert_eq!(fetches[1].header("range"), Some("bytes=100000-"));
     assert_eq!(fetches[1].header("if-range"), Some("\"v1\""));
-    let events = events.lock().unwrap();
     assert_eq!(starts(&events), 1, "a resume is not a restart");
     assert_eq!(events.last().unwrap().downloaded, 262_144);
-    assert_eq!(entries(dir.path()), [dir.path().join("app.bin")]);
 }
 
 #[tokio::test]
@@ -604,9 +593,10 @@ async fn check_and_download(
     (dir, result)
 }
 
-/// Checks and downloads with a progress recorder; the artifact must be the signed file.
-async fn download_recorded(server: &Server) -> Vec<Progress> {
-    let update = check_update(&[server.url("/latest.json")]).await;
+/// Checks and downloads with a progress recorder; the artifact must be the signed file, alone
+/// in its directory.
+async fn download_recorded(builder: UpdaterBuilder) -> Vec<Progress> {
+    let update = offered(builder).await;
     let dir = tempfile::tempdir().unwrap();
     let (events, progress) = recorder();
     let artifact = update.download(dir.path(), progress).await.unwrap();
@@ -614,6 +604,7 @@ async fn download_recorded(server: &Server) -> Vec<Progress> {
         std::fs::read(artifact.path()).unwrap(),
         vector_bytes(ARTIFACT)
     );
+    assert_eq!(entries(dir.path()), [artifact.path()]);
     events.lock().unwrap().clone()
 }
 
@@ -671,7 +662,7 @@ async fn a_connection_reset_mid_body_resumes_with_range() {
         }
     })
     .await;
-    let events = download_recorded(&server).await;
+    let events = download_recorded(client(&[server.url("/latest.json")])).await;
     let requests = artifact_requests(&server);
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[1].header("range"), Some("bytes=100000-"));
@@ -694,7 +685,7 @@ async fn a_server_ignoring_range_restarts_cleanly() {
         }
     })
     .await;
-    let events = download_recorded(&server).await;
+    let events = download_recorded(client(&[server.url("/latest.json")])).await;
     let requests = artifact_requests(&server);
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[1].header("range"), Some("bytes=100000-"));
@@ -718,7 +709,7 @@ async fn a_changed_file_restarts_with_a_fresh_verifier() {
         }
     })
     .await;
-    let events = download_recorded(&server).await;
+    let events = download_recorded(client(&[server.url("/latest.json")])).await;
     let requests = artifact_requests(&server);
     assert_eq!(requests[1].header("if-range"), Some("\"v0\""));
     assert_eq!(starts(&events), 2, "a changed file restarts from zero");
@@ -1276,11 +1267,7 @@ async fn https_through_a_connect_proxy() {
     let ca = TestCa::new();
     let sig = vector(SIG_210);
     let tls = Server::start_tls(ca.server.clone(), move |r, _| match r.target.as_str() {
-        "/latest.json" => Reply::json(&static_manifest(
-            &format!("https://{}", r.header("host").unwrap()),
-            "2.1.0",
-            &sig,
-        )),
+        "/latest.json" => https_manifest(r, &sig),
         _ => ranged(r, &vector_bytes(ARTIFACT), "\"v1\""),
     })
     .await;
