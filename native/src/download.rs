@@ -6,7 +6,12 @@
 //! not continue where the file stopped restarts from zero with a fresh verifier. The file is
 //! renamed into place only after the signature verified; on any failure, or when the future is
 //! dropped, the temporary file is removed.
+//!
+//! A killed process cannot remove its temporary file: the next download into the same directory
+//! does. On Unix a running download holds an advisory lock on its file, so that a file still in
+//! use is never taken for a leftover.
 
+use std::fs::{self, File};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -119,6 +124,79 @@ enum Failure {
     Truncated { received: u64, expected: u64 },
 }
 
+/// A download's temporary file is `.upkit-XXXXXX.part` in the destination directory.
+const PART_PREFIX: &str = ".upkit-";
+const PART_SUFFIX: &str = ".part";
+
+/// Marks `file` as in use for as long as it is open: an exclusive advisory lock (`flock`), which
+/// the kernel drops when the process ends, however it ends. Best effort: a file system without
+/// locks leaves the file unmarked, and then only its age protects it.
+#[cfg(unix)]
+fn hold(file: &File) {
+    use rustix::fs::{FlockOperation, flock};
+    if let Err(e) = flock(file, FlockOperation::NonBlockingLockExclusive) {
+        tracing::debug!("cannot lock the temporary file: {e}");
+    }
+}
+
+#[cfg(not(unix))]
+fn hold(_file: &File) {}
+
+/// Removes from `dir` the temporary files that interrupted downloads left behind (a killed
+/// process cannot remove its own). A file counts as left behind when it was not written for a
+/// minute and no running download holds its lock (Unix; the minute covers the instant between
+/// making a file and locking it), or, where there are no such locks, when it was not written for
+/// a day. Failures are logged, never fatal: this is housekeeping.
+pub(crate) fn remove_stale_parts(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(PART_PREFIX) && name.ends_with(PART_SUFFIX)) {
+            continue;
+        }
+        let path = entry.path();
+        if !left_behind(&path) {
+            continue;
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => tracing::info!(
+                "removed {}, left by an interrupted download",
+                path.display()
+            ),
+            Err(e) => tracing::warn!("cannot remove {}: {e}", path.display()),
+        }
+    }
+}
+
+/// Whether `path` was last written at least `age` ago.
+fn untouched_for(path: &Path, age: Duration) -> bool {
+    fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_some_and(|elapsed| elapsed >= age)
+}
+
+#[cfg(unix)]
+fn left_behind(path: &Path) -> bool {
+    use rustix::fs::{FlockOperation, flock};
+    if !untouched_for(path, Duration::from_secs(60)) {
+        return false;
+    }
+    // The lock is free only if no running download holds the file; it is released when `file`
+    // is closed, after the removal.
+    File::open(path)
+        .is_ok_and(|file| flock(&file, FlockOperation::NonBlockingLockExclusive).is_ok())
+}
+
+#[cfg(not(unix))]
+fn left_behind(path: &Path) -> bool {
+    untouched_for(path, Duration::from_secs(24 * 60 * 60))
+}
+
 /// The file name an artifact is saved under: the last segment of the URL's path,
 /// percent-decoded, when it is a plain file name; `update` otherwise.
 pub(crate) fn file_name(url: &Url) -> String {
@@ -133,7 +211,7 @@ pub(crate) fn file_name(url: &Url) -> String {
                 && name != "."
                 && name != ".."
                 && !name.contains(['/', '\\', '\0'])
-                && !name.starts_with(".upkit-") =>
+                && !name.starts_with(PART_PREFIX) =>
         {
             name
         }
@@ -322,11 +400,13 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
         retry,
     } = job;
     let dest = dest_dir.join(file_name(url));
+    remove_stale_parts(dest_dir);
     let temp = tempfile::Builder::new()
-        .prefix(".upkit-")
-        .suffix(".part")
+        .prefix(PART_PREFIX)
+        .suffix(PART_SUFFIX)
         .tempfile_in(dest_dir)
         .map_err(Error::io("cannot create a temporary file in", dest_dir))?;
+    hold(temp.as_file());
     let file = temp
         .as_file()
         .try_clone()

@@ -750,6 +750,102 @@ async fn assert_download_stalls(server: &Server, builder: UpdaterBuilder) {
     assert!(entries(dir.path()).is_empty());
 }
 
+/// Writes `dir/name`, last written `age` ago, and returns it open.
+fn part_file(dir: &std::path::Path, name: &str, age: Duration) -> std::fs::File {
+    let file = std::fs::File::create(dir.join(name)).unwrap();
+    file.set_len(1000).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+    file
+}
+
+#[tokio::test]
+async fn leftovers_of_killed_downloads_are_removed_and_live_ones_kept() {
+    use rustix::fs::{FlockOperation, flock};
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let minutes = |n: u64| Duration::from_secs(60 * n);
+    // Left by a killed download: old, and nobody holds its lock.
+    drop(part_file(dir.path(), ".upkit-dead01.part", minutes(2)));
+    // A running download's: old (stalled, or between retries), but locked.
+    let live = part_file(dir.path(), ".upkit-live01.part", minutes(2));
+    flock(&live, FlockOperation::NonBlockingLockExclusive).unwrap();
+    // Just made, not locked yet.
+    drop(part_file(dir.path(), ".upkit-new001.part", Duration::ZERO));
+    // Not ours.
+    drop(part_file(dir.path(), "notes.part", minutes(2)));
+
+    let update = check_update(&[server.url("/latest.json")]).await;
+    update.download(dir.path(), |_| {}).await.unwrap();
+    let kept = [
+        ".upkit-live01.part",
+        ".upkit-new001.part",
+        "app.bin",
+        "notes.part",
+    ];
+    assert_eq!(entries(dir.path()), kept.map(|n| dir.path().join(n)));
+    drop(live);
+}
+
+#[tokio::test]
+async fn a_killed_cli_download_leaves_a_part_file_that_the_next_download_removes() {
+    let stalled = release_server(|_, _, body| stall_after_1000(body)).await;
+    let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let key = pubkey();
+    let args = |server: &Server| {
+        let mut args = vec!["download".to_owned(), "--out".to_owned(), out.to_owned()];
+        let endpoint = server.url("/latest.json");
+        args.extend(
+            cli_args(&endpoint, &key, "1.0.0")
+                .into_iter()
+                .map(str::to_owned),
+        );
+        args
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .args(args(&stalled))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // It made its temporary file and asked for the artifact, which stalls after 1000 bytes.
+    let started = std::time::Instant::now();
+    let part = loop {
+        let found = entries(dir.path())
+            .into_iter()
+            .find(|p| p.to_string_lossy().ends_with(".part"));
+        if let Some(part) = found.filter(|_| !artifact_requests(&stalled).is_empty()) {
+            break part;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no .part file");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // Old enough to be a leftover, were it not for the lock the running process holds.
+    let age = |part: &std::path::Path| {
+        let file = std::fs::File::options().write(true).open(part).unwrap();
+        let past = std::time::SystemTime::now() - Duration::from_secs(61);
+        file.set_modified(past).unwrap();
+    };
+    age(&part);
+
+    let downloaded = |code: i32, stderr: &str| assert_eq!(code, 0, "{stderr}");
+    let args_good: Vec<String> = args(&good);
+    let args_good: Vec<&str> = args_good.iter().map(String::as_str).collect();
+    let (code, _, stderr) = upkit(&args_good).await;
+    downloaded(code, &stderr);
+    assert!(part.exists(), "the running download's file is kept");
+
+    child.kill().unwrap(); // SIGKILL: no destructor runs
+    child.wait().unwrap();
+    assert!(part.exists(), "a killed process leaves its file");
+    std::fs::remove_file(dir.path().join("app.bin")).unwrap();
+    let (code, _, stderr) = upkit(&args_good).await;
+    downloaded(code, &stderr);
+    assert_eq!(entries(dir.path()), [dir.path().join("app.bin")]);
+}
+
 #[tokio::test]
 async fn a_stalled_check_hits_the_stall_timeout_and_the_deadline() {
     let server = Server::start(|_, _| Reply::ok(Vec::new()).parts(vec![Part::Stall], None)).await;
