@@ -174,6 +174,60 @@ fn appimage_unwritable_directory_is_an_error_naming_it() {
     assert_eq!(names(&apps), ["Demo.AppImage"]);
 }
 
+/// Installs `install` while another install holds `dir` and keeps a staging file in it: the
+/// install waits, leaves the other's file alone, and goes ahead once the other is done.
+fn waits_for_a_running_install(dir: &Path, staging: &str, install: impl FnOnce() + Send) {
+    use rustix::fs::{FlockOperation, flock};
+    let held = fs::File::open(dir).unwrap();
+    flock(&held, FlockOperation::LockExclusive).unwrap();
+    let theirs = dir.join(staging);
+    fs::write(&theirs, "being written").unwrap();
+    std::thread::scope(|scope| {
+        let waiting = scope.spawn(install);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(
+            !waiting.is_finished(),
+            "the install waits for the running one"
+        );
+        assert!(theirs.exists(), "and leaves its files alone");
+        fs::remove_file(&theirs).unwrap();
+        drop(held);
+        waiting.join().unwrap();
+    });
+}
+
+#[test]
+fn installs_into_one_directory_wait_for_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("Demo.AppImage");
+    write_mode(&target, &elf(100, 1), 0o755);
+    let payloads = tempfile::tempdir().unwrap();
+    let payload = put(payloads.path(), "new.AppImage", &elf(1000, 2));
+    let artifact = Signer::new().verified(&payload);
+    waits_for_a_running_install(dir.path(), ".Demo.AppImage.upkit-new-a1b2c3", || {
+        install(&artifact, &linux().install_path(&target)).unwrap();
+    });
+    assert_eq!(fs::read(&target).unwrap(), elf(1000, 2));
+    assert_eq!(names(dir.path()), ["Demo.AppImage"]);
+
+    let app = dir.path().join("Demo.app");
+    make_bundle(&app, "1.0");
+    let payload = put(
+        payloads.path(),
+        "Demo.app.tar.gz",
+        &tar_gz(&bundle_entries("2.0")),
+    );
+    let artifact = Signer::new().verified(&payload);
+    waits_for_a_running_install(dir.path(), ".Demo.app.upkit-staging-a1b2c3", || {
+        install(&artifact, &darwin().install_path(&app)).unwrap();
+    });
+    assert_eq!(
+        fs::read_to_string(app.join("Contents/Info.plist")).unwrap(),
+        "plist 2.0"
+    );
+    assert_eq!(names(dir.path()), ["Demo.AppImage", "Demo.app"]);
+}
+
 #[test]
 fn appimage_keeps_the_old_owner() {
     use std::os::unix::fs::MetadataExt;

@@ -6,7 +6,8 @@
 //! fsynced. Until the rename the install path holds the old image, after it the new one: a crash
 //! (even `SIGKILL` or power loss) at any point leaves one or the other, never a partial file. The
 //! backup is removed once the rename succeeded; leftovers of a killed install are removed by the
-//! next one.
+//! next one. Installs into one directory wait for each other (an `flock` on the directory), so
+//! that no install takes a running one's files for leftovers.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -59,6 +60,7 @@ pub(crate) fn install(
         .expect("a canonical file path has a name")
         .to_string_lossy()
         .into_owned();
+    let _lock = staging::lock(dir);
     staging::remove(dir, &name);
 
     // The backup: a hard link costs nothing and keeps the old inode whatever happens.

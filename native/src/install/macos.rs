@@ -6,7 +6,9 @@
 //! Linux and `renamex_np(RENAME_SWAP)` on macOS (both through `rustix`): the app path holds the
 //! whole old bundle or the whole new one at every instant. Where the file system cannot swap, the
 //! old bundle is renamed aside, the new one renamed in, and the old one put back on failure; if
-//! even that fails it is kept as `<Name> (previous version).app`.
+//! even that fails it is kept as `<Name> (previous version).app`. Installs into one directory
+//! wait for each other (an `flock` on it), so that no install puts back or removes what a running
+//! one parked.
 
 use std::fs;
 use std::io;
@@ -52,6 +54,7 @@ pub(crate) fn install(
         parent
     };
     let name = name.to_string_lossy().into_owned();
+    let _lock = staging::lock(parent);
     recover(parent, &name, app);
     if !fs::symlink_metadata(app).is_ok_and(|m| m.is_dir()) {
         return Err(InstallError::NotInstalled {

@@ -47,6 +47,34 @@ fn plain(e: io::Error) -> io::Error {
     }
 }
 
+/// Serialises the installs into one directory, from before the leftovers of a killed install
+/// are looked for (they must never be a running install's files) until the install is done: an
+/// exclusive `flock` on the directory itself, so nothing is written for it, and the kernel drops
+/// it when the process ends, however it ends. A second install waits for the first.
+///
+/// Best effort: where the directory cannot be locked (a file system without locks; Windows,
+/// where only the installer programs run) installs are not serialised.
+pub(crate) struct DirLock {
+    _held: Option<fs::File>,
+}
+
+/// Takes the [`DirLock`] of `dir`, waiting while another install holds it.
+pub(crate) fn lock(dir: &Path) -> DirLock {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{FlockOperation, flock};
+        let locked = fs::File::open(dir).and_then(|file| {
+            flock(&file, FlockOperation::LockExclusive)?;
+            Ok(file)
+        });
+        match locked {
+            Ok(file) => return DirLock { _held: Some(file) },
+            Err(e) => tracing::debug!("cannot lock {}: {e}", dir.display()),
+        }
+    }
+    DirLock { _held: None }
+}
+
 /// Removes what an earlier, killed install of the app named `name` left in `dir`. Best effort: a
 /// leftover that cannot be removed is only logged.
 pub(crate) fn remove(dir: &Path, name: &str) {
