@@ -186,7 +186,9 @@ fn write_atomically(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let temp = tempfile::NamedTempFile::new_in(dir).map_err(io_error("create a file in", dir))?;
+    let temp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(crate::error::without_temp_name)
+        .map_err(io_error("create a file in", dir))?;
     {
         let mut writer = BufWriter::new(temp.as_file());
         write(&mut writer).map_err(io_error("write", dest))?;

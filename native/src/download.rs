@@ -405,6 +405,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
         .prefix(PART_PREFIX)
         .suffix(PART_SUFFIX)
         .tempfile_in(dest_dir)
+        .map_err(crate::error::without_temp_name)
         .map_err(Error::io("cannot create a temporary file in", dest_dir))?;
     hold(temp.as_file());
     let file = temp

@@ -207,3 +207,16 @@ impl Error {
         }
     }
 }
+
+/// The error of making a temporary file, without `tempfile`'s ` at path "…"` suffix (the random
+/// name it tried): the caller's error names the directory.
+pub(crate) fn without_temp_name(e: std::io::Error) -> std::io::Error {
+    if e.get_ref().is_none() {
+        return e;
+    }
+    let text = e.to_string();
+    match text.split_once(" at path \"") {
+        Some((message, _)) => std::io::Error::new(e.kind(), message.to_owned()),
+        None => e,
+    }
+}

@@ -750,6 +750,34 @@ async fn assert_download_stalls(server: &Server, builder: UpdaterBuilder) {
     assert!(entries(dir.path()).is_empty());
 }
 
+#[tokio::test]
+async fn download_destination_errors_name_the_path_and_leave_nothing() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let update = check_update(&[server.url("/latest.json")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let err = update.download(&missing, |_| {}).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot create a temporary file in {}: No such file or directory (os error 2)",
+            missing.display()
+        )
+    );
+    // The artifact's name is taken by a directory: the verified file cannot be moved there.
+    let taken = dir.path().join("app.bin");
+    std::fs::create_dir(&taken).unwrap();
+    let err = update.download(dir.path(), |_| {}).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot move the verified artifact to {}: Is a directory (os error 21)",
+            taken.display()
+        )
+    );
+    assert_eq!(entries(dir.path()), [taken]);
+}
+
 /// Writes `dir/name`, last written `age` ago, and returns it open.
 fn part_file(dir: &std::path::Path, name: &str, age: Duration) -> std::fs::File {
     let file = std::fs::File::create(dir.join(name)).unwrap();

@@ -74,6 +74,7 @@ pub(crate) fn install(
             let stage = tempfile::Builder::new()
                 .prefix("upkit-staging-")
                 .tempdir()
+                .map_err(crate::error::without_temp_name)
                 .map_err(io_at(&std::env::temp_dir()))?;
             (stage, true)
         }

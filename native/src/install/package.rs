@@ -80,6 +80,7 @@ pub(crate) fn install(
     let dir = tempfile::Builder::new()
         .prefix("upkit-package-")
         .tempdir()
+        .map_err(crate::error::without_temp_name)
         .map_err(|source| InstallError::Io {
             path: std::env::temp_dir(),
             source,

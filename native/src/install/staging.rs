@@ -17,7 +17,7 @@ pub(crate) fn dir(dir: &Path, name: &str, role: &str) -> io::Result<TempDir> {
     let made = tempfile::Builder::new()
         .prefix(&prefix(name, role))
         .tempdir_in(dir)
-        .map_err(plain)?;
+        .map_err(crate::error::without_temp_name)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -31,20 +31,7 @@ pub(crate) fn file(dir: &Path, name: &str, role: &str) -> io::Result<NamedTempFi
     tempfile::Builder::new()
         .prefix(&prefix(name, role))
         .tempfile_in(dir)
-        .map_err(plain)
-}
-
-/// The error without `tempfile`'s ` at path "…"` suffix (the random name it tried): the
-/// caller's error already names the directory.
-fn plain(e: io::Error) -> io::Error {
-    if e.get_ref().is_none() {
-        return e;
-    }
-    let text = e.to_string();
-    match text.split_once(" at path \"") {
-        Some((message, _)) => io::Error::new(e.kind(), message.to_owned()),
-        None => e,
-    }
+        .map_err(crate::error::without_temp_name)
 }
 
 /// Serialises the installs into one directory, from before the leftovers of a killed install

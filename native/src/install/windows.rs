@@ -279,6 +279,7 @@ pub(crate) fn prepare(
     let dir = tempfile::Builder::new()
         .prefix("upkit-update-")
         .tempdir()
+        .map_err(crate::error::without_temp_name)
         .map_err(io_at(&std::env::temp_dir()))?;
     let installer = if magic.starts_with(ZIP) {
         archive::extract_windows_installer(payload, dir.path(), limits)?
