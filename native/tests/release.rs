@@ -1,46 +1,21 @@
 //! `upkit manifest`: platform inference, explicit platforms, merging, and a result that passes
 //! strict validation.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use support::Signer;
 use upkit_core::manifest::{LintOptions, Strictness};
 use upkit_core::signature::PublicKey;
 
-/// A throw-away key pair in Tauri's encoding.
-struct Signer {
-    pk: minisign::PublicKey,
-    sk: minisign::SecretKey,
+/// Releases as the tests make them: a file whose content names it, signed for `version`.
+trait Release {
+    fn release(&self, dir: &Path, name: &str, version: &str) -> PathBuf;
 }
 
-impl Signer {
-    fn new() -> Signer {
-        let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-        Signer {
-            pk: kp.pk,
-            sk: kp.sk,
-        }
-    }
-
-    fn pubkey(&self) -> String {
-        STANDARD.encode(self.pk.to_box().unwrap().to_string())
-    }
-
-    /// Writes `dir/name` with `data` and `dir/name.sig` signed with `trusted` as comment.
-    fn artifact(&self, dir: &Path, name: &str, data: &[u8], trusted: &str) -> PathBuf {
-        let path = dir.join(name);
-        std::fs::write(&path, data).unwrap();
-        let sig = minisign::sign(Some(&self.pk), &self.sk, data, Some(trusted), None).unwrap();
-        std::fs::write(
-            dir.join(format!("{name}.sig")),
-            STANDARD.encode(sig.to_string()),
-        )
-        .unwrap();
-        path
-    }
-
+impl Release for Signer {
     fn release(&self, dir: &Path, name: &str, version: &str) -> PathBuf {
         let trusted = format!("timestamp:1764400000\tfile:{name}\tversion:{version}");
         self.artifact(dir, name, format!("{name} {version}").as_bytes(), &trusted)

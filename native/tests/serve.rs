@@ -1,38 +1,14 @@
 //! `upkit serve` over real loopback HTTP: 204 / 200 / 404 / 400, `Range` (206, 416), releases
 //! published while it runs, custom routes, and the native client end to end.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use reqwest::StatusCode;
 use serde_json::json;
+use support::Signer;
 use upkit::serve::{Config, Route, Server};
-
-struct Signer {
-    pk: minisign::PublicKey,
-    sk: minisign::SecretKey,
-}
-
-impl Signer {
-    fn new() -> Signer {
-        let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-        Signer {
-            pk: kp.pk,
-            sk: kp.sk,
-        }
-    }
-
-    fn pubkey(&self) -> String {
-        STANDARD.encode(self.pk.to_box().unwrap().to_string())
-    }
-
-    fn sign(&self, data: &[u8], file: &str, version: &str) -> String {
-        let trusted = format!("timestamp:1764400000\tfile:{file}\tversion:{version}");
-        let sig = minisign::sign(Some(&self.pk), &self.sk, data, Some(&trusted), None).unwrap();
-        STANDARD.encode(sig.to_string())
-    }
-}
 
 /// A running server; stops when dropped.
 struct Running {

@@ -685,6 +685,15 @@ impl Signer {
         base64::engine::general_purpose::STANDARD.encode(sig.to_string())
     }
 
+    /// Writes `dir/name` with `data`, and `dir/name.sig` signed with the trusted comment `trusted`.
+    pub fn artifact(&self, dir: &Path, name: &str, data: &[u8], trusted: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, data).unwrap();
+        let sig = self.sign_with_comment(data, trusted);
+        std::fs::write(dir.join(format!("{name}.sig")), sig).unwrap();
+        path
+    }
+
     /// A signature as `tauri signer sign --app-version VERSION` writes it.
     pub fn sign(&self, data: &[u8], file: &str, version: &str) -> String {
         self.sign_with_comment(
