@@ -55,6 +55,14 @@ fn assert_code(output: &Output, code: i32) {
     );
 }
 
+/// Runs `upkit args` with `env`, and asserts its exit code and the whole of its stderr.
+#[track_caller]
+fn assert_fails(args: &[&str], env: &[(&str, &str)], code: i32, expected: impl AsRef<str>) {
+    let output = upkit(args, env);
+    assert_code(&output, code);
+    assert_eq!(stderr(&output), expected.as_ref());
+}
+
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -192,29 +200,26 @@ fn verify_refusals_exit_1_with_the_reason() {
 
     // Tampered bytes.
     fs::write(&file, b"upkit test payload!\n").unwrap();
-    let output = upkit(&["verify", path(&file), "--pubkey", path(&secret)], &[]);
-    assert_code(&output, 1);
-    assert_eq!(
-        stderr(&output),
+    assert_fails(
+        &["verify", path(&file), "--pubkey", path(&secret)],
+        &[],
+        1,
         format!(
             "invalid: {shown}: file does not match its signature by key 94D7D4FD91B91D35: its bytes differ from the signed ones (20 bytes read)\n"
-        )
+        ),
     );
 }
 
 #[test]
 fn verify_usage_errors_exit_2() {
     let (_dir, file) = workspace();
-    let output = upkit(
+    assert_fails(
         &["verify", path(&file), "--pubkey", "/nonexistent/k.key.pub"],
         &[],
+        2,
+        "error: cannot read /nonexistent/k.key.pub: no such file, and not a key either\n",
     );
-    assert_code(&output, 2);
-    assert_eq!(
-        stderr(&output),
-        "error: cannot read /nonexistent/k.key.pub: no such file, and not a key either\n"
-    );
-    let output = upkit(
+    assert_fails(
         &[
             "verify",
             path(&file),
@@ -224,17 +229,14 @@ fn verify_usage_errors_exit_2() {
             "payload.txt.minisig",
         ],
         &[],
+        2,
+        "error: cannot read payload.txt.minisig: no such file (and not a signature either)\n",
     );
-    assert_code(&output, 2);
-    assert_eq!(
-        stderr(&output),
-        "error: cannot read payload.txt.minisig: no such file (and not a signature either)\n"
-    );
-    let output = upkit(&["verify", path(&file), "--pubkey", "no-key"], &[]);
-    assert_code(&output, 2);
-    assert_eq!(
-        stderr(&output),
-        "error: invalid public key: public key is not base64 (standard alphabet, padded, no whitespace): invalid byte 0x2d at offset 2\n"
+    assert_fails(
+        &["verify", path(&file), "--pubkey", "no-key"],
+        &[],
+        2,
+        "error: invalid public key: public key is not base64 (standard alphabet, padded, no whitespace): invalid byte 0x2d at offset 2\n",
     );
     let output = upkit(
         &[
@@ -322,14 +324,14 @@ fn keygen_refuses_to_overwrite_without_force() {
         0,
     );
     let before = fs::read_to_string(&key).unwrap();
-    let output = upkit(&["keygen", "--out", path(&key), "--no-password"], &[]);
-    assert_code(&output, 2);
-    assert_eq!(
-        stderr(&output),
+    assert_fails(
+        &["keygen", "--out", path(&key), "--no-password"],
+        &[],
+        2,
         format!(
             "error: {} already exists: pass --force to overwrite it\n",
             key.display()
-        )
+        ),
     );
     assert_eq!(fs::read_to_string(&key).unwrap(), before);
     let output = upkit(
@@ -345,11 +347,11 @@ fn keygen_password_sources() {
     let dir = tempfile::tempdir().unwrap();
     // No flag, no variable, no terminal: refused.
     let key = dir.path().join("a.key");
-    let output = upkit(&["keygen", "--out", path(&key)], &[]);
-    assert_code(&output, 2);
-    assert_eq!(
-        stderr(&output),
-        "error: no password given: pass --password PW or --no-password, or set UPKIT_SIGNING_PRIVATE_KEY_PASSWORD\n"
+    assert_fails(
+        &["keygen", "--out", path(&key)],
+        &[],
+        2,
+        "error: no password given: pass --password PW or --no-password, or set UPKIT_SIGNING_PRIVATE_KEY_PASSWORD\n",
     );
     assert!(!key.exists());
     // From the environment.
@@ -390,7 +392,7 @@ fn keygen_password_sources() {
 fn sign_with_tauri_keys_and_wrong_password() {
     let (dir, file) = workspace();
     let sig = dir.path().join("payload.txt.sig");
-    let output = upkit(
+    assert_fails(
         &[
             "sign",
             path(&file),
@@ -400,11 +402,8 @@ fn sign_with_tauri_keys_and_wrong_password() {
             "wrong",
         ],
         &[],
-    );
-    assert_code(&output, 2);
-    assert_eq!(
-        stderr(&output),
-        "error: cannot use the key from --key: wrong password for the secret key (or the key is corrupted)\n"
+        2,
+        "error: cannot use the key from --key: wrong password for the secret key (or the key is corrupted)\n",
     );
     assert!(!sig.exists());
 
@@ -505,22 +504,19 @@ fn sign_environment_fallbacks() {
     signed_by(&nopass_pub);
 
     // A wrong password from the environment names the source.
-    let output = upkit(
+    assert_fails(
         &["sign", path(&file)],
         &[("TAURI_SIGNING_PRIVATE_KEY", path(&secret_path))],
-    );
-    assert_code(&output, 2);
-    assert_eq!(
-        stderr(&output),
-        "error: cannot use the key from TAURI_SIGNING_PRIVATE_KEY: wrong password for the secret key (or the key is corrupted)\n"
+        2,
+        "error: cannot use the key from TAURI_SIGNING_PRIVATE_KEY: wrong password for the secret key (or the key is corrupted)\n",
     );
 
     // No key at all.
-    let output = upkit(&["sign", path(&file)], &[]);
-    assert_code(&output, 2);
-    assert_eq!(
-        stderr(&output),
-        "error: no signing key: pass --key KEY_OR_PATH or set UPKIT_SIGNING_PRIVATE_KEY (or Tauri's TAURI_SIGNING_PRIVATE_KEY / TAURI_SIGNING_PRIVATE_KEY_PATH)\n"
+    assert_fails(
+        &["sign", path(&file)],
+        &[],
+        2,
+        "error: no signing key: pass --key KEY_OR_PATH or set UPKIT_SIGNING_PRIVATE_KEY (or Tauri's TAURI_SIGNING_PRIVATE_KEY / TAURI_SIGNING_PRIVATE_KEY_PATH)\n",
     );
     assert!(!sig.exists());
 }
@@ -528,7 +524,7 @@ fn sign_environment_fallbacks() {
 #[test]
 fn sign_refuses_control_characters_in_the_version() {
     let (dir, file) = workspace();
-    let output = upkit(
+    assert_fails(
         &[
             "sign",
             path(&file),
@@ -540,11 +536,8 @@ fn sign_refuses_control_characters_in_the_version() {
             "1.0.0\tfile:evil",
         ],
         &[],
-    );
-    assert_code(&output, 2);
-    assert_eq!(
-        stderr(&output),
-        "error: version `1.0.0\\tfile:evil` holds a TAB, which the trusted comment cannot carry\n"
+        2,
+        "error: version `1.0.0\\tfile:evil` holds a TAB, which the trusted comment cannot carry\n",
     );
     assert!(!dir.path().join("payload.txt.sig").exists());
 }
@@ -555,16 +548,13 @@ fn verify_legacy_signatures_only_when_allowed() {
     let file = format!("{data}/payload.txt");
     let key = format!("{data}/key.pub");
     let sig = format!("{data}/payload.txt.sig");
-    let output = upkit(
+    assert_fails(
         &["verify", &file, "--pubkey", &key, "--signature", &sig],
         &[],
-    );
-    assert_code(&output, 1);
-    assert_eq!(
-        stderr(&output),
+        1,
         format!(
             "invalid: {file}: legacy signature (algorithm Ed, not prehashed) refused: re-sign the file with a current signer or allow legacy signatures\n"
-        )
+        ),
     );
     let output = upkit(
         &[
