@@ -4,89 +4,13 @@
 //! and the dynamic fields), on generated JSON. Both must accept the same bodies and read the
 //! same fields.
 
-use std::collections::HashMap;
+mod tauri_model;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
-use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use upkit_core::manifest::{self, Release};
-use upkit_core::version::Version;
-
-/// `url::Url`'s own `Deserialize`: a string, parsed.
-struct ModelUrl(url::Url);
-
-impl<'de> Deserialize<'de> for ModelUrl {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        url::Url::parse(&s)
-            .map(ModelUrl)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
-fn model_version<'de, D: Deserializer<'de>>(d: D) -> Result<Version, D::Error> {
-    let s = String::deserialize(d)?;
-    Version::parse(s.trim_start_matches('v')).map_err(serde::de::Error::custom)
-}
-
-#[derive(Deserialize)]
-struct ModelPlatform {
-    url: ModelUrl,
-    signature: String,
-}
-
-#[derive(Deserialize)]
-struct ModelInner {
-    #[serde(alias = "name", deserialize_with = "model_version")]
-    version: Version,
-    notes: Option<String>,
-    pub_date: Option<String>,
-    platforms: Option<HashMap<String, ModelPlatform>>,
-    url: Option<ModelUrl>,
-    signature: Option<String>,
-}
-
-/// What the model reads: version, notes, date, and (key or "", url, signature) per download.
-type Read = (
-    Version,
-    Option<String>,
-    Option<OffsetDateTime>,
-    Vec<(String, String, String)>,
-);
-
-fn model(body: &[u8]) -> Option<Read> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let inner: ModelInner = serde_json::from_value(value).ok()?;
-    let date = match inner.pub_date {
-        Some(d) => Some(OffsetDateTime::parse(&d, &Rfc3339).ok()?),
-        None => None,
-    };
-    let mut downloads = match inner.platforms {
-        Some(p) => p
-            .into_iter()
-            .map(|(k, p)| (k, p.url.0.to_string(), p.signature))
-            .collect(),
-        None => vec![(String::new(), inner.url?.0.to_string(), inner.signature?)],
-    };
-    downloads.sort();
-    Some((inner.version, inner.notes, date, downloads))
-}
-
-fn upkit(body: &[u8]) -> Option<Read> {
-    let m = manifest::parse(body).ok()?;
-    let mut downloads: Vec<_> = match m.release {
-        Release::Static { platforms } => platforms
-            .into_iter()
-            .map(|(k, p)| (k, p.url.to_string(), p.signature))
-            .collect(),
-        Release::Dynamic(p) => vec![(String::new(), p.url.to_string(), p.signature)],
-    };
-    downloads.sort();
-    Some((m.version, m.notes, m.pub_date, downloads))
-}
+use tauri_model::{model, upkit};
 
 fn pick(items: &'static [&'static str]) -> impl Strategy<Value = Value> {
     proptest::sample::select(items).prop_map(|s| Value::String(s.to_owned()))
