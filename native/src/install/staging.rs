@@ -50,8 +50,14 @@ pub(crate) fn lock(dir: &Path) -> DirLock {
     #[cfg(unix)]
     {
         use rustix::fs::{FlockOperation, flock};
+        use rustix::io::Errno;
         let locked = fs::File::open(dir).and_then(|file| {
-            flock(&file, FlockOperation::LockExclusive)?;
+            // A signal may interrupt the wait: wait again.
+            while let Err(e) = flock(&file, FlockOperation::LockExclusive) {
+                if e != Errno::INTR {
+                    return Err(e.into());
+                }
+            }
             Ok(file)
         });
         match locked {
