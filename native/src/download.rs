@@ -131,16 +131,11 @@ const PART_SUFFIX: &str = ".part";
 /// Marks `file` as in use for as long as it is open: an exclusive advisory lock (`flock`), which
 /// the kernel drops when the process ends, however it ends. Best effort: a file system without
 /// locks leaves the file unmarked, and then only its age protects it.
-#[cfg(unix)]
 fn hold(file: &File) {
-    use rustix::fs::{FlockOperation, flock};
-    if let Err(e) = flock(file, FlockOperation::NonBlockingLockExclusive) {
+    if let Err(e) = crate::flock::try_exclusive(file) {
         tracing::debug!("cannot lock the temporary file: {e}");
     }
 }
-
-#[cfg(not(unix))]
-fn hold(_file: &File) {}
 
 /// Removes from `dir` the temporary files that interrupted downloads left behind (a killed
 /// process cannot remove its own). A file counts as left behind when it was not written for a
@@ -182,14 +177,12 @@ fn untouched_for(path: &Path, age: Duration) -> bool {
 
 #[cfg(unix)]
 fn left_behind(path: &Path) -> bool {
-    use rustix::fs::{FlockOperation, flock};
     if !untouched_for(path, Duration::from_secs(60)) {
         return false;
     }
     // The lock is free only if no running download holds the file; it is released when `file`
     // is closed, after the removal.
-    File::open(path)
-        .is_ok_and(|file| flock(&file, FlockOperation::NonBlockingLockExclusive).is_ok())
+    File::open(path).is_ok_and(|file| crate::flock::try_exclusive(&file).is_ok())
 }
 
 #[cfg(not(unix))]

@@ -13,6 +13,7 @@ pub mod artifact;
 pub mod bundle;
 pub mod download;
 pub mod error;
+mod flock;
 mod http;
 pub mod install;
 pub mod keys;

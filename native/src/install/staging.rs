@@ -47,25 +47,17 @@ pub(crate) struct DirLock {
 
 /// Takes the [`DirLock`] of `dir`, waiting while another install holds it.
 pub(crate) fn lock(dir: &Path) -> DirLock {
-    #[cfg(unix)]
-    {
-        use rustix::fs::{FlockOperation, flock};
-        use rustix::io::Errno;
-        let locked = fs::File::open(dir).and_then(|file| {
-            // A signal may interrupt the wait: wait again.
-            while let Err(e) = flock(&file, FlockOperation::LockExclusive) {
-                if e != Errno::INTR {
-                    return Err(e.into());
-                }
-            }
-            Ok(file)
-        });
-        match locked {
-            Ok(file) => return DirLock { _held: Some(file) },
-            Err(e) => tracing::debug!("cannot lock {}: {e}", dir.display()),
+    let locked = fs::File::open(dir).and_then(|file| {
+        crate::flock::exclusive(&file)?;
+        Ok(file)
+    });
+    match locked {
+        Ok(file) => DirLock { _held: Some(file) },
+        Err(e) => {
+            tracing::debug!("cannot lock {}: {e}", dir.display());
+            DirLock { _held: None }
         }
     }
-    DirLock { _held: None }
 }
 
 /// Removes what an earlier, killed install of the app named `name` left in `dir`. Best effort: a
