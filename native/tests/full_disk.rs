@@ -15,7 +15,7 @@ use std::process::Command;
 use install_support::{
     Entry, Signer, bundle_entries, elf, make_bundle, mode, names, put, snapshot,
 };
-use install_support::{tar_gz, write_mode};
+use install_support::{run, tar_gz, write_mode};
 use serde_json::json;
 use support::{Reply, Server, entries, offered, payload};
 use upkit::core::target::{Arch, Installer, Os};
@@ -28,17 +28,20 @@ struct Tmpfs(tempfile::TempDir);
 
 impl Tmpfs {
     fn mount(kib: u64) -> Tmpfs {
+        // Needs root, as CI has.
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k,mode=0755")])
-            .arg("upkit-full-disk-test")
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "mounting a {kib} KiB tmpfs needs root (as CI has): {}",
-            String::from_utf8_lossy(&out.stderr)
+        let options = format!("size={kib}k,mode=0755");
+        let point = dir.path().to_string_lossy();
+        run(
+            "mount",
+            &[
+                "-t",
+                "tmpfs",
+                "-o",
+                &options,
+                "upkit-full-disk-test",
+                &point,
+            ],
         );
         Tmpfs(dir)
     }

@@ -1154,19 +1154,6 @@ fn build_deb(dir: &Path, version: &str, extra: &str) -> PathBuf {
     out
 }
 
-fn run(program: &str, args: &[&str]) -> String {
-    let output = std::process::Command::new(program)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 fn dpkg_version(root: &Path) -> String {
     run(
         "dpkg-query",

@@ -297,3 +297,17 @@ pub fn put(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     fs::write(&path, bytes).unwrap();
     path
 }
+
+/// Runs `program` with `args`, which must succeed; its standard output.
+pub fn run(program: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
