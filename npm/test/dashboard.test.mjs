@@ -83,6 +83,8 @@ describe('dashboard in headless Chromium', () => {
     await page.click('#url-form button');
     await page.waitForFunction(() => document.querySelector('#verdict').textContent.startsWith('Valid'));
     assert.equal(await text('#verdict'), 'Valid static manifest: version 2.1.0, 3 platforms, 2 warnings');
+    // The file picker no longer names the file opened before.
+    assert.equal(await page.locator('#manifest-file').evaluate((input) => input.files.length), 0);
     // The darwin entry is signed by another key than the others.
     assert.equal(await page.locator('#diagnostics li.warning[data-code="mixed_key_ids"]').count(), 2);
     const row = (key) => page.locator(`#platforms tr[data-key="${key}"] td`);

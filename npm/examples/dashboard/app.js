@@ -58,10 +58,12 @@ function describeError(error) {
 
 // ---- 1. loading ------------------------------------------------------------------------------
 
-function load(text, origin) {
+function load(text, origin, { fromFile = false } = {}) {
   state.body = text;
   state.origin = origin;
   if ($('manifest-text').value !== text) $('manifest-text').value = text;
+  // The file picker names the file shown, and no file once the manifest came from elsewhere.
+  if (!fromFile) $('manifest-file').value = '';
   render();
 }
 
@@ -316,7 +318,7 @@ $('manifest-text').addEventListener('input', () => {
 });
 $('manifest-file').addEventListener('change', async () => {
   const file = $('manifest-file').files[0];
-  if (file) load(await file.text(), file.name);
+  if (file) load(await file.text(), file.name, { fromFile: true });
 });
 $('url-form').addEventListener('submit', async (event) => {
   event.preventDefault();
