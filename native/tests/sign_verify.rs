@@ -253,6 +253,29 @@ fn verify_usage_errors_exit_2() {
         "{}",
         stderr(&output)
     );
+    // A mistyped FILE is named itself, not through its FILE.sig.
+    let missing = file.with_file_name("payload.text");
+    assert_fails(
+        &[
+            "verify",
+            path(&missing),
+            "--pubkey",
+            path(&vector("keys/secret.key.pub")),
+        ],
+        &[],
+        2,
+        format!(
+            "error: cannot read {}: No such file or directory (os error 2)\n",
+            missing.display()
+        ),
+    );
+    // The help says what the exit status means (compared unwrapped: clap wraps to the terminal).
+    let help = stdout(&upkit(&["verify", "--help"], &[]));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.ends_with("Exit status: 0 when the file is valid, 1 when it is not (the reason on stderr), 2 when it could not be checked (a missing file or signature, a key that does not decode, bad arguments)."),
+        "{help}"
+    );
 }
 
 #[test]

@@ -311,6 +311,21 @@ fn a_bad_pubkey_is_a_usage_error() {
 }
 
 #[test]
+fn the_help_says_what_the_exit_status_means() {
+    let out = upkit(&["--help"], Path::new("."));
+    assert_eq!(out.status.code(), Some(0));
+    // Compared unwrapped: clap wraps the help to the terminal's width.
+    let help = text(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.ends_with("Exit status: 0 when every file passes, 1 when one does not (an unreadable file does not pass), 2 for bad arguments (such as a --pubkey that does not decode)."),
+        "{help}"
+    );
+}
+
+#[test]
 fn an_unreadable_file_is_invalid() {
     let dir = scratch(&[("latest.json", &good_manifest())]);
     let out = upkit(&["--json", "missing.json", "latest.json"], dir.path());

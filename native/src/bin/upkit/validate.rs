@@ -11,6 +11,11 @@ use upkit::core::manifest::{self, LintOptions, Paint, Palette, Strictness};
 
 /// Options of `upkit validate`.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 when every file passes, 1 when one does not (an unreadable \
+                  file does not pass), 2 for bad arguments (such as a --pubkey that does not \
+                  decode)."
+)]
 pub struct Args {
     /// The manifests to check (`latest.json` files or saved update-server answers); `-` reads
     /// standard input.

@@ -11,7 +11,12 @@ use upkit::core::signature::{Keyring, Legacy, Policy, Signature, SignedVersion, 
 
 /// Options of `upkit verify`.
 #[derive(clap::Args)]
-#[command(disable_version_flag = true)]
+#[command(
+    disable_version_flag = true,
+    after_help = "Exit status: 0 when the file is valid, 1 when it is not (the reason on stderr), \
+                  2 when it could not be checked (a missing file or signature, a key that does \
+                  not decode, bad arguments)."
+)]
 pub struct Args {
     /// The file to verify.
     file: PathBuf,
@@ -33,7 +38,7 @@ pub struct Args {
     allow_legacy: bool,
 }
 
-/// Runs `upkit verify`: exit 0 when valid, 1 when not (reason on stderr).
+/// Runs `upkit verify`: exit 0 when valid, 1 when not (reason on stderr); an `Err` exits 2.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let keys = args
         .pubkey
@@ -61,6 +66,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         file_name: None,
     };
+    // A mistyped FILE is named as such, not through its missing FILE.sig.
+    std::fs::metadata(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
     let (sig_text, sig_source) = match &args.signature {
         Some(text) if looks_like_path(text) && !Path::new(text).is_file() => {
             anyhow::bail!("cannot read {text}: no such file (and not a signature either)")
