@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use time::OffsetDateTime;
+use tokio::runtime::RuntimeFlavor;
 use upkit_core::check::{Check, CheckConfig, Response, Step};
 use upkit_core::config::TauriConfig;
 use upkit_core::signature::{
@@ -710,9 +711,14 @@ impl Update {
     /// Downloads and verifies the artifact as [`Update::download`] does, then installs it with
     /// [`install::install`](crate::install::install) (Tauri's `download_and_install`).
     ///
-    /// The install step runs on the calling task and blocks it while the installer works; on
-    /// Windows it does not return on success (the installer takes over and the process exits).
-    /// The downloaded artifact stays in `dest_dir`; use a temporary directory to have it removed.
+    /// The install step is synchronous (it may wait for a package manager and a password
+    /// prompt). On tokio's multi-thread runtime it runs through
+    /// [`block_in_place`](tokio::task::block_in_place), so the runtime's other tasks (a UI's
+    /// progress, timers) go on meanwhile; on a current-thread runtime it holds the runtime until
+    /// it is done: to avoid that, call [`download`](Update::download), then
+    /// [`install::install`](crate::install::install) in `spawn_blocking`. On Windows it does not
+    /// return on success (the installer takes over and the process exits). The downloaded
+    /// artifact stays in `dest_dir`; use a temporary directory to have it removed.
     ///
     /// # Errors
     /// Those of [`Update::download`], and [`Error::Install`].
@@ -726,7 +732,14 @@ impl Update {
         F: FnMut(&Progress) + Send,
     {
         let artifact = self.download(dest_dir, progress).await?;
-        Ok(crate::install::install(&artifact, options)?)
+        let install = || crate::install::install(&artifact, options);
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|runtime| runtime.runtime_flavor() == RuntimeFlavor::MultiThread);
+        Ok(if multi_thread {
+            tokio::task::block_in_place(install)
+        } else {
+            install()
+        }?)
     }
 
     async fn run_download<F: FnMut(&Progress) + Send>(

@@ -1421,8 +1421,17 @@ async fn https_through_a_connect_proxy() {
     );
 }
 
-#[tokio::test]
-async fn download_and_install_an_appimage() {
+/// An update to an AppImage served on loopback, and an installed old version of it.
+struct AppImageUpdate {
+    _server: Server,
+    update: upkit::Update,
+    body: Vec<u8>,
+    app: std::path::PathBuf,
+    _dirs: [tempfile::TempDir; 2],
+    downloads: std::path::PathBuf,
+}
+
+async fn appimage_update() -> AppImageUpdate {
     let mut body = b"\x7fELF".to_vec();
     body.extend(payload(60_000));
     let signer = Signer::new();
@@ -1451,11 +1460,30 @@ async fn download_and_install_an_appimage() {
     old.extend(payload(100));
     std::fs::write(&app, &old).unwrap();
     let downloads = tempfile::tempdir().unwrap();
+    AppImageUpdate {
+        _server: server,
+        update,
+        body,
+        app,
+        downloads: downloads.path().to_owned(),
+        _dirs: [app_dir, downloads],
+    }
+}
+
+#[tokio::test]
+async fn download_and_install_an_appimage() {
+    let AppImageUpdate {
+        update,
+        body,
+        app,
+        downloads,
+        ..
+    } = &appimage_update().await;
     let options = upkit::install::InstallOptions::new()
         .installer(upkit::core::target::Installer::AppImage)
-        .install_path(&app);
+        .install_path(app);
     let installed = update
-        .download_and_install(downloads.path(), |_| {}, &options)
+        .download_and_install(downloads, |_| {}, &options)
         .await
         .unwrap();
     assert_eq!(
@@ -1465,7 +1493,47 @@ async fn download_and_install_an_appimage() {
             app.canonicalize().unwrap().display()
         )
     );
-    assert_eq!(std::fs::read(&app).unwrap(), body);
+    assert_eq!(std::fs::read(app).unwrap(), *body);
+}
+
+/// The install step is synchronous; on the multi-thread runtime it must not hold the runtime's
+/// worker. With one worker running the update (in a spawned task: the test's own body runs
+/// beside the workers), a task spawned while the install runs (here: from the install's
+/// observer, which then waits for it) only runs if the install let go of that worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn the_runtime_goes_on_while_the_install_step_runs() {
+    let fixture = appimage_update().await;
+    let went_on = tokio::spawn(async move {
+        let AppImageUpdate {
+            update,
+            body,
+            app,
+            downloads,
+            ..
+        } = &fixture;
+        let runtime = tokio::runtime::Handle::current();
+        let went_on = Mutex::new(None);
+        let observer = |event: &upkit::install::InstallEvent<'_>| {
+            if matches!(event, upkit::install::InstallEvent::Started { .. }) {
+                let (tx, rx) = std::sync::mpsc::channel();
+                runtime.spawn(async move { tx.send(()).ok() });
+                *went_on.lock().unwrap() = Some(rx.recv_timeout(Duration::from_secs(5)).is_ok());
+            }
+        };
+        let options = upkit::install::InstallOptions::new()
+            .installer(upkit::core::target::Installer::AppImage)
+            .install_path(app)
+            .observer(&observer);
+        update
+            .download_and_install(downloads, |_| {}, &options)
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(app).unwrap(), *body);
+        went_on.into_inner().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(went_on, Some(true));
 }
 
 #[tokio::test]
