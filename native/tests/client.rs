@@ -1427,8 +1427,8 @@ struct AppImageUpdate {
     update: upkit::Update,
     body: Vec<u8>,
     app: std::path::PathBuf,
-    _dirs: [tempfile::TempDir; 2],
-    downloads: std::path::PathBuf,
+    _app_dir: tempfile::TempDir,
+    downloads: tempfile::TempDir,
 }
 
 async fn appimage_update() -> AppImageUpdate {
@@ -1446,14 +1446,7 @@ async fn appimage_update() -> AppImageUpdate {
         _ => Reply::ok(served.clone()),
     })
     .await;
-    let update = client(&[server.url("/latest.json")])
-        .pubkey(&signer.pubkey())
-        .build()
-        .unwrap()
-        .check()
-        .await
-        .unwrap()
-        .unwrap();
+    let update = offered(client(&[server.url("/latest.json")]).pubkey(&signer.pubkey())).await;
     let app_dir = tempfile::tempdir().unwrap();
     let app = app_dir.path().join("My.AppImage");
     let mut old = b"\x7fELF".to_vec();
@@ -1465,8 +1458,8 @@ async fn appimage_update() -> AppImageUpdate {
         update,
         body,
         app,
-        downloads: downloads.path().to_owned(),
-        _dirs: [app_dir, downloads],
+        _app_dir: app_dir,
+        downloads,
     }
 }
 
@@ -1483,7 +1476,7 @@ async fn download_and_install_an_appimage() {
         .installer(upkit::core::target::Installer::AppImage)
         .install_path(app);
     let installed = update
-        .download_and_install(downloads, |_| {}, &options)
+        .download_and_install(downloads.path(), |_| {}, &options)
         .await
         .unwrap();
     assert_eq!(
@@ -1525,7 +1518,7 @@ async fn the_runtime_goes_on_while_the_install_step_runs() {
             .install_path(app)
             .observer(&observer);
         update
-            .download_and_install(downloads, |_| {}, &options)
+            .download_and_install(downloads.path(), |_| {}, &options)
             .await
             .unwrap();
         assert_eq!(std::fs::read(app).unwrap(), *body);
