@@ -191,44 +191,25 @@ fn left_behind(path: &Path) -> bool {
 }
 
 /// The file name an artifact is saved under: the last segment of the URL's path,
-/// percent-decoded, when it is a plain file name; `update` otherwise.
+/// percent-decoded, when it is a plain file name; `update` otherwise. A `:` is refused too: on
+/// Windows `C:name` would be a path on drive C, and `name:stream` an alternate data stream.
 pub(crate) fn file_name(url: &Url) -> String {
     let segment = url
         .path_segments()
         .and_then(|mut s| s.next_back())
         .unwrap_or("");
-    let decoded: Vec<u8> = percent_decode(segment);
-    match String::from_utf8(decoded) {
+    match percent_encoding::percent_decode_str(segment).decode_utf8() {
         Ok(name)
             if !name.is_empty()
                 && name != "."
                 && name != ".."
-                && !name.contains(['/', '\\', '\0'])
+                && !name.contains(['/', '\\', '\0', ':'])
                 && !name.starts_with(PART_PREFIX) =>
         {
-            name
+            name.into_owned()
         }
         _ => "update".to_owned(),
     }
-}
-
-fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
 }
 
 /// `Content-Range: bytes START-END/TOTAL` → (START, TOTAL when not `*`).
@@ -631,6 +612,11 @@ mod tests {
         assert_eq!(name("https://x.test/a/%2E%2E"), "update");
         assert_eq!(name("https://x.test/a/x%2Fy"), "update");
         assert_eq!(name("https://x.test/a/%zz"), "%zz");
+        assert_eq!(name("https://x.test/a/%FF.exe"), "update");
+        // Windows would read these as a path on drive C and an alternate data stream.
+        assert_eq!(name("https://x.test/C:evil.exe"), "update");
+        assert_eq!(name("https://x.test/a/C%3Aevil.exe"), "update");
+        assert_eq!(name("https://x.test/a/app.exe:stream"), "update");
     }
 
     #[test]

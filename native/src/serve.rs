@@ -23,7 +23,8 @@
 //! platform does not hide an older one that has it. Artifact URLs written as bare or relative
 //! names in a manifest are resolved against the server's public URL ([`Config::public_url`], or
 //! `http://` and the request's `Host`) plus the manifest's directory; absolute URLs are sent as
-//! written. Hidden files (a path part starting with `.`) are never served.
+//! written. Hidden files (a path part starting with `.`, percent-encoded or not) and names with a
+//! `:` are never served; `If-Range` and odd `Range` requests are handled as `range` explains.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -55,6 +56,8 @@ use upkit_core::target::{Arch, Installer, Os, Target};
 use upkit_core::template::Transport;
 use upkit_core::version::{Comparator, Version};
 use url::Url;
+
+mod range;
 
 /// The default update route: Tauri's usual endpoint path.
 pub const DEFAULT_ROUTE: &str = "/{{target}}/{{arch}}/{{current_version}}";
@@ -179,11 +182,35 @@ impl Pattern {
     }
 }
 
+/// Percent-decodes one raw part of a request (a path segment, a query key or value). `+` stays
+/// `+`: Tauri sends `{{current_version}}`'s `+` as `%2B`, and a bare one means itself.
 fn decode(raw: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", raw.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The parts of a request path, percent-decoded, or `None` when a part is hidden (starts with
+/// `.`, which covers `..`) or names no plain file: a `/`, `\`, NUL, or `:` (on Windows `C:x` is
+/// a path on drive C and `x:y` an alternate data stream). ServeDir decodes paths too, so this
+/// check must run on the decoded parts.
+fn safe_parts(path: &str) -> Option<Vec<String>> {
+    path.split('/')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let part = decode(p);
+            (!part.starts_with('.') && !part.contains(['/', '\\', '\0', ':'])).then_some(part)
+        })
+        .collect()
+}
+
+/// The file a request path names under `dir`, when its parts are safe (see [`safe_parts`]).
+fn file_under(dir: &Path, path: &str) -> Option<PathBuf> {
+    Some(
+        safe_parts(path)?
+            .into_iter()
+            .fold(dir.to_owned(), |file, part| file.join(part)),
+    )
 }
 
 #[derive(Debug, Default)]
@@ -607,11 +634,16 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 async fn answer(shared: &Shared, request: Request) -> (Response, String) {
     let config = &shared.config;
     let path = request.uri().path().to_owned();
+    let file = file_under(&config.dir, &path);
+    let meta = match &file {
+        Some(file) => tokio::fs::metadata(file).await.ok().filter(|m| m.is_file()),
+        None => None,
+    };
     let values = config
         .route
         .bind(&path, request.uri().query())
         // A file that happens to sit where the route points is served as a file.
-        .filter(|_| !is_file(&config.dir, &path));
+        .filter(|_| meta.is_none());
     if let Some(values) = values {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return (
@@ -673,20 +705,25 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
             Answer::BadRequest(why) => text(StatusCode::BAD_REQUEST, why),
         };
     }
-    if path
-        .split('/')
-        .any(|part| part.starts_with('.') && !part.is_empty())
-    {
+    let Some(file) = file else {
         return text(StatusCode::NOT_FOUND, "not found".into());
-    }
-    if path.ends_with(".json") && is_file(&config.dir, &path) && request.method() == Method::GET {
+    };
+    let head_or_get = request.method() == Method::GET || request.method() == Method::HEAD;
+    if path.ends_with(".json") && head_or_get && meta.is_some() {
         let base = match public_base(config, &request) {
             Ok(base) => base,
             Err(why) => return text(StatusCode::BAD_REQUEST, why),
         };
-        if let Some(answered) = manifest_file(config, &base, &path).await {
+        if let Some(answered) = manifest_file(config, &base, &path, &file).await {
             return answered;
         }
+    }
+    let mut request = request;
+    if meta
+        .as_ref()
+        .is_some_and(|meta| !range::is_served(request.headers(), meta))
+    {
+        request.headers_mut().remove(header::RANGE);
     }
     let mut files = shared.files.clone();
     match files.try_call(request).await {
@@ -719,12 +756,13 @@ fn public_base(config: &Config, request: &Request) -> Result<Url, String> {
 /// A static manifest (`latest.json`) under the directory, with its relative artifact URLs
 /// resolved, so that a client configured with the file's URL as a static endpoint can use it.
 /// `None` when the file is not a JSON object: it is then served as it is.
-async fn manifest_file(config: &Config, base: &Url, path: &str) -> Option<(Response, String)> {
-    let mut file = config.dir.clone();
-    for part in path.split('/').filter(|p| !p.is_empty()) {
-        file.push(decode(part));
-    }
-    let body = tokio::fs::read(&file).await.ok()?;
+async fn manifest_file(
+    config: &Config,
+    base: &Url,
+    path: &str,
+    file: &Path,
+) -> Option<(Response, String)> {
+    let body = tokio::fs::read(file).await.ok()?;
     let mut value: Value = serde_json::from_slice(&body).ok()?;
     if !value.is_object() {
         return None;
@@ -742,19 +780,6 @@ async fn manifest_file(config: &Config, base: &Url, path: &str) -> Option<(Respo
         .into_response();
     cache(&mut response, config.max_age);
     Some((response, "manifest".into()))
-}
-
-/// Whether the request path names a regular, non-hidden file under `dir`.
-fn is_file(dir: &Path, path: &str) -> bool {
-    let mut file = dir.to_owned();
-    for part in path.split('/').filter(|p| !p.is_empty()) {
-        let part = decode(part);
-        if part.starts_with('.') || part.contains(['/', '\\', '\0']) {
-            return false;
-        }
-        file.push(part);
-    }
-    file.is_file()
 }
 
 fn cache(response: &mut Response, max_age: u32) {

@@ -217,15 +217,35 @@ async fn answers_like_a_client_would_decide() {
         let (status, _) = get(&format!("{base}{path}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
-    // Nothing outside the directory, whatever the path says (raw, as clients normalise `..`).
+    // Nothing outside the directory, whatever the path says (raw, as clients normalise `..`),
+    // and no hidden file, however its dot is spelt; no name with a `:` (on Windows a drive or
+    // an alternate data stream).
+    write(tmp.path(), "sub/.env", b"hidden too");
+    write(tmp.path(), "odd:name.bin", b"unportable");
     let parent = tmp.path().file_name().unwrap().to_str().unwrap();
     for path in [
         "/../etc/passwd",
         &format!("/../{parent}/latest.json"),
         "/%2e%2e/etc/passwd",
+        "/%2Esecret",
+        "/sub/%2eenv",
+        "/sub/%2Eenv",
+        "/odd:name.bin",
+        "/odd%3Aname.bin",
     ] {
         assert_eq!(raw_status(base, path).await, 404, "{path}");
     }
+    // A path part is percent-decoded, nothing more: `&` and `+` are themselves.
+    let (status, body) = get(&format!("{base}/linux/x86_64/1.0.0&junk")).await;
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (
+            400,
+            "invalid version `1.0.0&junk`: unexpected character '&' after patch version number\n"
+        )
+    );
+    let (status, _) = get(&format!("{base}/linux/x86_64/1.0.0+b7")).await;
+    assert_eq!(status, StatusCode::OK);
     // A file deep enough to look like an update request is still a file.
     write(tmp.path(), "1.3.0/linux/app.AppImage", b"deep");
     assert_eq!(
@@ -277,6 +297,119 @@ async fn serves_artifacts_with_range() {
         .unwrap();
     assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(beyond.headers()["content-range"], "bytes */16");
+
+    let suffix = client
+        .get(&url)
+        .header("Range", "bytes=-4")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(suffix.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(suffix.bytes().await.unwrap().as_ref(), b"cdef");
+}
+
+/// RFC 9110 lets a server ignore `Range`: the server answers whole (`200`) what it should not
+/// answer in part, instead of `416` or a wrong `206`.
+#[tokio::test]
+async fn answers_whole_what_it_cannot_answer_in_part() {
+    let tmp = tempfile::tempdir().unwrap();
+    releases(tmp.path());
+    write(tmp.path(), "empty.bin", b"");
+    let server = start(Config::new(tmp.path())).await;
+    let client = client();
+    let fetch = |name: &str, headers: &[(&str, &str)]| {
+        let mut request = client.get(format!("{}/{name}", server.base));
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.bytes().await.unwrap().to_vec())
+        }
+    };
+    let whole = b"0123456789abcdef".to_vec();
+    let app = "app_1.1.0_amd64.AppImage";
+    for range in [
+        "bytes=-400",    // a suffix longer than the file: all of it
+        "bytes=abc",     // malformed
+        "bytes=9-5",     // last before first
+        "items=0-1",     // an unknown unit
+        "bytes=0-0,5-6", // several ranges
+    ] {
+        assert_eq!(
+            fetch(app, &[("Range", range)]).await,
+            (200, whole.clone()),
+            "{range}"
+        );
+    }
+    assert_eq!(
+        fetch("empty.bin", &[("Range", "bytes=0-")]).await,
+        (200, vec![])
+    );
+
+    // `If-Range`: only the file's own, strong `Last-Modified` keeps the range.
+    let file = std::fs::File::options()
+        .write(true)
+        .open(tmp.path().join(app))
+        .unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+    let head = client
+        .head(format!("{}/{app}", server.base))
+        .send()
+        .await
+        .unwrap();
+    let last_modified = head.headers()["last-modified"].to_str().unwrap().to_owned();
+    assert_eq!(
+        fetch(app, &[("Range", "bytes=10-"), ("If-Range", &last_modified)]).await,
+        (206, b"abcdef".to_vec())
+    );
+    for validator in [
+        "Mon, 01 Jan 2001 00:00:00 GMT",
+        "\"abc\"",
+        "W/\"abc\"",
+        "soon",
+    ] {
+        assert_eq!(
+            fetch(app, &[("Range", "bytes=10-"), ("If-Range", validator)]).await,
+            (200, whole.clone()),
+            "{validator}"
+        );
+    }
+    // Modified within the last second, the date could hide a second change: not a validator.
+    file.set_modified(std::time::SystemTime::now()).unwrap();
+    let head = client
+        .head(format!("{}/{app}", server.base))
+        .send()
+        .await
+        .unwrap();
+    let fresh = head.headers()["last-modified"].to_str().unwrap().to_owned();
+    assert_eq!(
+        fetch(app, &[("Range", "bytes=10-"), ("If-Range", &fresh)]).await,
+        (200, whole.clone())
+    );
+
+    // HEAD of a manifest describes what GET sends (the names resolved), not the file on disk.
+    let head = client
+        .head(format!("{}/latest.json", server.base))
+        .send()
+        .await
+        .unwrap();
+    let length: usize = head.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (status, body) = get(&format!("{}/latest.json", server.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(length, body.len());
+    assert_ne!(
+        length,
+        std::fs::metadata(tmp.path().join("latest.json"))
+            .unwrap()
+            .len() as usize
+    );
 }
 
 #[tokio::test]
