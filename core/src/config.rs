@@ -88,9 +88,18 @@ pub struct UpdaterConfig {
     /// Offer any different version, older ones included.
     #[serde(default, alias = "allow-downgrades")]
     pub allow_downgrades: bool,
-    /// Windows installer settings.
-    #[serde(default)]
+    /// Windows installer settings (`null` is the same as leaving them out, as in Tauri).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub windows: WindowsConfig,
+}
+
+/// Reads `null` as the default: Tauri's optional sections (`Option<…>`) take `null` for absent.
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 impl UpdaterConfig {
@@ -134,11 +143,14 @@ pub enum UpdaterArtifacts {
 
 impl<'de> Deserialize<'de> for UpdaterArtifacts {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Tauri's `Updater` is an untagged bool-or-string with no `null`: its bundler refuses
+        // `null` here (the key's `default` covers only a missing key), and so does upkit.
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Raw {
             Bool(bool),
             Text(String),
+            Other(serde_json::Value),
         }
         match Raw::deserialize(d)? {
             Raw::Bool(false) => Ok(UpdaterArtifacts::Disabled),
@@ -146,6 +158,9 @@ impl<'de> Deserialize<'de> for UpdaterArtifacts {
             Raw::Text(t) if t == "v1Compatible" => Ok(UpdaterArtifacts::V1Compatible),
             Raw::Text(t) => Err(serde::de::Error::custom(format!(
                 "expected `true`, `false` or `\"v1Compatible\"`, found `\"{t}\"`"
+            ))),
+            Raw::Other(v) => Err(serde::de::Error::custom(format!(
+                "expected `true`, `false` or `\"v1Compatible\"`, found `{v}`"
             ))),
         }
     }
@@ -183,7 +198,7 @@ impl TauriConfig {
             .get("bundle")
             .and_then(|b| b.get("createUpdaterArtifacts"))
         {
-            None | Some(serde_json::Value::Null) => UpdaterArtifacts::Disabled,
+            None => UpdaterArtifacts::Disabled,
             Some(v) => UpdaterArtifacts::deserialize(v).map_err(|e| ConfigError::Invalid {
                 path: "bundle.createUpdaterArtifacts",
                 message: e.to_string(),
@@ -234,6 +249,20 @@ mod tests {
     }
 
     #[test]
+    fn null_windows_is_absent() {
+        // Tauri's `windows` is an `Option`: `null` means the defaults.
+        let c = TauriConfig::parse(r#"{"plugins": {"updater": {"pubkey": "K", "windows": null}}}"#)
+            .unwrap();
+        assert_eq!(c.updater.windows, WindowsConfig::default());
+        assert_eq!(
+            TauriConfig::parse(r#"{"plugins": {"updater": {"pubkey": "K", "windows": 1}}}"#)
+                .unwrap_err()
+                .to_string(),
+            "invalid `plugins.updater`: invalid type: integer `1`, expected struct WindowsConfig"
+        );
+    }
+
+    #[test]
     fn errors_name_the_section() {
         assert_eq!(
             TauriConfig::parse("{}").unwrap_err().to_string(),
@@ -265,6 +294,16 @@ mod tests {
                 .to_string(),
             "invalid `bundle.createUpdaterArtifacts`: expected `true`, `false` or `\"v1Compatible\"`, found `\"yes\"`"
         );
+        for value in ["null", "1", "[]"] {
+            assert_eq!(
+                TauriConfig::parse(&format!(
+                    r#"{{"plugins": {{"updater": {{"pubkey": "K"}}}}, "bundle": {{"createUpdaterArtifacts": {value}}}}}"#
+                ))
+                .unwrap_err()
+                .to_string(),
+                format!("invalid `bundle.createUpdaterArtifacts`: expected `true`, `false` or `\"v1Compatible\"`, found `{value}`")
+            );
+        }
         assert!(matches!(
             TauriConfig::parse("{"),
             Err(ConfigError::NotJson(_))

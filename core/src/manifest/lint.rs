@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::position::{Index, Path};
-use super::shape::{Fields, describe, name, quote};
+use super::shape::{Fields, describe, name, path_of, quote};
 use super::{Finding, Manifest, WarningCode};
 use crate::signature::{Algorithm, KeyId, PublicKey, Signature};
 use crate::target::{Arch, Installer, Os, is_known_key};
@@ -257,7 +257,7 @@ pub(super) fn lint(
         out.push(
             Finding::new(
                 WarningCode::MissingPubDate,
-                root.key("pub_date"),
+                path_of(&fields.pub_date, "pub_date"),
                 "the manifest has no `pub_date`",
             )
             .hint("add the release date, e.g. `\"pub_date\": \"2026-11-29T09:30:00Z\"`"),

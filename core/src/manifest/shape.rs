@@ -32,6 +32,14 @@ pub(super) struct Fields<'a> {
     pub(super) object: Option<&'a Map<String, Value>>,
 }
 
+/// Where a field is, or would be: its own path when present (`null` included; `/4` in the array
+/// form), else the object key `name`.
+pub(super) fn path_of(field: &Option<(&Value, Path)>, name: &str) -> Path {
+    field
+        .as_ref()
+        .map_or_else(|| Path::root().key(name), |(_, path)| path.clone())
+}
+
 /// The element names of the array form, in order.
 pub(super) const ARRAY_FIELDS: [&str; 6] = [
     "version",
@@ -379,7 +387,7 @@ pub(super) fn check(value: &Value) -> (Option<Manifest>, Errors) {
                 errors.push(
                     Finding::new(
                         ErrorCode::MissingUrl,
-                        Path::root().key("url"),
+                        path_of(&fields.url, "url"),
                         format!("{dynamic} and needs `url`"),
                     )
                     .hint(
@@ -392,7 +400,7 @@ pub(super) fn check(value: &Value) -> (Option<Manifest>, Errors) {
                 errors.push(
                     Finding::new(
                         ErrorCode::MissingSignature,
-                        Path::root().key("signature"),
+                        path_of(&fields.signature, "signature"),
                         format!("{dynamic} and needs `signature`"),
                     )
                     .hint("put the content of the artifact's `.sig` file in `signature`"),
