@@ -6,7 +6,8 @@
 //! Linux and `renamex_np(RENAME_SWAP)` on macOS (both through `rustix`): the app path holds the
 //! whole old bundle or the whole new one at every instant. Where the file system cannot swap, the
 //! old bundle is renamed aside, the new one renamed in, and the old one put back on failure; if
-//! even that fails it is kept as `<Name> (previous version).app`. Installs into one directory
+//! even that fails it is kept as `<Name> (previous version).app`, or, failing that too, left in
+//! the staging directory, which is then kept (the error names the path). Installs into one directory
 //! wait for each other (an `flock` on it), so that no install puts back or removes what a running
 //! one parked.
 
@@ -88,28 +89,33 @@ pub(crate) fn install(
     observer(&InstallEvent::Staged { path: &new });
 
     let parking = stage.path().join("old");
-    if elevated {
-        elevate(&new, app, &parking)?;
+    let swapped = if elevated {
+        elevate(&new, app, &parking)
     } else {
         match swap(&new, app, &parking) {
-            Ok(()) => {}
-            Err(SwapError::Denied(_)) if cfg!(target_os = "macos") => {
-                elevate(&new, app, &parking)?;
-            }
-            Err(SwapError::Denied(source) | SwapError::Failed(source)) => {
-                return Err(InstallError::Io {
-                    path: app.to_owned(),
-                    source,
-                });
-            }
-            Err(SwapError::NotRestored { source, kept }) => {
-                return Err(InstallError::NotRestored {
-                    path: app.to_owned(),
-                    kept,
-                    source,
-                });
-            }
+            Ok(()) => Ok(()),
+            Err(SwapError::Denied(_)) if cfg!(target_os = "macos") => elevate(&new, app, &parking),
+            Err(SwapError::Denied(source) | SwapError::Failed(source)) => Err(InstallError::Io {
+                path: app.to_owned(),
+                source,
+            }),
+            Err(SwapError::NotRestored { source, kept }) => Err(InstallError::NotRestored {
+                path: app.to_owned(),
+                kept,
+                source,
+            }),
         }
+    };
+    if let Err(e) = swapped {
+        return Err(match (keep_parked(stage, &parking), e) {
+            (_, e @ InstallError::NotRestored { .. }) | (None, e) => e,
+            // The elevated swap failed after parking the old bundle and could not put it back.
+            (Some(kept), e) => InstallError::NotRestored {
+                path: app.to_owned(),
+                kept,
+                source: io::Error::other(e.to_string()),
+            },
+        });
     }
     observer(&InstallEvent::Replaced { path: app });
     if let Err(e) = fs::File::open(parent).and_then(|d| d.sync_all()) {
@@ -126,6 +132,16 @@ pub(crate) fn install(
         );
     }
     Ok(app.to_owned())
+}
+
+/// After a failed swap: when the old bundle is still parked in the staging directory (neither
+/// moved back nor kept beside the app), the directory is kept, not removed with it, and the
+/// next install's [`recover`] (or the user, told where) puts the bundle back.
+/// Returns where the bundle is kept then.
+fn keep_parked(stage: tempfile::TempDir, parking: &Path) -> Option<PathBuf> {
+    fs::symlink_metadata(parking).ok()?;
+    let name = parking.file_name()?.to_owned();
+    Some(stage.keep().join(name))
 }
 
 /// Puts back a bundle that a killed rename-with-rollback left parked in a staging directory.
@@ -346,6 +362,31 @@ mod tests {
         }
         out.sort();
         out
+    }
+
+    #[test]
+    fn a_bundle_still_parked_keeps_its_staging_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let stage = tempfile::Builder::new()
+            .prefix("stage")
+            .tempdir_in(root.path())
+            .unwrap();
+        let dir = stage.path().to_owned();
+        let parking = dir.join("old");
+        fs::create_dir_all(parking.join("Contents")).unwrap();
+        fs::write(parking.join("Contents/v"), "old").unwrap();
+        assert_eq!(keep_parked(stage, &parking), Some(parking.clone()));
+        assert_eq!(tree(&parking)[1].1, "old");
+
+        // Nothing parked (put back, or kept beside the app): the directory goes.
+        fs::remove_dir_all(&parking).unwrap();
+        let stage = tempfile::Builder::new()
+            .prefix("stage")
+            .tempdir_in(root.path())
+            .unwrap();
+        let dir = stage.path().to_owned();
+        assert_eq!(keep_parked(stage, &dir.join("old")), None);
+        assert!(!dir.exists());
     }
 
     #[test]
