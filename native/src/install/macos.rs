@@ -7,9 +7,9 @@
 //! whole old bundle or the whole new one at every instant. Where the file system cannot swap, the
 //! old bundle is renamed aside, the new one renamed in, and the old one put back on failure; if
 //! even that fails it is kept as `<Name> (previous version).app`, or, failing that too, left in
-//! the staging directory, which is then kept (the error names the path). Installs into one directory
-//! wait for each other (an `flock` on it), so that no install puts back or removes what a running
-//! one parked.
+//! the staging directory, which is then kept (the error names the path). Installs into one
+//! directory wait for each other (an `flock` on it), so that no install puts back or removes what
+//! a running one parked.
 
 use std::fs;
 use std::io;
