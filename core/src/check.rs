@@ -113,8 +113,11 @@ pub struct Offer {
     pub notes: Option<String>,
     /// Publication date.
     pub pub_date: Option<OffsetDateTime>,
-    /// The platform key that matched, or the template target for a dynamic answer.
+    /// What `{{target}}` renders to: the OS name, or the custom target (Tauri's `target`).
     pub target: String,
+    /// The key of the static manifest's `platforms` entry that matched; `None` for an update
+    /// server's (dynamic) answer.
+    pub platform_key: Option<String>,
     /// The artifact: URL, signature, size.
     pub platform: Platform,
 }
@@ -130,8 +133,11 @@ pub struct Update {
     pub notes: Option<String>,
     /// Publication date.
     pub pub_date: Option<OffsetDateTime>,
-    /// The platform key that matched, or the template target for a dynamic answer.
+    /// What `{{target}}` renders to: the OS name, or the custom target (Tauri's `target`).
     pub target: String,
+    /// The key of the static manifest's `platforms` entry that matched; `None` for an update
+    /// server's (dynamic) answer.
+    pub platform_key: Option<String>,
     /// Where to download the artifact.
     pub download_url: Url,
     /// The artifact's signature (base64 of a minisign signature).
@@ -242,13 +248,13 @@ pub fn resolve(manifest: &Manifest, config: &CheckConfig) -> Result<Option<Offer
     {
         return Ok(None);
     }
-    let (target, platform) = match &manifest.release {
-        Release::Dynamic(platform) => (config.target.template_target().to_owned(), platform),
+    let (platform_key, platform) = match &manifest.release {
+        Release::Dynamic(platform) => (None, platform),
         Release::Static { platforms } => {
             let keys = config.target.keys();
             match keys
                 .iter()
-                .find_map(|k| platforms.get(k).map(|p| (k.clone(), p)))
+                .find_map(|k| platforms.get(k).map(|p| (Some(k.clone()), p)))
             {
                 Some(found) => found,
                 None => {
@@ -269,7 +275,8 @@ pub fn resolve(manifest: &Manifest, config: &CheckConfig) -> Result<Option<Offer
         version: manifest.version.clone(),
         notes: manifest.notes.clone(),
         pub_date: manifest.pub_date,
-        target,
+        target: config.target.template_target().to_owned(),
+        platform_key,
         platform: platform.clone(),
     }))
 }
@@ -351,6 +358,7 @@ impl Check {
                 notes: offer.notes,
                 pub_date: offer.pub_date,
                 target: offer.target,
+                platform_key: offer.platform_key,
                 download_url: offer.platform.url,
                 signature: offer.platform.signature,
                 size: offer.platform.size,

@@ -51,7 +51,9 @@ fn installer_key_is_tried_first_and_everything_is_carried() {
     let u = update(check.evaluate(&url(1), ok(STATIC)));
     assert_eq!(u.version.to_string(), "1.2.0");
     assert_eq!(u.current_version.to_string(), "1.0.0");
-    assert_eq!(u.target, "linux-x86_64-appimage");
+    // `target` is Tauri's (what `{{target}}` renders to); the key that matched is beside it.
+    assert_eq!(u.target, "linux");
+    assert_eq!(u.platform_key.as_deref(), Some("linux-x86_64-appimage"));
     assert_eq!(
         u.download_url.as_str(),
         "https://dl.example.com/app.AppImage"
@@ -73,7 +75,10 @@ fn falls_back_to_the_os_arch_key() {
         Some(Installer::Deb),
     ));
     let u = update(check.evaluate(&url(1), ok(STATIC)));
-    assert_eq!(u.target, "linux-x86_64");
+    assert_eq!(
+        (u.target.as_str(), u.platform_key.as_deref()),
+        ("linux", Some("linux-x86_64"))
+    );
     assert_eq!(u.signature, "B");
 }
 
@@ -114,7 +119,7 @@ fn comparators() {
     c.comparator = Comparator::Different;
     let u = update(Check::new(c).evaluate(&url(1), ok(older)));
     assert_eq!(u.version.to_string(), "0.9.0");
-    assert_eq!(u.target, "linux");
+    assert_eq!((u.target.as_str(), u.platform_key), ("linux", None));
     let mut c = linux("1.0.0");
     c.comparator = Comparator::Custom(std::sync::Arc::new(|_, _| false));
     assert!(matches!(
@@ -135,9 +140,10 @@ fn custom_target_is_the_only_key() {
         "linux-x86_64": {"url": "https://dl.example.com/a", "signature": "s"}}}"#;
     let mut c = linux("1.0.0");
     c.target.custom = Some("beta".into());
+    let u = update(Check::new(c.clone()).evaluate(&url(1), ok(body)));
     assert_eq!(
-        update(Check::new(c.clone()).evaluate(&url(1), ok(body))).target,
-        "beta"
+        (u.target.as_str(), u.platform_key.as_deref()),
+        ("beta", Some("beta"))
     );
     c.target.custom = Some("Beta".into());
     match Check::new(c).evaluate(&url(1), ok(body)) {
@@ -319,7 +325,10 @@ fn insecure_download_urls_are_refused_unless_allowed() {
 fn resolve_offers_without_an_endpoint() {
     let m = manifest::parse(STATIC).unwrap();
     let offer = resolve(&m, &linux("1.1.9")).unwrap().unwrap();
-    assert_eq!(offer.target, "linux-x86_64-appimage");
+    assert_eq!(
+        (offer.target.as_str(), offer.platform_key.as_deref()),
+        ("linux", Some("linux-x86_64-appimage"))
+    );
     assert_eq!(offer.platform.signature, "A");
     assert_eq!(resolve(&m, &linux("1.2.0")).unwrap(), None);
 }

@@ -645,9 +645,16 @@ impl Update {
         self.info.pub_date
     }
 
-    /// The platform key that matched, or the template target for a dynamic answer.
+    /// What `{{target}}` renders to: the OS name (`linux`, `darwin`, `windows`) or the custom
+    /// target, as Tauri's `Update::target`.
     pub fn target(&self) -> &str {
         &self.info.target
+    }
+
+    /// The key of the static manifest's `platforms` entry that matched (e.g.
+    /// `linux-x86_64-appimage`); `None` for an update server's answer.
+    pub fn platform_key(&self) -> Option<&str> {
+        self.info.platform_key.as_deref()
     }
 
     /// Where the artifact is downloaded from.

@@ -130,7 +130,8 @@ async fn static_manifest_check_and_verified_download() {
     assert_eq!(update.version().to_string(), "2.1.0");
     assert_eq!(update.current_version().to_string(), "1.0.0");
     assert_eq!(update.notes(), Some("Fixes"));
-    assert_eq!(update.target(), "linux-x86_64");
+    assert_eq!(update.target(), "linux");
+    assert_eq!(update.platform_key(), Some("linux-x86_64"));
     assert_eq!(update.download_url().as_str(), server.url("/app.bin"));
     assert_eq!(update.endpoint().as_str(), server.url("/latest.json"));
     assert_eq!(
@@ -212,7 +213,7 @@ async fn dynamic_manifest_from_a_templated_endpoint() {
         "/update/linux/x86_64/unknown/1.0.0?c=beta%201"
     );
     assert_eq!(update.version().to_string(), "2.0.0");
-    assert_eq!(update.target(), "linux");
+    assert_eq!((update.target(), update.platform_key()), ("linux", None));
     assert_eq!(update.notes(), None);
     let dir = tempfile::tempdir().unwrap();
     let artifact = update.download(dir.path(), |_| {}).await.unwrap();
@@ -1203,7 +1204,8 @@ async fn cli_check_json_and_text() {
             "available": true,
             "current_version": "1.0.0",
             "version": "2.1.0",
-            "target": "linux-x86_64",
+            "target": "linux",
+            "platform_key": "linux-x86_64",
             "url": server.url("/app.bin"),
             "signature": vector(SIG_210).trim(),
             "notes": "Fixes",

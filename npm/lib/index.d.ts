@@ -227,8 +227,10 @@ export interface UpdateOffer {
   version: string;
   notes: string | null;
   pub_date: string | null;
-  /** The platform key that matched (or the template target for a dynamic manifest). */
+  /** What `{{target}}` renders to: the OS name or the custom target (Tauri's `target`). */
   target: string;
+  /** The key of the static manifest's `platforms` entry that matched; `null` for a dynamic one. */
+  platform_key: string | null;
   url: string;
   signature: string;
   size: number | null;

@@ -225,10 +225,10 @@ describe('versions, endpoints, resolution', () => {
       },
     };
     assert.deepEqual(upkit.resolveUpdate(manifest, { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'deb' }), {
-      update: true, version: '2.0.0', notes: 'n', pub_date: '2026-11-01T12:00:00Z', target: 'linux-x86_64-deb',
+      update: true, version: '2.0.0', notes: 'n', pub_date: '2026-11-01T12:00:00Z', target: 'linux', platform_key: 'linux-x86_64-deb',
       url: 'https://e.com/a.deb', signature: 's2', size: null,
     });
-    assert.equal(upkit.resolveUpdate(manifest, { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'rpm' }).target, 'linux-x86_64');
+    assert.equal(upkit.resolveUpdate(manifest, { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'rpm' }).platform_key, 'linux-x86_64');
     assert.deepEqual(upkit.resolveUpdate(manifest, { currentVersion: '2.0.0', target: 'windows', arch: 'x86_64' }), {
       update: false, reason: 'up_to_date', message: 'the release 2.0.0 is not newer than the current version 2.0.0', version: '2.0.0',
     });

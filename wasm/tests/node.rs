@@ -230,7 +230,7 @@ fn resolve_update_offers_and_explains() {
     let offer = resolve_update(s(APIXEL), obj(CLIENT)).unwrap();
     assert_eq!(
         json(&offer),
-        r#"{"update":true,"version":"0.1.1","notes":"v0.1.1 首个发布版本","pub_date":"2026-07-02T10:00:51.98Z","target":"windows-x86_64","url":"https://00x421.github.io/apixel-release/APixel_0.1.1_x64-setup.exe","signature":""#
+        r#"{"update":true,"version":"0.1.1","notes":"v0.1.1 首个发布版本","pub_date":"2026-07-02T10:00:51.98Z","target":"windows","platform_key":"windows-x86_64","url":"https://00x421.github.io/apixel-release/APixel_0.1.1_x64-setup.exe","signature":""#
             .to_owned()
             + &text(&offer, "signature")
             + r#"","size":null}"#

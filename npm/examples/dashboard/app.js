@@ -213,9 +213,9 @@ function renderPreview() {
   tbody.replaceChildren(...clients().map((client) => {
     const r = offer(client, current);
     const cell = r.update
-      ? el('td', { class: 'update' }, `update to ${r.version} (`, code(r.target), `): ${r.url}`)
+      ? el('td', { class: 'update' }, `update to ${r.version} (`, code(r.platform_key ?? r.target), `): ${r.url}`)
       : el('td', { class: r.reason === 'up_to_date' ? 'none' : 'problem' }, r.message);
-    return el('tr', { 'data-client': client.label }, el('td', {}, client.label), el('td', {}, r.update ? code(r.target) : r.keys ? r.keys.join(', ') : '—'), cell);
+    return el('tr', { 'data-client': client.label }, el('td', {}, client.label), el('td', {}, r.update ? code(r.platform_key ?? r.target) : r.keys ? r.keys.join(', ') : '—'), cell);
   }));
 
   const versions = commonVersions(state.manifest.version);

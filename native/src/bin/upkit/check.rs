@@ -43,6 +43,7 @@ fn report(current_version: &str, update: Option<&Update>) -> serde_json::Value {
             "current_version": current_version,
             "version": null,
             "target": null,
+            "platform_key": null,
             "url": null,
             "signature": null,
             "notes": null,
@@ -54,6 +55,7 @@ fn report(current_version: &str, update: Option<&Update>) -> serde_json::Value {
             "current_version": u.current_version().to_string(),
             "version": u.version().to_string(),
             "target": u.target(),
+            "platform_key": u.platform_key(),
             "url": u.download_url().as_str(),
             "signature": u.signature(),
             "notes": u.notes(),
@@ -68,7 +70,7 @@ fn describe(update: &Update) -> String {
         "update available: {} -> {} ({})\n  url:      {}\n  endpoint: {}\n",
         update.current_version(),
         update.version(),
-        update.target(),
+        update.platform_key().unwrap_or(update.target()),
         update.download_url(),
         update.endpoint()
     );

@@ -59,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "update available: {} -> {} ({})\n  url:      {}",
             update.current_version(),
             update.version(),
-            update.target(),
+            update.platform_key().unwrap_or(update.target()),
             update.download_url()
         );
         let _ = std::io::stdout().flush();
