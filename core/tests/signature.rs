@@ -632,13 +632,13 @@ fn signature_decoding_errors() {
         let err = Signature::decode(&input).unwrap_err();
         assert_eq!(err.to_string(), message, "input {input:?}");
         // minisign_verify, as Tauri calls it, refuses the same texts.
-        if let Ok(bytes) = STANDARD.decode(&input) {
-            if let Ok(text) = String::from_utf8(bytes) {
-                assert!(
-                    minisign_verify::Signature::decode(&text).is_err(),
-                    "{text:?}"
-                );
-            }
+        if let Ok(bytes) = STANDARD.decode(&input)
+            && let Ok(text) = String::from_utf8(bytes)
+        {
+            assert!(
+                minisign_verify::Signature::decode(&text).is_err(),
+                "{text:?}"
+            );
         }
     }
     assert!(matches!(

@@ -453,14 +453,14 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                 }
                 total = response.content_length();
                 validator = now;
-                if let (Some(expected), Some(found)) = (size, total) {
-                    if expected != found {
-                        return Err(Error::SizeMismatch {
-                            url: url.clone(),
-                            expected,
-                            found: FoundSize::Exactly(found),
-                        });
-                    }
+                if let (Some(expected), Some(found)) = (size, total)
+                    && expected != found
+                {
+                    return Err(Error::SizeMismatch {
+                        url: url.clone(),
+                        expected,
+                        found: FoundSize::Exactly(found),
+                    });
                 }
                 if total.is_some_and(|t| t > limit) {
                     return Err(Error::TooLarge {
@@ -570,14 +570,14 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
     }
 
     let verifier = sink.finish().await.map_err(write_error())?;
-    if let Some(expected) = size {
-        if written != expected {
-            return Err(Error::SizeMismatch {
-                url: url.clone(),
-                expected,
-                found: FoundSize::Exactly(written),
-            });
-        }
+    if let Some(expected) = size
+        && written != expected
+    {
+        return Err(Error::SizeMismatch {
+            url: url.clone(),
+            expected,
+            found: FoundSize::Exactly(written),
+        });
     }
     reporter.finished();
 

@@ -430,16 +430,15 @@ fn load(body: &[u8], base: &Url) -> Result<Manifest, String> {
 /// writes without `--base-url`) against `base`; absolute ones are left as they are.
 fn resolve_urls(value: &mut Value, base: &Url) {
     let resolve = |entry: &mut Map<String, Value>| {
-        if let Some(Value::String(url)) = entry.get_mut("url") {
-            if matches!(
+        if let Some(Value::String(url)) = entry.get_mut("url")
+            && !url.is_empty()
+            && matches!(
                 Url::parse(url),
                 Err(url::ParseError::RelativeUrlWithoutBase)
-            ) && !url.is_empty()
-            {
-                if let Ok(joined) = base.join(url) {
-                    *url = joined.to_string();
-                }
-            }
+            )
+            && let Ok(joined) = base.join(url)
+        {
+            *url = joined.to_string();
         }
     };
     if let Value::Object(top) = value {
@@ -719,9 +718,8 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
         }
     }
     let mut request = request;
-    if meta
-        .as_ref()
-        .is_some_and(|meta| !range::is_served(request.headers(), meta))
+    if let Some(meta) = &meta
+        && !range::is_served(request.headers(), meta)
     {
         request.headers_mut().remove(header::RANGE);
     }

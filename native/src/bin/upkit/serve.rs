@@ -47,11 +47,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .try_init();
     let route = Route::parse(&args.route)?;
     let mut public_url = args.public_url;
-    if let Some(url) = &mut public_url {
-        if !url.path().ends_with('/') {
-            let path = format!("{}/", url.path());
-            url.set_path(&path);
-        }
+    if let Some(url) = &mut public_url
+        && !url.path().ends_with('/')
+    {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
     }
     let config = Config {
         dir: args.dir.clone(),
