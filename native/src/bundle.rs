@@ -165,10 +165,12 @@ fn io_error<'a>(
     }
 }
 
+/// `dir/X` → `dir/X<suffix>`; a trailing `/` (as shells complete `My App.app/`) is not part of
+/// the name.
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
+    let mut name = path.file_name().unwrap_or_default().to_owned();
     name.push(suffix);
-    PathBuf::from(name)
+    path.with_file_name(name)
 }
 
 fn base_name(path: &Path) -> String {
@@ -177,7 +179,9 @@ fn base_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Writes through `write` into a temp file beside `dest`, then renames it into place.
+/// Writes through `write` into a temp file beside `dest`, then renames it into place. The file
+/// gets the mode any new file gets (0666 less the umask), not the temp file's private 0600: a
+/// web server publishes it.
 fn write_atomically(
     dest: &Path,
     write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
@@ -186,7 +190,14 @@ fn write_atomically(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let temp = tempfile::NamedTempFile::new_in(dir)
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let temp = builder
+        .tempfile_in(dir)
         .map_err(crate::error::without_temp_name)
         .map_err(io_error("create a file in", dir))?;
     {

@@ -219,6 +219,20 @@ fn v1_compatible_artifacts() {
     ];
     assert_eq!(listed(&output), expected_listing(&payloads));
     check_signed(&payloads);
+    // Every archive has the mode of any new file (0666 less the umask), as the web server that
+    // publishes it must read it: not the private 0600 of a temp file.
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let probe = inputs.dir.path().join("probe");
+    fs::File::create(&probe).unwrap();
+    for archive in [
+        with_suffix(&inputs.app, ".tar.gz"),
+        appimage_tar.clone(),
+        nsis_zip.clone(),
+        msi_zip.clone(),
+    ] {
+        assert_eq!(mode(&archive), mode(&probe), "{}", archive.display());
+    }
 
     // The AppImage tar holds the one AppImage.
     let file = fs::File::open(&appimage_tar).unwrap();
@@ -254,6 +268,37 @@ fn v1_compatible_artifacts() {
         entry.read_to_end(&mut content).unwrap();
         assert_eq!(content, bytes);
     }
+}
+
+/// Shells complete a bundle's name with a `/`: the archive still goes beside the bundle.
+#[test]
+fn a_trailing_slash_names_the_same_bundle() {
+    let inputs = inputs();
+    let key = format!("{VECTORS}/keys/nopass.key");
+    let app = format!("{}/", path(&inputs.app));
+    let output = upkit(&[
+        "bundle",
+        &app,
+        "--key",
+        &key,
+        "--password",
+        "",
+        "--app-version",
+        "1.0.0",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let packed = with_suffix(&inputs.app, ".tar.gz");
+    assert_eq!(
+        listed(&output),
+        expected_listing(std::slice::from_ref(&packed))
+    );
+    check_signed(&[packed]);
+    let mut inside: Vec<String> = fs::read_dir(&inputs.app)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    inside.sort();
+    assert_eq!(inside, ["Contents"]);
 }
 
 #[test]
