@@ -173,6 +173,7 @@ describe('signatures (Tauri CLI vectors)', () => {
     assert.equal(verified.trustedComment.file, 'random-256KiB.bin');
     throwsCode(() => verifier.finish(), 'verifier_finished', 'the verifier has already finished');
     throwsCode(() => verifier.update(new Uint8Array(1)), 'verifier_finished');
+    assert.equal(verifier.bytes, 256 * 1024); // still the count fed, after finish()
   });
 
   test('checks that need no bytes fail at createVerifier', () => {
@@ -212,6 +213,9 @@ describe('versions, endpoints, resolution', () => {
       'invalid_endpoint', 'invalid endpoint `/latest.json`: relative URL without a base');
     throwsCode(() => upkit.renderEndpoint('https://x/', { currentVersion: '1.0.0', target: 'linux', arch: 'arm64' }),
       'unknown_arch', 'unknown arch `arm64`: expected one of x86_64, i686, aarch64, armv7, riscv64');
+    // The platform is checked before the version, as `upkit serve` does (404 before 400).
+    throwsCode(() => upkit.renderEndpoint('https://x/', { currentVersion: 'nope', target: 'linux', arch: 'arm64' }),
+      'unknown_arch');
   });
 
   test('resolveUpdate: update, up to date, lookup order, downgrades', () => {

@@ -240,7 +240,8 @@ const CLIENT_OPTIONS: [&str; 6] = [
 
 impl ClientOptions {
     fn read(options: &Options) -> Result<Self, Failure> {
-        let current_version = parse_version(&options.required_string("currentVersion")?)?;
+        // The client's platform first, then its version: the order of `upkit serve`'s checks
+        // (an unknown arch is a 404 there before a bad version is a 400).
         let os: Os = options
             .required_string("target")?
             .parse()
@@ -254,6 +255,7 @@ impl ClientOptions {
             .map(|b| b.parse())
             .transpose()
             .map_err(target_failure)?;
+        let current_version = parse_version(&options.required_string("currentVersion")?)?;
         Ok(ClientOptions {
             current_version,
             target: Target {

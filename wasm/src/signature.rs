@@ -130,7 +130,10 @@ pub fn create_verifier(
     let keyring = keyring(&public_keys)?;
     let policy = VerifyOptions::read(&options)?.policy()?;
     let inner = core::Verifier::new(&keyring, &signature, &policy).map_err(verify_failure)?;
-    Ok(Verifier { inner: Some(inner) })
+    Ok(Verifier {
+        inner: Some(inner),
+        fed: 0,
+    })
 }
 
 /// Decodes a signature (the `.sig` content) and describes it.
@@ -165,6 +168,8 @@ pub fn inspect_public_key(key: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen]
 pub struct Verifier {
     inner: Option<core::Verifier>,
+    /// Bytes fed, kept after `finish()` (which consumes `inner`).
+    fed: u64,
 }
 
 #[wasm_bindgen]
@@ -176,13 +181,14 @@ impl Verifier {
     pub fn update(&mut self, chunk: JsValue) -> Result<(), JsValue> {
         let chunk = convert::bytes(&chunk, "the chunk")?;
         self.inner.as_mut().ok_or_else(finished)?.update(&chunk);
+        self.fed += chunk.len() as u64;
         Ok(())
     }
 
-    /// How many bytes were fed so far.
+    /// How many bytes were fed so far (also after `finish()`).
     #[wasm_bindgen(getter)]
     pub fn bytes(&self) -> f64 {
-        self.inner.as_ref().map_or(0, core::Verifier::bytes) as f64
+        self.fed as f64
     }
 
     /// The id of the key that will verify the bytes.

@@ -415,6 +415,7 @@ fn streaming_verifier() {
     }
     assert_eq!(verifier.bytes(), RANDOM.len() as f64);
     let verified = verifier.finish().unwrap();
+    assert_eq!(verifier.bytes(), RANDOM.len() as f64);
     assert_eq!(
         text(&get(&verified, "trustedComment"), "file"),
         "random-256KiB.bin"
