@@ -347,18 +347,25 @@ impl Artifact {
         version: &Version,
         keyring: Option<&Keyring>,
     ) -> Result<Artifact, ReleaseError> {
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| ReleaseError::Io {
-                path: path.to_owned(),
-                error: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
-            })?;
+        let invalid = |why: &str| ReleaseError::Io {
+            path: path.to_owned(),
+            error: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+        };
+        let file_name = match path.file_name().map(|n| n.to_str()) {
+            None => return Err(invalid("not a file name")),
+            // Its URL would name another file.
+            Some(None) => return Err(invalid("the file name is not UTF-8")),
+            Some(Some(name)) => name.to_owned(),
+        };
         let (inferred, keys) = match platform {
             Platform::Infer => (Some(infer(&file_name)?), Vec::new()),
             Platform::Keys(keys) => (None, keys),
         };
-        let size = std::fs::metadata(path).map_err(io(path))?.len();
+        let meta = std::fs::metadata(path).map_err(io(path))?;
+        if !meta.is_file() {
+            return Err(invalid("not a file"));
+        }
+        let size = meta.len();
         let mut sig_path = path.as_os_str().to_owned();
         sig_path.push(".sig");
         let sig_path = PathBuf::from(sig_path);
@@ -561,14 +568,28 @@ pub fn merge(
             }
         }
     }
+    let before = platforms.clone();
     for (key, artifact) in &claimed {
         platforms.insert(key.clone(), entry(artifact));
     }
     // The plain `{os}-{arch}` key of each inferred OS and architecture, unless given explicitly:
-    // the preferred installer among the entries now in the manifest.
+    // the preferred installer among the entries now in the manifest. An existing plain entry
+    // that is not a copy of one of its installer entries was set on its own (by `--platform`,
+    // or by hand) and is kept: clients without an entry of their own rely on it.
     let mut plain: BTreeMap<String, Inferred> = BTreeMap::new();
     for inferred in artifacts.iter().filter_map(|a| a.inferred) {
-        if claimed.contains_key(&inferred.fallback_key()) {
+        let fallback = inferred.fallback_key();
+        let set_on_its_own = before.get(&fallback).is_some_and(|existing| {
+            !inferred.os.installers().iter().any(|installer| {
+                let key = Inferred {
+                    installer: *installer,
+                    ..inferred
+                }
+                .key();
+                before.get(&key) == Some(existing)
+            })
+        });
+        if claimed.contains_key(&fallback) || set_on_its_own {
             continue;
         }
         for installer in inferred.os.installers() {

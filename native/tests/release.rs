@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -289,6 +290,39 @@ fn merging_keeps_other_platforms_and_refuses_another_version() {
     assert_eq!(m["notes"], "");
 }
 
+/// A plain `{os}-{arch}` entry given on its own (`--platform`, or a hand-written manifest with
+/// only plain keys) is what clients without an entry of their own get: adding an installer of
+/// another kind must not take it over.
+#[test]
+fn a_plain_key_set_on_its_own_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let signer = Signer::new();
+    signer.release(dir, "app_2.0.0_amd64.AppImage", "2.0.0");
+    signer.release(dir, "app_2.0.0_amd64.deb", "2.0.0");
+    let base = "https://dl.example.com/";
+    let manifest = ["manifest", "--version", "2.0.0", "--base-url", base];
+    let explicit = [
+        &manifest[..],
+        &["--platform", "linux-x86_64=app_2.0.0_amd64.AppImage"],
+    ]
+    .concat();
+    let out = upkit(dir, &explicit);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = upkit(dir, &[&manifest[..], &["app_2.0.0_amd64.deb"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let m = read_json(&dir.join("latest.json"));
+    let url = |key: &str| m["platforms"][key]["url"].as_str().map(str::to_owned);
+    assert_eq!(
+        (url("linux-x86_64"), url("linux-x86_64-deb")),
+        (
+            Some(format!("{base}app_2.0.0_amd64.AppImage")),
+            Some(format!("{base}app_2.0.0_amd64.deb"))
+        )
+    );
+}
+
 #[test]
 fn refuses_what_clients_would_refuse() {
     let tmp = tempfile::tempdir().unwrap();
@@ -313,6 +347,39 @@ fn refuses_what_clients_would_refuse() {
     assert_eq!(
         run(&["--version", "1.0.0", "app_1.0.0_arm64.deb"]),
         "error: app_1.0.0_arm64.deb.sig: No such file or directory (os error 2)\n"
+    );
+
+    // A directory has no bytes to offer; a name that is not UTF-8 has no URL naming it.
+    std::fs::create_dir(dir.join("dir_1.0.0_amd64.deb")).unwrap();
+    std::fs::write(
+        dir.join("dir_1.0.0_amd64.deb.sig"),
+        sig(dir, "app_1.0.0_amd64.AppImage"),
+    )
+    .unwrap();
+    assert_eq!(
+        run(&["--version", "1.0.0", "dir_1.0.0_amd64.deb"]),
+        "error: dir_1.0.0_amd64.deb: not a file\n"
+    );
+    let odd = std::ffi::OsStr::from_bytes(b"app\xff_1.0.0_amd64.deb");
+    std::fs::write(dir.join(odd), b"bytes").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .current_dir(dir)
+        .args([
+            "manifest",
+            "--version",
+            "1.0.0",
+            "--base-url",
+            "https://dl.example.com/",
+        ])
+        .arg(odd)
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), stderr(&out)),
+        (
+            Some(2),
+            "error: app\u{fffd}_1.0.0_amd64.deb: the file name is not UTF-8\n".into()
+        )
     );
 
     // Bytes changed after signing: caught with --pubkey.
