@@ -20,7 +20,7 @@
 //! # Ok::<(), upkit::keys::KeysError>(())
 //! ```
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -180,6 +180,11 @@ impl KeyPair {
     /// Writes the secret key to `path` (mode 0600 on Unix) and the public key to `path.pub`,
     /// without trailing newlines. Returns the path of the public key.
     ///
+    /// Both are written to temporary files beside them first and then renamed into place, so
+    /// that a failure leaves no half-written key, and no lone secret key whose public key is
+    /// missing (what could still fail at the last rename is undone when nothing was there
+    /// before).
+    ///
     /// # Errors
     /// [`KeysError::Exists`] when a file exists and `overwrite` is [`Overwrite::Refuse`] (then
     /// nothing is written), [`KeysError::Io`] when writing fails.
@@ -190,30 +195,33 @@ impl KeyPair {
     ) -> Result<PathBuf, KeysError> {
         let secret_path = path.as_ref();
         let public_path = public_path_of(secret_path);
-        if overwrite == Overwrite::Refuse {
-            for path in [secret_path, public_path.as_path()] {
-                if path.symlink_metadata().is_ok() {
+        for path in [secret_path, public_path.as_path()] {
+            match path.symlink_metadata() {
+                Ok(_) if overwrite == Overwrite::Refuse => {
                     return Err(KeysError::Exists {
                         path: path.to_owned(),
                     });
                 }
+                Ok(meta) if meta.is_dir() => {
+                    return Err(io_error("write", path)(io::ErrorKind::IsADirectory.into()));
+                }
+                _ => {}
             }
         }
-        if let Some(dir) = secret_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(io_error("create", dir))?;
-        }
-        write_private(secret_path, self.secret.as_bytes(), overwrite)?;
-        let mut options = OpenOptions::new();
-        options.write(true);
-        match overwrite {
-            Overwrite::Refuse => options.create_new(true),
-            Overwrite::Allow => options.create(true).truncate(true),
+        let dir = match secret_path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
         };
-        let mut file = options
-            .open(&public_path)
-            .map_err(io_error("write", &public_path))?;
-        file.write_all(self.public.as_bytes())
-            .map_err(io_error("write", &public_path))?;
+        fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+        let secret = staged(dir, self.secret.as_bytes(), 0o600)?;
+        let public = staged(dir, self.public.as_bytes(), 0o666)?;
+        put(secret, secret_path, overwrite)?;
+        if let Err(e) = put(public, &public_path, overwrite) {
+            if overwrite == Overwrite::Refuse {
+                let _ = fs::remove_file(secret_path);
+            }
+            return Err(e);
+        }
         Ok(public_path)
     }
 }
@@ -225,27 +233,39 @@ pub fn public_path_of(secret: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn write_private(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(), KeysError> {
-    let mut options = OpenOptions::new();
-    options.write(true);
-    match overwrite {
-        Overwrite::Refuse => options.create_new(true),
-        Overwrite::Allow => options.create(true).truncate(true),
-    };
+/// `bytes` in a new temporary file in `dir`, synced; `mode` on Unix, less the umask.
+fn staged(dir: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile, KeysError> {
+    let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(io_error("write", path))?;
-    #[cfg(unix)]
-    {
-        // An existing file keeps its mode on open: tighten it.
         use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(io_error("write", path))?;
+        builder.permissions(fs::Permissions::from_mode(mode));
     }
-    file.write_all(bytes).map_err(io_error("write", path))
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = builder
+        .tempfile_in(dir)
+        .map_err(crate::error::without_temp_name)
+        .map_err(io_error("create a file in", dir))?;
+    file.write_all(bytes)
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(crate::error::without_temp_name)
+        .map_err(io_error("write a file in", dir))?;
+    Ok(file)
+}
+
+/// Renames a [`staged`] file to `path`; with [`Overwrite::Refuse`], never over an existing file.
+fn put(file: tempfile::NamedTempFile, path: &Path, overwrite: Overwrite) -> Result<(), KeysError> {
+    let persisted = match overwrite {
+        Overwrite::Refuse => file.persist_noclobber(path),
+        Overwrite::Allow => file.persist(path),
+    };
+    persisted.map(drop).map_err(|e| match e.error.kind() {
+        io::ErrorKind::AlreadyExists => KeysError::Exists {
+            path: path.to_owned(),
+        },
+        _ => io_error("write", path)(e.error),
+    })
 }
 
 /// A decrypted secret key, ready to sign.

@@ -148,8 +148,12 @@ fn generated_keys_have_tauris_format() {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600);
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            // The public key is readable like any new file (0666 less the umask).
+            let probe = dir.path().join("probe");
+            fs::File::create(&probe).unwrap();
+            assert_eq!(mode(&public_path), mode(&probe));
         }
 
         // Public: `untrusted comment: minisign public key: <ID>\n<base64>\n`.
@@ -216,6 +220,35 @@ fn writing_refuses_to_overwrite_unless_allowed() {
     second.write(&path, Overwrite::Allow).unwrap();
     assert_eq!(read(&path), second.secret_key());
     assert_eq!(read(&path.with_extension("key.pub")), second.public_key());
+}
+
+/// A failure leaves no lone secret key behind, and `--force` does not destroy the old pair
+/// when the new one cannot be written whole.
+#[test]
+fn writing_leaves_no_half_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let pair = KeyPair::generate("").unwrap();
+    // 252 bytes fit in a file name; with `.pub`, 256 do not.
+    let path = dir.path().join("k".repeat(252));
+    let err = pair.write(&path, Overwrite::Refuse).unwrap_err();
+    assert!(
+        matches!(&err, KeysError::Io { action: "write", source, .. } if source.raw_os_error() == Some(36)),
+        "{err:?}"
+    );
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    let path = dir.path().join("release.key");
+    let first = KeyPair::generate("").unwrap();
+    first.write(&path, Overwrite::Refuse).unwrap();
+    fs::remove_file(path.with_extension("key.pub")).unwrap();
+    fs::create_dir(path.with_extension("key.pub")).unwrap();
+    let err = pair.write(&path, Overwrite::Allow).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("cannot write {}.pub: is a directory", path.display())
+    );
+    assert_eq!(read(&path), first.secret_key());
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
 }
 
 #[test]
