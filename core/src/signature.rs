@@ -834,16 +834,11 @@ fn check_policy(comment: &TrustedComment, policy: &Policy) -> Result<(), VerifyE
         }
         (Some(_), None) => {}
         (Some(signed), Some(expected)) => {
-            let parsed = crate::version::parse(signed).map_err(|e| {
-                VerifyError::SignedVersionInvalid {
+            let parsed =
+                crate::version::parse(signed).map_err(|e| VerifyError::SignedVersionInvalid {
                     signed: signed.to_owned(),
-                    #[allow(unreachable_patterns)] // the enum is non-exhaustive for others
-                    reason: match e {
-                        crate::version::VersionError::Invalid { reason, .. } => reason,
-                        other => other.to_string(),
-                    },
-                }
-            })?;
+                    reason: e.reason().to_owned(),
+                })?;
             if &parsed != expected {
                 return Err(VerifyError::SignedVersionMismatch {
                     signed: signed.to_owned(),

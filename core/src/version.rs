@@ -21,6 +21,15 @@ pub enum VersionError {
     },
 }
 
+impl VersionError {
+    /// What the SemVer parser objected to, without the text (for messages that name it already).
+    pub fn reason(&self) -> &str {
+        match self {
+            VersionError::Invalid { reason, .. } => reason,
+        }
+    }
+}
+
 /// Parses a version the way Tauri does: every leading lowercase `v` is stripped, then strict
 /// SemVer 2.0 applies (`v1.0.0` and `vv1.0.0` are fine; `V1.0.0`, `1.0` and `01.0.0` are not).
 ///

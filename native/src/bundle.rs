@@ -115,17 +115,33 @@ pub struct Bundled {
 /// signed app version. Returns them in order.
 ///
 /// # Errors
-/// [`BundleError::UnknownKind`] for an input that is none of the known kinds (checked for every
-/// input before anything is written), [`BundleError::Io`], [`BundleError::Sign`].
+/// [`BundleError::UnknownKind`] for an input that is none of the known kinds, [`BundleError::Io`]
+/// for one that is not a file (both checked for every input before anything is written, as is
+/// the version), [`BundleError::Sign`].
 pub fn bundle(
     inputs: &[PathBuf],
     key: &SecretKey,
     version: Option<&str>,
     compatibility: Compatibility,
 ) -> Result<Vec<Bundled>, BundleError> {
+    // Everything that can be checked before anything is written.
+    if let Some(version) = version {
+        crate::keys::check_version(version)?;
+    }
     let kinds = inputs
         .iter()
-        .map(|path| Kind::of(path).ok_or_else(|| BundleError::UnknownKind { path: path.clone() }))
+        .map(|path| {
+            let kind =
+                Kind::of(path).ok_or_else(|| BundleError::UnknownKind { path: path.clone() })?;
+            if kind != Kind::AppBundle {
+                let meta = fs::metadata(path).map_err(io_error("read", path))?;
+                if !meta.is_file() {
+                    let not_a_file = io::Error::new(io::ErrorKind::InvalidInput, "not a file");
+                    return Err(io_error("read", path)(not_a_file));
+                }
+            }
+            Ok(kind)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut out = Vec::new();
     for (input, kind) in inputs.iter().zip(kinds) {

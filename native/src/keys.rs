@@ -70,6 +70,17 @@ pub enum KeysError {
         /// The offending value.
         value: String,
     },
+    /// The version to sign is not SemVer: clients compare the signed version as SemVer (after
+    /// stripping leading `v`s) and would refuse the update. (Tauri's signer writes it anyway.)
+    #[error(
+        "version `{version}` is not SemVer ({reason}): clients would refuse an update signed for it"
+    )]
+    InvalidVersion {
+        /// The version given.
+        version: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The file to sign has no file name.
     #[error("{} has no file name to sign", path.display())]
     NoFileName {
@@ -431,7 +442,7 @@ impl SecretKey {
         check_field("file name", file_name)?;
         let mut comment = format!("timestamp:{timestamp}\tfile:{file_name}");
         if let Some(version) = version {
-            check_field("version", version)?;
+            check_version(version)?;
             comment.push_str("\tversion:");
             comment.push_str(version);
         }
@@ -524,6 +535,17 @@ fn check_field(what: &'static str, value: &str) -> Result<(), KeysError> {
     Ok(())
 }
 
+/// Refuses a version to sign that no client could match: control characters, or not SemVer.
+pub(crate) fn check_version(version: &str) -> Result<(), KeysError> {
+    check_field("version", version)?;
+    upkit_core::version::parse(version)
+        .map(drop)
+        .map_err(|e| KeysError::InvalidVersion {
+            version: version.to_owned(),
+            reason: e.reason().to_owned(),
+        })
+}
+
 /// The current Unix time in seconds (0 if the clock is before 1970).
 pub fn now() -> u64 {
     SystemTime::now()
@@ -561,9 +583,16 @@ pub fn sign_file(
         .into_owned();
     check_field("file name", &name)?;
     if let Some(version) = version {
-        check_field("version", version)?;
+        check_version(version)?;
     }
     let reader = File::open(file).map_err(io_error("read", file))?;
+    // A directory opens on Unix; reading it would fail inside the signer, which cannot name it.
+    if !reader.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(io_error("read", file)(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a file",
+        )));
+    }
     let signature = key.sign(io::BufReader::new(reader), &name, version, now())?;
     let sig_path = sig_path_of(file);
     fs::write(&sig_path, signature).map_err(io_error("write", &sig_path))?;

@@ -325,4 +325,38 @@ fn unknown_inputs_are_refused_before_anything_is_written() {
         )
     );
     assert!(!with_suffix(&inputs.appimage, ".sig").exists());
+
+    // A directory named like an installer, and a version no client could match: refused up
+    // front too, with nothing written (not even the .app archive that comes first).
+    let dir_input = inputs.dir.path().join("folder_1.0.0_amd64.AppImage");
+    fs::create_dir(&dir_input).unwrap();
+    let run = |input: &Path, version: &str| {
+        upkit(&[
+            "bundle",
+            path(&inputs.app),
+            path(input),
+            "--v1-compatible",
+            "--key",
+            &key,
+            "--password",
+            "",
+            "--app-version",
+            version,
+        ])
+    };
+    for (output, message) in [
+        (
+            run(&dir_input, "1.0.0"),
+            format!("error: cannot read {}: not a file\n", dir_input.display()),
+        ),
+        (
+            run(&inputs.appimage, "1.0"),
+            "error: version `1.0` is not SemVer (unexpected end of input while parsing minor version number): clients would refuse an update signed for it\n".to_owned(),
+        ),
+    ] {
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(String::from_utf8(output.stderr).unwrap(), message);
+    }
+    assert!(!with_suffix(&inputs.app, ".tar.gz").exists());
+    assert!(!with_suffix(&dir_input, ".tar.gz").exists());
 }

@@ -562,7 +562,35 @@ fn sign_refuses_control_characters_in_the_version() {
         2,
         "error: version `1.0.0\\tfile:evil` holds a TAB, which the trusted comment cannot carry\n",
     );
+    // A version no client can match (they compare it as SemVer) is refused too.
+    let sign = |target: &str, version: &str| {
+        vec![
+            "sign".to_owned(),
+            target.to_owned(),
+            "--key".into(),
+            path(&vector("keys/nopass.key")).to_owned(),
+            "--password".into(),
+            String::new(),
+            "--app-version".into(),
+            version.to_owned(),
+        ]
+    };
+    let args = sign(path(&file), "banana");
+    assert_fails(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+        2,
+        "error: version `banana` is not SemVer (unexpected character 'b' while parsing major version number): clients would refuse an update signed for it\n",
+    );
     assert!(!dir.path().join("payload.txt.sig").exists());
+    // A directory is named as such, not by the signer's read error.
+    let args = sign(path(dir.path()), "1.0.0");
+    assert_fails(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+        2,
+        format!("error: cannot read {}: not a file\n", dir.path().display()),
+    );
 }
 
 #[test]

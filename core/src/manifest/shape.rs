@@ -217,7 +217,7 @@ fn parse_version(value: &Value, path: &Path, errors: &mut Errors) -> Option<Vers
     match version::parse(text) {
         Ok(v) => Some(v),
         Err(e) => {
-            let version::VersionError::Invalid { reason, .. } = e;
+            let reason = e.reason();
             errors.push(
                 Finding::new(
                     ErrorCode::InvalidVersion,

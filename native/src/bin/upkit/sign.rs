@@ -27,7 +27,8 @@ pub(crate) struct SigningArgs {
     /// TAURI_SIGNING_PRIVATE_KEY_PASSWORD, a prompt on a terminal, or the empty password).
     #[arg(long, value_name = "PW")]
     password: Option<String>,
-    /// The app version to bind the signature to (`version:` in the trusted comment).
+    /// The app version to bind the signature to (`version:` in the trusted comment). Must be
+    /// SemVer (a leading `v` is fine): clients refuse any other (Tauri's signer writes it anyway).
     #[arg(long, value_name = "V")]
     pub(crate) app_version: Option<String>,
 }
