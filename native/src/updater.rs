@@ -32,7 +32,7 @@ use tokio::runtime::RuntimeFlavor;
 use upkit_core::check::{Check, CheckConfig, Response, Step};
 use upkit_core::config::TauriConfig;
 use upkit_core::signature::{
-    Keyring, Legacy, Policy, PublicKey, Signature, SignedVersion, Verifier,
+    KeyError, Keyring, Legacy, Policy, PublicKey, Signature, SignedVersion, Verifier,
 };
 use upkit_core::target::{Arch, Installer, Os, Target};
 use upkit_core::template::{Endpoint, Transport, Variables};
@@ -78,7 +78,8 @@ enum InstallerChoice {
 pub struct UpdaterBuilder {
     current_version: Version,
     endpoints: Vec<String>,
-    pubkeys: Vec<String>,
+    /// Decoded as given; an error is reported by `build()`, with the key's position.
+    pubkeys: Vec<Result<PublicKey, KeyError>>,
     os: Option<Os>,
     arch: Option<Arch>,
     installer: InstallerChoice,
@@ -190,7 +191,14 @@ impl UpdaterBuilder {
     /// Adds a trusted public key (Tauri's `pubkey` text: base64 of the minisign public key).
     /// Several keys allow key rotation: the signature's key id picks one.
     pub fn pubkey(mut self, key: &str) -> Self {
-        self.pubkeys.push(key.to_owned());
+        self.pubkeys.push(PublicKey::decode(key));
+        self
+    }
+
+    /// Adds a trusted public key decoded already, e.g. read from a file by
+    /// [`crate::keys::load_public_key`].
+    pub fn public_key(mut self, key: PublicKey) -> Self {
+        self.pubkeys.push(Ok(key));
         self
     }
 
@@ -370,7 +378,7 @@ impl UpdaterBuilder {
             .iter()
             .enumerate()
             .map(|(i, k)| {
-                PublicKey::decode(k).map_err(|source| Error::PublicKey {
+                k.clone().map_err(|source| Error::PublicKey {
                     index: i + 1,
                     source,
                 })

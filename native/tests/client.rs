@@ -6,6 +6,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::Engine as _;
 use serde_json::json;
 use support::{
     Part, Proxy, Reply, Request, Server, Signer, TestCa, entries, offered, payload, ranged, vector,
@@ -1235,6 +1236,33 @@ async fn cli_check_json_and_text() {
     assert!(
         stdout.starts_with("update available: 1.0.0 -> 2.1.0 (linux-x86_64)\n"),
         "{stdout}"
+    );
+
+    // --pubkey as `upkit verify` reads it: a minisign `.pub` file works, a mistyped path is
+    // named as such (not decoded as a key).
+    let dir = tempfile::tempdir().unwrap();
+    let minisign_pub = dir.path().join("minisign.pub");
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(&key)
+        .unwrap();
+    std::fs::write(&minisign_pub, text).unwrap();
+    let mut args = vec!["check"];
+    args.extend(cli_args(&endpoint, minisign_pub.to_str().unwrap(), "2.1.0"));
+    let (code, stdout, stderr) = upkit(&args).await;
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "up to date (2.1.0)\n"),
+        "{stderr}"
+    );
+    let mut args = vec!["check"];
+    args.extend(cli_args(&endpoint, "typo.pub", "2.1.0"));
+    let (code, _, stderr) = upkit(&args).await;
+    assert_eq!(
+        (code, stderr.as_str()),
+        (
+            2,
+            "error: cannot read typo.pub: no such file, and not a key either\n"
+        )
     );
 }
 

@@ -64,17 +64,6 @@ pub struct ClientArgs {
     pub root_cert: Vec<PathBuf>,
 }
 
-/// A key given inline or as a file.
-fn key_text(key: &str) -> anyhow::Result<String> {
-    let path = std::path::Path::new(key);
-    if path.is_file() {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {key}"))?;
-        Ok(text.trim().to_owned())
-    } else {
-        Ok(key.to_owned())
-    }
-}
-
 fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(secs)
         .map_err(|_| anyhow::anyhow!("invalid {flag} `{secs}`: expected seconds"))
@@ -99,7 +88,9 @@ impl ClientArgs {
             }
         };
         for key in &self.pubkey {
-            builder = builder.pubkey(&key_text(key)?);
+            // Read as `upkit verify` and `upkit validate` read it: text, Tauri's or minisign's
+            // key file, and a clear error for a path that names no file.
+            builder = builder.public_key(upkit::keys::load_public_key(key)?);
         }
         if let Some(target) = &self.target {
             builder = match target.parse::<Os>() {
