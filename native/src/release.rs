@@ -17,7 +17,8 @@
 //! - Installers by name: `.AppImage` (and `.AppImage.tar.gz`), `.deb`, `.rpm`, `-setup.exe`
 //!   (and `.nsis.zip`), `.msi` (and `.msi.zip`), `.app.tar.gz`.
 //! - Architectures by a name part: `x86_64`/`amd64`/`x64`, `aarch64`/`arm64`, `i686`/`i386`/`x86`,
-//!   `armv7`/`armv7l`/`armhf`, `riscv64`. None or several: the key must be given explicitly.
+//!   `armv7`/`armv7l`/`armhf` (and RPM's `armhfp`/`armv7hl`), `riscv64`. None or several: the key
+//!   must be given explicitly.
 //! - Every inferred artifact gets its `{os}-{arch}-{installer}` key. The plain `{os}-{arch}` key
 //!   (what clients that do not know their installer look up) points at the preferred installer
 //!   present for that OS and architecture: AppImage, then deb, then rpm on Linux; NSIS, then MSI
@@ -225,6 +226,9 @@ const ARCH_NAMES: &[(&str, Arch)] = &[
     ("armv7l", Arch::Armv7),
     ("armv7", Arch::Armv7),
     ("armhf", Arch::Armv7),
+    // RPM's names (Tauri's bundler names armv7 RPMs `*.armhfp.rpm`).
+    ("armhfp", Arch::Armv7),
+    ("armv7hl", Arch::Armv7),
     ("riscv64", Arch::Riscv64),
 ];
 
@@ -722,6 +726,8 @@ mod tests {
         assert_eq!(key("app_1.0.0_arm64_en-US.msi.zip"), "windows-aarch64-msi");
         assert_eq!(key("app_aarch64.app.tar.gz"), "darwin-aarch64-app");
         assert_eq!(key("app-armv7l.AppImage"), "linux-armv7-appimage");
+        assert_eq!(key("app-1.0.0-1.armhfp.rpm"), "linux-armv7-rpm");
+        assert_eq!(key("app-1.0.0-1.armv7hl.rpm"), "linux-armv7-rpm");
         assert_eq!(key("app_1.0.0_riscv64.deb"), "linux-riscv64-deb");
     }
 
