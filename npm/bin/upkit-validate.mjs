@@ -6,11 +6,11 @@
 //   npx upkit-validate [--json] [--strict] [--pubkey KEY_OR_PATH]... FILE...
 //
 // Exit status: 0 when every file is valid (and, with --strict, has no warnings), 1 otherwise,
-// 2 for a usage error. `-` reads standard input.
-import { existsSync, readFileSync } from 'node:fs';
+// 2 for a usage error or a --pubkey that does not decode. `-` reads standard input.
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-import { formatReport, validateManifest } from '../lib/node.mjs';
+import { formatReport, inspectPublicKey, validateManifest } from '../lib/node.mjs';
 
 const usage = `usage: upkit-validate [--json] [--strict] [--pubkey KEY_OR_PATH]... FILE...
 
@@ -19,8 +19,9 @@ almost surely a mistake.
 
   --json            one JSON object per file on stdout (the object of \`upkit validate --json\`)
   --strict          warnings fail too
-  --pubkey KEY      a trusted public key (base64, as in tauri.conf.json) or a file holding it;
-                    signatures by other keys are warnings; repeat for several keys
+  --pubkey KEY      a trusted public key (base64, as in tauri.conf.json) or a file holding it
+                    (or minisign's .pub text); signatures by other keys are warnings; repeat
+                    for several keys
   -h, --help        this help`;
 
 function fail(message) {
@@ -59,7 +60,57 @@ function unreadable(file, message) {
   };
 }
 
-const pubkey = values.pubkey.map((key) => (existsSync(key) ? readFileSync(key, 'utf8').trim() : key));
+/** Exits as `upkit validate` does when a --pubkey is refused. */
+function refuse(message) {
+  console.error(`error: ${message}`);
+  process.exit(2);
+}
+
+// Trimmed as Rust's str::trim does: Unicode white space, not a byte order mark.
+const trim = (text) => text.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
+
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A --pubkey as `upkit validate` reads it: a file holding the key (Tauri's base64 form, or
+ * minisign's .pub text), else the key itself; given to the core in Tauri's form.
+ */
+function publicKey(keyOrPath) {
+  if (isFile(keyOrPath)) {
+    let text;
+    try {
+      text = trim(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readFileSync(keyOrPath)));
+    } catch (error) {
+      refuse(`cannot read ${keyOrPath}: ${error instanceof TypeError ? 'stream did not contain valid UTF-8' : error.message}`);
+    }
+    const key = text.startsWith('untrusted comment:') ? Buffer.from(text).toString('base64') : text;
+    try {
+      inspectPublicKey(key);
+    } catch (error) {
+      refuse(`invalid public key in ${keyOrPath}: ${error.message}`);
+    }
+    return key;
+  }
+  const key = trim(keyOrPath);
+  try {
+    inspectPublicKey(key);
+  } catch (error) {
+    // Probably meant as a file name.
+    if (/[.\\]/.test(keyOrPath) || (keyOrPath.includes('/') && Buffer.byteLength(keyOrPath) < 100)) {
+      refuse(`cannot read ${keyOrPath}: no such file, and not a key either`);
+    }
+    refuse(`invalid public key: ${error.message}`);
+  }
+  return key;
+}
+
+const pubkey = values.pubkey.map(publicKey);
 let pass = true;
 for (const file of files) {
   let body;

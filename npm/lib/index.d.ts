@@ -55,6 +55,7 @@ export type ManifestWarningCode =
   | 'signed_file_mismatch'
   | 'reused_signature'
   | 'unknown_platform'
+  | 'url_version_mismatch'
   | 'artifact_mismatch'
   | 'invalid_size'
   | 'missing_pub_date'

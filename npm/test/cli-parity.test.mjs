@@ -107,6 +107,64 @@ describe('npx upkit-validate prints what `upkit validate` prints', () => {
   });
 });
 
+describe('npx upkit-validate --pubkey reads keys as `upkit validate --pubkey` does', () => {
+  const bin = join(npmRoot, 'bin/upkit-validate.mjs');
+  const run = (command, args) => {
+    const { status, stdout, stderr } = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    return { status, stdout, stderr };
+  };
+  const manifest = join(realWorld, '0fau__loa-logs__latest.json');
+  const key = readFileSync(pubkeyPath, 'utf8').trim();
+  const dir = mkdtempSync(join(tmpdir(), 'upkit-pubkey-'));
+  const file = (name, body) => {
+    writeFileSync(join(dir, name), body);
+    return join(dir, name);
+  };
+  // Tauri's form is the base64 of minisign's .pub text (a comment line, then the key line).
+  const minisign = Buffer.from(key, 'base64').toString('utf8');
+  const cases = {
+    "a file in Tauri's form": pubkeyPath,
+    'a file in Tauri\'s form, with spaces and line breaks around': file('padded.pub', `\n  ${key} \n`),
+    "a file in minisign's form": file('minisign.pub', `${minisign.trim()}\n`),
+    'the key itself, with spaces around': `  ${key}\n`,
+    'the key itself, in minisign\'s form (refused: only a file may hold that)': minisign,
+    'a directory': dir,
+    'a missing file': join(dir, 'missing.pub'),
+    'neither a file nor a key': 'not-a-key',
+    "a file in minisign's form that does not decode": file('bad.pub', 'untrusted comment: x\nAAAA\n'),
+    'a file in Tauri\'s form that does not decode': file('bad-base64.pub', 'AAAA'),
+    'a file with a byte order mark': file('bom.pub', `\ufeff${key}`),
+    'a file that is not UTF-8': file('latin1.pub', Buffer.from([0x41, 0xff])),
+  };
+  for (const [name, pubkey] of Object.entries(cases)) {
+    test(name, (t) => {
+      if (unavailable) return t.skip(unavailable);
+      const args = ['validate', '--pubkey', pubkey, manifest];
+      assert.deepEqual(run(process.execPath, [bin, ...args.slice(1)]), run(binary, args));
+    });
+  }
+
+  test('the messages', (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const stderr = (pubkey) => {
+      const js = run(process.execPath, [bin, '--pubkey', pubkey, manifest]);
+      assert.equal(js.status, 2);
+      assert.equal(js.stdout, '');
+      return js.stderr;
+    };
+    assert.equal(stderr(dir), `error: cannot read ${dir}: no such file, and not a key either\n`);
+    assert.equal(stderr(cases['a missing file']), `error: cannot read ${cases['a missing file']}: no such file, and not a key either\n`);
+    assert.equal(stderr('not-a-key'),
+      'error: invalid public key: public key is not base64 (standard alphabet, padded, no whitespace): invalid byte 0x2d at offset 3\n');
+    assert.equal(stderr(cases["a file in minisign's form that does not decode"]),
+      `error: invalid public key in ${cases["a file in minisign's form that does not decode"]}: public key is not a minisign public key: line 2 decodes to 3 bytes, expected 42\n`);
+    assert.equal(stderr(cases['a file that is not UTF-8']), `error: cannot read ${cases['a file that is not UTF-8']}: stream did not contain valid UTF-8\n`);
+    const ok = run(process.execPath, [bin, '--pubkey', cases["a file in minisign's form"], manifest]);
+    assert.equal(ok.status, 0);
+    assert.match(ok.stdout, /\[key_mismatch\]/);
+  });
+});
+
 // Manifests Tauri reads oddly: array forms, null platforms, duplicates, bad dates, trailing text.
 const oddBodies = [
   '["1.0.0", null, null, null, "https://e.com/a", "sig"]',

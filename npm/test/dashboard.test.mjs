@@ -28,12 +28,20 @@ const invalid = `{
   }
 }`;
 
+const bomManifest = readFileSync(join(realWorld, 'Imzl-zl__xhs-updates__update_latest.json'));
+// `é` in Latin-1: not UTF-8, which Tauri refuses (UTF-8 decoding would make it U+FFFD).
+const latin1Manifest = Buffer.from('{\n  "version": "2.1.0",\n  "notes": "caf\xe9",\n  "platforms": {}\n}', 'latin1');
+
 let server;
 let browser;
 let page;
 
 before(async () => {
-  server = await serveStatic(npmRoot, { '/fixtures/latest.json': ['application/json', manifest] });
+  server = await serveStatic(npmRoot, {
+    '/fixtures/latest.json': ['application/json', manifest],
+    '/fixtures/bom.json': ['application/json', bomManifest],
+    '/fixtures/latin1.json': ['application/json', latin1Manifest],
+  });
   browser = await launchChromium();
   page = browser.page;
 });
@@ -44,6 +52,20 @@ after(async () => {
 });
 
 const text = (selector) => page.locator(selector).innerText();
+
+/** Runs `action` and waits until the page has rendered the manifest it loads. */
+async function rendered(action) {
+  const count = await page.evaluate(() => Number(document.body.dataset.rendered ?? 0));
+  await action();
+  await page.waitForFunction((n) => Number(document.body.dataset.rendered ?? 0) > n, count);
+}
+
+async function fetchManifest(url) {
+  await rendered(async () => {
+    await page.fill('#manifest-url', url);
+    await page.click('#url-form button');
+  });
+}
 
 describe('dashboard in headless Chromium', () => {
   test('loads the WebAssembly module', async () => {
@@ -76,6 +98,74 @@ describe('dashboard in headless Chromium', () => {
     const errors = await page.locator('#diagnostics li.error').evaluateAll((items) => items.map((i) => [i.dataset.code, i.dataset.line]));
     assert.deepEqual(errors, [['missing_field', '6'], ['missing_field', '9'], ['missing_field', '12']]);
     assert.deepEqual(await page.locator('#source li.has-error').evaluateAll((items) => items.map((i) => i.id)), ['line-6', 'line-9', 'line-12']);
+  });
+
+  test('a manifest with a byte order mark, opened as a file or fetched, is refused as Tauri refuses it', async () => {
+    const refusal = [['byte_order_mark', '1', '1']];
+    const errors = () => page.locator('#diagnostics li.error').evaluateAll((items) => items.map((i) => [i.dataset.code, i.dataset.line, i.textContent.match(/column (\d+)/)[1]]));
+    await rendered(() => page.setInputFiles('#manifest-file', join(realWorld, 'Imzl-zl__xhs-updates__update_latest.json')));
+    assert.equal(await text('#verdict'), 'Tauri refuses this manifest: 1 error');
+    assert.deepEqual(await errors(), refusal);
+    // The source view keeps the byte order mark, so columns on line 1 count it as the core does.
+    assert.equal(await page.locator('#line-1').evaluate((li) => li.firstChild.textContent.codePointAt(0)), 0xfeff);
+
+    await fetchManifest(`${server.base}/fixtures/bom.json`);
+    assert.equal(await text('#verdict'), 'Tauri refuses this manifest: 1 error');
+    assert.deepEqual(await errors(), refusal);
+  });
+
+  test('a manifest that is not UTF-8, fetched or opened, is refused where the core says', async () => {
+    const expected = [['json_syntax', '3', 'line 3, column 16: invalid JSON: invalid unicode code point [json_syntax]']];
+    const errors = () => page.locator('#diagnostics li.error').evaluateAll((items) => items.map((i) => [i.dataset.code, i.dataset.line, i.textContent]));
+    await fetchManifest(`${server.base}/fixtures/latin1.json`);
+    assert.equal(await text('#verdict'), 'Tauri refuses this manifest: 1 error');
+    assert.deepEqual(await errors(), expected);
+    // Shown with U+FFFD for the bad byte, the caret under it.
+    assert.equal(await page.locator('#line-3').evaluate((li) => li.firstChild.textContent), '  "notes": "caf\ufffd",');
+    assert.equal(await page.locator('#line-3 .note').evaluate((span) => span.textContent.indexOf('^')), 15);
+
+    await rendered(() => page.setInputFiles('#manifest-file', { name: 'latin1.json', mimeType: 'application/json', buffer: latin1Manifest }));
+    assert.deepEqual(await errors(), expected);
+  });
+
+  test('line breaks are counted as the core counts them: a lone CR is no line break', async () => {
+    const crOnly = invalid.replaceAll('\n', '\r');
+    await rendered(() => page.setInputFiles('#manifest-file', { name: 'cr.json', mimeType: 'application/json', buffer: Buffer.from(crOnly) }));
+    const error = page.locator('#diagnostics li.error');
+    assert.equal(await error.getAttribute('data-line'), '1');
+    assert.match(await error.innerText(), /^line 1, column 71: /);
+    assert.equal(await page.locator('#source li').count(), 1);
+    assert.equal(await page.locator('#source li.has-error').getAttribute('id'), 'line-1');
+    // CRLF: the CR is not part of the line shown.
+    await rendered(() => page.setInputFiles('#manifest-file', { name: 'crlf.json', mimeType: 'application/json', buffer: Buffer.from(invalid.replaceAll('\n', '\r\n')) }));
+    assert.equal(await page.locator('#source li').count(), 6);
+    assert.equal(await page.locator('#source li.has-error').getAttribute('id'), 'line-4');
+    assert.equal(await page.locator('#line-4').evaluate((li) => li.firstChild.textContent), '    "linux-x86_64": { "url": "not a url", "signature": "x" }');
+  });
+
+  test('valid manifests the preview must not choke on: an unknown bundle type, a huge version', async () => {
+    const entry = { url: 'https://dl.example.com/app.tar.gz', signature: sig('secret', 'payload.txt') };
+    const odd = JSON.stringify({
+      version: '18446744073709551615.0.0',
+      platforms: { 'linux-x86_64': entry, 'linux-x86_64-foo': { ...entry, url: 'https://dl.example.com/foo.tar.gz' } },
+    });
+    await rendered(() => page.fill('#manifest-text', odd));
+    assert.match(await text('#verdict'), /^Valid static manifest: version 18446744073709551615\.0\.0, 2 platforms/);
+    assert.equal(await page.locator('#diagnostics li.warning[data-code="unknown_platform"]').count(), 1);
+    const cells = (label) => page.locator(`#preview tr[data-client="${label}"] td`).allInnerTexts();
+    assert.deepEqual(await cells('Linux x86_64 (AppImage)'), [
+      'Linux x86_64 (AppImage)', 'linux-x86_64', 'update to 18446744073709551615.0.0 (linux-x86_64): https://dl.example.com/app.tar.gz',
+    ]);
+    // No client has the bundle type `foo`: only a custom target of that name gets the entry.
+    assert.deepEqual(await cells('custom target linux-x86_64-foo'), [
+      'custom target linux-x86_64-foo', 'linux-x86_64-foo', 'update to 18446744073709551615.0.0 (linux-x86_64-foo): https://dl.example.com/foo.tar.gz',
+    ]);
+    assert.deepEqual(await page.locator('#matrix thead th').allInnerTexts(), [
+      'Client \\ current version', '0.1.0', '18446744073709551615.0.0', '18446744073709551615.0.1',
+    ]);
+    const foo = await page.locator('#matrix tbody tr', { hasText: 'linux-x86_64-foo' }).locator('td').allInnerTexts();
+    assert.deepEqual(foo, ['custom target linux-x86_64-foo', '→ 18446744073709551615.0.0', 'up to date', 'up to date']);
+    assert.deepEqual(browser.errors, []);
   });
 
   test('a manifest fetched by URL: the platform table with key ids, signed versions and files', async () => {

@@ -58,6 +58,26 @@ describe('latest.schema.json', () => {
     { version: '1.0.0', platforms: { 'linux-x86_64': { url: 'a.tar.gz', signature: 's' } } },
     { version: '1.0.0', platforms: { 'linux-x86_64': { url: '', signature: 's' } } },
     { version: '1.0.0', platforms: {}, url: 5 },
+    // null sizes, and a static manifest's ignored top-level fields: accepted without a warning.
+    { version: '1.0.0', platforms: { 'linux-x86_64': { ...entry, size: null } } },
+    { version: '1.0.0', size: null, platforms: {} },
+    { version: '1.0.0', url: 'https://e.com/a', signature: 's', size: null },
+    { version: '1.0.0', url: null, signature: null, platforms: {} },
+    { version: '1.0.0', url: 'https://e.com/a', signature: null, platforms: {} },
+    { version: '1.0.0', size: -1, platforms: {} },
+    { version: '1.0.0', size: 'big', platforms: {} },
+    // ...but a dynamic manifest needs them.
+    { version: '1.0.0', url: null, signature: 's' },
+    { version: '1.0.0', url: 'https://e.com/a', signature: null },
+    { version: '1.0.0', platforms: null, url: null, signature: null },
+    { version: '1.0.0', platforms: {}, signature: 5 },
+    { version: '1.0.0', platforms: { 'linux-x86_64': { url: null, signature: 's' } } },
+    // URL parsing strips leading and trailing spaces and C0 controls.
+    { version: '1.0.0', platforms: { 'linux-x86_64': { url: '  https://e.com/a.tar.gz  ', signature: 's' } } },
+    { version: '1.0.0', platforms: { 'linux-x86_64': { url: '\u0001\thttps://e.com/a.tar.gz\n', signature: 's' } } },
+    { version: '1.0.0', url: ' https://e.com/a ', signature: 's' },
+    { version: '1.0.0', platforms: { 'linux-x86_64': { url: '   ', signature: 's' } } },
+    { version: '1.0.0', platforms: { 'linux-x86_64': { url: ' a.tar.gz', signature: 's' } } },
   ];
   for (const value of cases) {
     const text = JSON.stringify(value);
@@ -65,6 +85,27 @@ describe('latest.schema.json', () => {
       const core = validateManifest(text);
       // `size` is an upkit extension: the core ignores a bad one (with a warning); the schema is stricter.
       assert.equal(validate(value), core.valid, JSON.stringify({ schema: validate.errors, core: core.errors }));
+      assert.ok(core.warnings.every((w) => w.code !== 'invalid_size'));
+    });
+  }
+
+  // The choice where the core only warns: a `size` that is not a non-negative integer is ignored
+  // with an `invalid_size` warning; the schema refuses it, so that an editor flags it as it is typed.
+  // (`1.0` and `1e3` are integers to JSON Schema; the core, reading the text, warns about them.)
+  const badSizes = [
+    ['{"version": "1.0.0", "platforms": {"linux-x86_64": {"url": "https://e.com/a", "signature": "s", "size": -1}}}', false],
+    ['{"version": "1.0.0", "platforms": {"linux-x86_64": {"url": "https://e.com/a", "signature": "s", "size": 1.5}}}', false],
+    ['{"version": "1.0.0", "platforms": {"linux-x86_64": {"url": "https://e.com/a", "signature": "s", "size": "12"}}}', false],
+    ['{"version": "1.0.0", "url": "https://e.com/a", "signature": "s", "size": -1}', false],
+    ['{"version": "1.0.0", "platforms": {"linux-x86_64": {"url": "https://e.com/a", "signature": "s", "size": 1.0}}}', true],
+    ['{"version": "1.0.0", "platforms": {"linux-x86_64": {"url": "https://e.com/a", "signature": "s", "size": 1e3}}}', true],
+  ];
+  for (const [text, schemaAccepts] of badSizes) {
+    test(`a size the core ignores with a warning, the schema ${schemaAccepts ? 'accepts' : 'refuses'}: ${text}`, () => {
+      const core = validateManifest(text);
+      assert.equal(core.valid, true);
+      assert.deepEqual(core.warnings.filter((w) => w.code === 'invalid_size').length, 1);
+      assert.equal(validate(JSON.parse(text)), schemaAccepts, JSON.stringify(validate.errors));
     });
   }
 });

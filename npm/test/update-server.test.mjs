@@ -43,13 +43,13 @@ async function get(path, method = 'GET') {
 }
 
 describe('update-server example', () => {
-  test('200 with the dynamic JSON for an older client', async () => {
+  test('200 with the dynamic JSON for an older client (keys sorted, as `upkit serve` writes them)', async () => {
     const { status, type, body } = await get('/linux/x86_64/1.0.0');
     assert.equal(status, 200);
     assert.equal(type, 'application/json');
     assert.equal(
       body,
-      '{"version":"1.2.0","notes":"Fixes","pub_date":"2026-11-01T12:00:00Z","url":"https://dl.example.com/app_1.2.0.AppImage","signature":"c2lnLWxpbnV4"}',
+      '{"notes":"Fixes","pub_date":"2026-11-01T12:00:00Z","signature":"c2lnLWxpbnV4","url":"https://dl.example.com/app_1.2.0.AppImage","version":"1.2.0"}',
     );
     const encoded = await get('/windows/x86_64/1.0.0-beta.1%2Bb5');
     assert.equal(JSON.parse(encoded.body).url, 'https://dl.example.com/app_1.2.0_x64-setup.exe');

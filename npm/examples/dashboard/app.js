@@ -39,9 +39,11 @@ const COMMON_CLIENTS = [
 ];
 const OS = ['linux', 'darwin', 'windows'];
 const ARCH = ['x86_64', 'i686', 'aarch64', 'armv7', 'riscv64'];
+const BUNDLE = ['appimage', 'deb', 'rpm', 'app', 'msi', 'nsis'];
 
 const state = {
-  body: null, // the manifest text
+  body: null, // the manifest as given to the core: the pasted text, or the bytes of a file or URL
+  text: null, // the manifest as shown
   origin: 'latest.json', // where it came from
   manifest: null, // the parsed manifest when valid
   pubkey: null, // { text, keyId } when a valid key is given
@@ -58,8 +60,13 @@ function describeError(error) {
 
 // ---- 1. loading ------------------------------------------------------------------------------
 
-function load(text, origin, { fromFile = false } = {}) {
-  state.body = text;
+/** Loads a manifest: text (pasted) or bytes (a file, a URL), which the core reads as Tauri does. */
+function load(body, origin, { fromFile = false } = {}) {
+  // Bytes are shown decoded, keeping a byte order mark (the core refuses it, and counts it in
+  // line 1's columns) and showing bad UTF-8 as U+FFFD.
+  const text = typeof body === 'string' ? body : new TextDecoder('utf-8', { ignoreBOM: true }).decode(body);
+  state.body = body;
+  state.text = text;
   state.origin = origin;
   if ($('manifest-text').value !== text) $('manifest-text').value = text;
   // The file picker names the file shown, and no file once the manifest came from elsewhere.
@@ -112,7 +119,8 @@ function renderValidation(report) {
     return item;
   }));
 
-  const lines = state.body.replace(/\r\n?/g, '\n').split('\n');
+  // Lines as the core counts them: a lone CR breaks no line; a CR before LF is not shown.
+  const lines = state.text.split('\n').map((line) => line.replace(/\r$/, ''));
   const byLine = new Map();
   for (const d of diagnostics) byLine.set(d.line, [...(byLine.get(d.line) ?? []), d]);
   $('source').replaceChildren(...lines.map((line, i) => {
@@ -178,7 +186,8 @@ function clients() {
     const [os, arch, bundleType, ...rest] = key.split('-');
     const covered = COMMON_CLIENTS.some((c) => key === `${c.target}-${c.arch}` || key === `${c.target}-${c.arch}-${c.bundleType}`);
     if (covered) continue;
-    if (OS.includes(os) && ARCH.includes(arch) && rest.length === 0) {
+    // A key with an unknown bundle type (`linux-x86_64-foo`) is for no client: a custom target only.
+    if (OS.includes(os) && ARCH.includes(arch) && rest.length === 0 && (bundleType === undefined || BUNDLE.includes(bundleType))) {
       list.push({ label: key, target: os, arch, ...(bundleType ? { bundleType } : {}) });
     } else {
       list.push({ label: `custom target ${key}`, target: 'linux', arch: 'x86_64', customTarget: key });
@@ -189,7 +198,12 @@ function clients() {
 
 function offer(client, currentVersion) {
   const { label, ...options } = client;
-  return resolveUpdate(state.body, { ...options, currentVersion, allowDowngrades: $('allow-downgrades').checked });
+  try {
+    return resolveUpdate(state.body, { ...options, currentVersion, allowDowngrades: $('allow-downgrades').checked });
+  } catch (error) {
+    // Shown in the client's row rather than stopping the preview.
+    return { update: false, reason: 'error', message: describeError(error) };
+  }
 }
 
 function renderPreview() {
@@ -224,16 +238,24 @@ function renderPreview() {
     const r = offer(client, v);
     if (r.update) return el('td', { class: 'update', title: r.url }, `→ ${r.version}`);
     if (r.reason === 'up_to_date') return el('td', { class: 'none' }, 'up to date');
-    return el('td', { class: 'problem', title: r.message }, r.reason === 'no_platform' ? 'no entry' : 'refused');
+    return el('td', { class: 'problem', title: r.message }, { no_platform: 'no entry', error: 'error' }[r.reason] ?? 'refused');
   }))));
 }
 
 /** A few versions around the release: the first, its major and minor, itself, the next patch. */
 function commonVersions(release) {
-  const [major, minor, patch] = release.split(/[-+]/)[0].split('.').map(Number);
-  const candidates = ['0.1.0', `${major}.0.0`, `${major}.${minor}.0`, minor > 0 ? `${major}.${minor - 1}.0` : null,
-    patch > 0 ? `${major}.${minor}.${patch - 1}` : null, release, `${major}.${minor}.${patch + 1}`];
-  const unique = [...new Set(candidates.filter(Boolean))];
+  // BigInt: version numbers go up to 2^64 - 1, beyond what a Number holds exactly.
+  const [major, minor, patch] = release.split(/[-+]/)[0].split('.').map(BigInt);
+  const candidates = ['0.1.0', `${major}.0.0`, `${major}.${minor}.0`, minor > 0n ? `${major}.${minor - 1n}.0` : null,
+    patch > 0n ? `${major}.${minor}.${patch - 1n}` : null, release, `${major}.${minor}.${patch + 1n}`];
+  const valid = (version) => {
+    try {
+      return compareVersions(version, version) === 0;
+    } catch {
+      return false; // the next patch of 2^64 - 1
+    }
+  };
+  const unique = [...new Set(candidates.filter((v) => v && valid(v)))];
   return unique.sort((a, b) => compareVersions(a, b));
 }
 
@@ -318,7 +340,8 @@ $('manifest-text').addEventListener('input', () => {
 });
 $('manifest-file').addEventListener('change', async () => {
   const file = $('manifest-file').files[0];
-  if (file) load(await file.text(), file.name, { fromFile: true });
+  // The bytes, not file.text(): UTF-8 decoding would drop a byte order mark and mend bad bytes.
+  if (file) load(new Uint8Array(await file.arrayBuffer()), file.name, { fromFile: true });
 });
 $('url-form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -326,7 +349,7 @@ $('url-form').addEventListener('submit', async (event) => {
   try {
     const response = await fetch(url, { headers: { accept: 'application/json' } });
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-    load(await response.text(), url);
+    load(new Uint8Array(await response.arrayBuffer()), url);
     setStatus(`Loaded ${url}`);
   } catch (error) {
     setStatus(`Could not fetch ${url}: ${error.message}`, 'bad');
