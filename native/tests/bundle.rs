@@ -74,25 +74,28 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(format!("{}{suffix}", p.display()))
 }
 
-fn bundle(inputs: &Inputs, extra: &[&str]) -> Output {
+/// `upkit bundle INPUTS... --key <Tauri's key without password> --password "" EXTRA...`
+fn bundle_with(inputs: &[&str], extra: &[&str]) -> Output {
     let key = format!("{VECTORS}/keys/nopass.key");
-    let mut args = vec![
-        "bundle",
-        path(&inputs.app),
-        path(&inputs.appimage),
-        path(&inputs.deb),
-        path(&inputs.rpm),
-        path(&inputs.nsis),
-        path(&inputs.msi),
-        "--key",
-        &key,
-        "--password",
-        "",
-        "--app-version",
-        "1.0.0",
-    ];
+    let mut args = vec!["bundle"];
+    args.extend(inputs);
+    args.extend(["--key", &key, "--password", ""]);
     args.extend(extra);
     upkit(&args)
+}
+
+/// Every input, signed for 1.0.0.
+fn bundle(inputs: &Inputs, extra: &[&str]) -> Output {
+    let all = [
+        &inputs.app,
+        &inputs.appimage,
+        &inputs.deb,
+        &inputs.rpm,
+        &inputs.nsis,
+        &inputs.msi,
+    ]
+    .map(|p| path(p));
+    bundle_with(&all, &[&["--app-version", "1.0.0"], extra].concat())
 }
 
 /// Every listed payload verifies with the Tauri key under version 1.0.0.
@@ -274,18 +277,8 @@ fn v1_compatible_artifacts() {
 #[test]
 fn a_trailing_slash_names_the_same_bundle() {
     let inputs = inputs();
-    let key = format!("{VECTORS}/keys/nopass.key");
     let app = format!("{}/", path(&inputs.app));
-    let output = upkit(&[
-        "bundle",
-        &app,
-        "--key",
-        &key,
-        "--password",
-        "",
-        "--app-version",
-        "1.0.0",
-    ]);
+    let output = bundle_with(&[&app], &["--app-version", "1.0.0"]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let packed = with_suffix(&inputs.app, ".tar.gz");
     assert_eq!(
@@ -306,16 +299,7 @@ fn unknown_inputs_are_refused_before_anything_is_written() {
     let inputs = inputs();
     let other = inputs.dir.path().join("notes.txt");
     fs::write(&other, b"x").unwrap();
-    let key = format!("{VECTORS}/keys/nopass.key");
-    let output = upkit(&[
-        "bundle",
-        path(&inputs.appimage),
-        path(&other),
-        "--key",
-        &key,
-        "--password",
-        "",
-    ]);
+    let output = bundle_with(&[path(&inputs.appimage), path(&other)], &[]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
@@ -331,18 +315,10 @@ fn unknown_inputs_are_refused_before_anything_is_written() {
     let dir_input = inputs.dir.path().join("folder_1.0.0_amd64.AppImage");
     fs::create_dir(&dir_input).unwrap();
     let run = |input: &Path, version: &str| {
-        upkit(&[
-            "bundle",
-            path(&inputs.app),
-            path(input),
-            "--v1-compatible",
-            "--key",
-            &key,
-            "--password",
-            "",
-            "--app-version",
-            version,
-        ])
+        bundle_with(
+            &[path(&inputs.app), path(input)],
+            &["--v1-compatible", "--app-version", version],
+        )
     };
     for (output, message) in [
         (
