@@ -13,7 +13,7 @@
 //! half-written archive.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 use crate::keys::{KeysError, SecretKey, sign_file};
@@ -195,36 +195,12 @@ fn base_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Writes through `write` into a temp file beside `dest`, then renames it into place. The file
-/// gets the mode any new file gets (0666 less the umask), not the temp file's private 0600: a
-/// web server publishes it.
+/// [`crate::atomic::write`], its errors named after `dest`.
 fn write_atomically(
     dest: &Path,
     write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
 ) -> Result<(), BundleError> {
-    let dir = match dest.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        builder.permissions(fs::Permissions::from_mode(0o666));
-    }
-    let temp = builder
-        .tempfile_in(dir)
-        .map_err(crate::error::without_temp_name)
-        .map_err(io_error("create a file in", dir))?;
-    {
-        let mut writer = BufWriter::new(temp.as_file());
-        write(&mut writer).map_err(io_error("write", dest))?;
-        writer.flush().map_err(io_error("write", dest))?;
-    }
-    temp.as_file().sync_all().map_err(io_error("write", dest))?;
-    temp.persist(dest)
-        .map_err(|e| io_error("write", dest)(e.error))?;
-    Ok(())
+    crate::atomic::write(dest, write).map_err(io_error("write", dest))
 }
 
 /// `<Name>.app` → `<Name>.app.tar.gz`, top entry `<Name>.app/`, symlinks kept.

@@ -10,6 +10,7 @@
 pub use upkit_core as core;
 
 pub mod artifact;
+mod atomic;
 pub mod bundle;
 pub mod download;
 pub mod error;

@@ -507,6 +507,17 @@ fn preference(installer: Installer) -> usize {
     .unwrap_or(usize::MAX)
 }
 
+/// Writes a manifest (what [`merge`] returns) to `path` through a temporary file beside it, so
+/// that a web server publishing the file never serves half of it. The file keeps the mode of
+/// the one it replaces, else gets that of any new file.
+///
+/// # Errors
+/// [`ReleaseError::Io`] naming `path`.
+pub fn write_manifest(path: &Path, json: &str) -> Result<(), ReleaseError> {
+    use std::io::Write as _;
+    crate::atomic::write(path, |out| out.write_all(json.as_bytes())).map_err(io(path))
+}
+
 /// Merges `artifacts` into `existing` (the current manifest's bytes, if any; `path` names it in
 /// errors) and returns the new manifest as pretty-printed JSON (with a final newline).
 ///

@@ -323,6 +323,48 @@ fn a_plain_key_set_on_its_own_is_kept() {
     );
 }
 
+/// The manifest is replaced whole, keeps the mode it had, and an error names the manifest, not
+/// a temporary file.
+#[test]
+fn the_manifest_is_written_whole_and_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    Signer::new().release(dir, "app_2.0.0_amd64.deb", "2.0.0");
+    let args = [
+        "manifest",
+        "--version",
+        "2.0.0",
+        "--for-serve",
+        "app_2.0.0_amd64.deb",
+    ];
+    let out = upkit(dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest = dir.join("latest.json");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let probe = dir.join("probe");
+    std::fs::File::create(&probe).unwrap();
+    assert_eq!(mode(&manifest), mode(&probe));
+    std::fs::set_permissions(&manifest, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = upkit(dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(mode(&manifest), 0o640);
+
+    let out = upkit(
+        dir,
+        &[&args[..], &["--out", "missing/latest.json"]].concat(),
+    );
+    assert_eq!(
+        (out.status.code(), stderr(&out)),
+        (
+            Some(2),
+            "note: the urls are bare file names: serve missing/latest.json with `upkit serve`\n\
+             error: missing/latest.json: No such file or directory (os error 2)\n"
+                .into()
+        )
+    );
+}
+
 #[test]
 fn refuses_what_clients_would_refuse() {
     let tmp = tempfile::tempdir().unwrap();

@@ -1,7 +1,6 @@
 //! `upkit manifest`.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -167,7 +166,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.out.display()
         );
     }
-    write_atomically(&args.out, body.as_bytes())?;
+    release::write_manifest(&args.out, &body)?;
     let action = if existing.is_some() && !args.replace {
         "updated"
     } else {
@@ -184,27 +183,4 @@ fn now() -> OffsetDateTime {
         .map_or(0, |d| d.as_secs());
     OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(0))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-/// Writes `path` through a temporary file beside it, so readers never see half a manifest.
-fn write_atomically(path: &Path, body: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(body)?;
-    // Readable by the web server that publishes it, like any file written with a normal umask.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

@@ -1,0 +1,37 @@
+//! Whole-file writes: a temporary file beside the destination, renamed into place when complete,
+//! so that readers (a web server publishing the file, a CI job reading it) never see half of it.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write as _};
+use std::path::Path;
+
+/// Writes `dest` through `write`, atomically. The file keeps the mode of the file it replaces,
+/// else gets the mode of any new file (0666 less the umask), not the temp file's private 0600.
+/// Errors never name the temporary file.
+pub(crate) fn write(
+    dest: &Path,
+    write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = match dest.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(dest).map_or(0o666, |m| m.permissions().mode());
+        builder.permissions(fs::Permissions::from_mode(mode));
+    }
+    let temp = builder
+        .tempfile_in(dir)
+        .map_err(crate::error::without_temp_name)?;
+    {
+        let mut writer = BufWriter::new(temp.as_file());
+        write(&mut writer)?;
+        writer.flush()?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(dest).map_err(|e| e.error)?;
+    Ok(())
+}
