@@ -246,6 +246,40 @@ fn appimage_keeps_the_old_owner() {
     assert_eq!(fs::read(&target).unwrap(), elf(1000, 2));
 }
 
+/// An update run as root (of a user's AppImage, say) must not become a way for that user to
+/// choose what root writes: no set-ID bits carried over, no other user's symlink followed.
+/// (These tests run as root, as CI does: `chown` and `lchown` to another user need it.)
+#[test]
+fn appimage_as_root_carries_no_set_id_bit_and_follows_only_roots_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("Demo.AppImage");
+    write_mode(&target, &elf(100, 1), 0o6755);
+    let payload = put(dir.path(), "new.AppImage", &elf(1000, 2));
+    let artifact = Signer::new().verified(&payload);
+    install(&artifact, &linux().install_path(&target)).unwrap();
+    assert_eq!(mode(&target), 0o755);
+
+    // Another user's link, pointing at a file of root's.
+    let link = dir.path().join("Link.AppImage");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(65534), Some(65534)).unwrap();
+    let err = install(&artifact, &linux().install_path(&link)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "refusing to follow {}: it is a symlink owned by uid 65534, and this runs as root; pass the path it points to if that is the app",
+            link.display()
+        )
+    );
+    assert_eq!(fs::read(&target).unwrap(), elf(1000, 2));
+    // Root's own link is followed.
+    std::os::unix::fs::lchown(&link, Some(0), Some(0)).unwrap();
+    write_mode(&payload, &elf(3000, 3), 0o644);
+    let artifact = Signer::new().verified(&payload);
+    install(&artifact, &linux().install_path(&link)).unwrap();
+    assert_eq!(fs::read(&target).unwrap(), elf(3000, 3));
+}
+
 #[test]
 fn appimage_v1_tar_gz_and_symlinked_install_path() {
     let dir = tempfile::tempdir().unwrap();

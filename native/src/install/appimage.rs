@@ -42,6 +42,7 @@ pub(crate) fn install(
             path: payload.to_owned(),
         });
     };
+    refuse_untrusted_link(target)?;
     let real = fs::canonicalize(target)
         .ok()
         .filter(|p| p.is_file())
@@ -53,7 +54,7 @@ pub(crate) fn install(
         move |source| InstallError::Io { path, source }
     };
     let old_meta = fs::metadata(&real).map_err(io_at(&real))?;
-    let permissions = old_meta.permissions();
+    let permissions = plain_permissions(&old_meta);
     let dir = real.parent().expect("a canonical file path has a parent");
     let name = real
         .file_name()
@@ -95,10 +96,20 @@ pub(crate) fn install(
             .map_err(io_at(&temp_path))?;
     }
     temp.as_file().sync_all().map_err(io_at(&temp_path))?;
+    // Through the open file (fchown, fchmod), never by path: the directory may be writable by
+    // another user, who could put a link to any file where the temp file was.
     keep_owner(temp.as_file(), &old_meta, &temp_path);
-    fs::set_permissions(&temp_path, permissions).map_err(io_at(&temp_path))?;
+    temp.as_file()
+        .set_permissions(permissions)
+        .map_err(io_at(&temp_path))?;
     observer(&InstallEvent::Staged { path: &temp_path });
 
+    if !still_at(temp.as_file(), &temp_path) {
+        return Err(InstallError::Io {
+            path: temp_path,
+            source: io::Error::other("the staged file was replaced by someone else"),
+        });
+    }
     temp.persist(&real).map_err(|e| InstallError::Io {
         path: real.clone(),
         source: e.error,
@@ -111,6 +122,56 @@ pub(crate) fn install(
         tracing::warn!("cannot remove the backup of {}: {e}", real.display());
     }
     Ok(real)
+}
+
+/// The old file's permissions without set-user-ID, set-group-ID and sticky bits: an AppImage
+/// needs none of them, and the new file must not become a set-user-ID program of whoever runs
+/// the update.
+fn plain_permissions(old: &fs::Metadata) -> fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::Permissions::from_mode(old.permissions().mode() & 0o777)
+    }
+    #[cfg(not(unix))]
+    old.permissions()
+}
+
+/// As root, a symlink at the install path must be root's own: another user's link would choose
+/// which file root replaces (`/usr/bin/sudo`, say).
+#[cfg(unix)]
+fn refuse_untrusted_link(target: &Path) -> Result<(), InstallError> {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(link) = fs::symlink_metadata(target) else {
+        return Ok(()); // nothing there: `NotInstalled` follows
+    };
+    if link.file_type().is_symlink() && rustix::process::geteuid().is_root() && link.uid() != 0 {
+        return Err(InstallError::UntrustedLink {
+            path: target.to_owned(),
+            owner: link.uid(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_untrusted_link(_target: &Path) -> Result<(), InstallError> {
+    Ok(())
+}
+
+/// Whether `path` still names the open `file` (same device and inode).
+#[cfg(unix)]
+fn still_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(open), Ok(named)) => (open.dev(), open.ino()) == (named.dev(), named.ino()),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_at(_file: &File, _path: &Path) -> bool {
+    true
 }
 
 /// Gives the new file the old one's owner and group when they differ (an update run as root of

@@ -206,6 +206,18 @@ pub enum InstallError {
         /// The payload.
         path: PathBuf,
     },
+    /// Running as root, the install path is a symlink that another user owns: following it
+    /// would let that user choose which file root replaces.
+    #[error(
+        "refusing to follow {}: it is a symlink owned by uid {owner}, and this runs as root; pass the path it points to if that is the app",
+        path.display()
+    )]
+    UntrustedLink {
+        /// The install path.
+        path: PathBuf,
+        /// The symlink's owner.
+        owner: u32,
+    },
     /// Nothing (of the right kind) is installed at the install path.
     #[error("no installed app at {}", path.display())]
     NotInstalled {

@@ -14,16 +14,18 @@ fn prefix(name: &str, role: &str) -> String {
 
 /// A private (0700) directory beside the app named `name` in `dir`.
 pub(crate) fn dir(dir: &Path, name: &str, role: &str) -> io::Result<TempDir> {
-    let made = tempfile::Builder::new()
-        .prefix(&prefix(name, role))
-        .tempdir_in(dir)
-        .map_err(crate::error::without_temp_name)?;
+    let mut builder = tempfile::Builder::new();
+    // Created so (`mkdir` with this mode), not changed afterwards by path: in a directory that
+    // another user can write, a path is not ours to trust.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(made.path(), fs::Permissions::from_mode(0o700))?;
+        builder.permissions(fs::Permissions::from_mode(0o700));
     }
-    Ok(made)
+    builder
+        .prefix(&prefix(name, role))
+        .tempdir_in(dir)
+        .map_err(crate::error::without_temp_name)
 }
 
 /// A temp file beside the app named `name` in `dir` (removed when dropped).
