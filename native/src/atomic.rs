@@ -1,7 +1,7 @@
 //! Whole-file writes: a temporary file beside the destination, renamed into place when complete,
 //! so that readers (a web server publishing the file, a CI job reading it) never see half of it.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter, Write as _};
 use std::path::Path;
 
@@ -16,9 +16,11 @@ pub(crate) fn write(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
     {
+        use std::fs;
         use std::os::unix::fs::PermissionsExt as _;
         let mode = fs::metadata(dest).map_or(0o666, |m| m.permissions().mode());
         builder.permissions(fs::Permissions::from_mode(mode));

@@ -246,6 +246,7 @@ pub fn public_path_of(secret: &Path) -> PathBuf {
 
 /// `bytes` in a new temporary file in `dir`, synced; `mode` on Unix, less the umask.
 fn staged(dir: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile, KeysError> {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
     {
