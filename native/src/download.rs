@@ -1,9 +1,10 @@
 //! The streaming, resumable, verified download.
 //!
 //! Bytes go to a temporary file beside the destination while the streaming [`Verifier`] hashes
-//! them, so memory stays flat whatever the size. A dropped connection resumes with `Range` from
-//! the last byte written (with `If-Range` when the server gave a validator); an answer that does
-//! not continue where the file stopped restarts from zero with a fresh verifier. The file is
+//! them, so memory stays flat whatever the size (a legacy signature, allowed only on request, is
+//! over the whole file, which the verifier then holds). A dropped connection resumes with `Range`
+//! from the last byte written (with `If-Range` when the server gave a validator); an answer that
+//! does not continue where the file stopped restarts from zero with a fresh verifier. The file is
 //! renamed into place only after the signature verified; on any failure, or when the future is
 //! dropped, the temporary file is removed.
 //!

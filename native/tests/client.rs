@@ -1266,6 +1266,83 @@ async fn cli_check_json_and_text() {
     );
 }
 
+/// `--insecure-transport` means the configuration's `dangerousInsecureTransportProtocol`, whose
+/// endpoints are checked as it is read.
+#[tokio::test]
+async fn cli_insecure_transport_applies_to_a_tauri_config() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tauri.conf.json");
+    let conf = json!({ "plugins": { "updater": {
+        "pubkey": pubkey(),
+        "endpoints": [server.url("/latest.json")],
+        "dangerous-insecure-transport-protocol": false
+    }}});
+    std::fs::write(&config, conf.to_string()).unwrap();
+    let check = [
+        "check",
+        "--config",
+        config.to_str().unwrap(),
+        "--current-version",
+        "2.1.0",
+    ];
+    let (code, _, stderr) = upkit(&check).await;
+    assert_eq!(
+        (code, stderr),
+        (
+            2,
+            format!(
+                "error: in {}: invalid tauri configuration: invalid `plugins.updater.endpoints[0]`: endpoint `{}` must use https (scheme is `http`); allow insecure transport to use it anyway\n",
+                config.display(),
+                server.url("/latest.json")
+            )
+        )
+    );
+    let (code, stdout, stderr) = upkit(&[&check[..], &["--insecure-transport"]].concat()).await;
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "up to date (2.1.0)\n"),
+        "{stderr}"
+    );
+}
+
+/// Legacy (non-prehashed) signatures, which Tauri still accepts: refused unless allowed.
+#[tokio::test]
+async fn cli_download_takes_legacy_signatures_only_when_allowed() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/data/minisign");
+    let payload = std::fs::read(format!("{data}/payload.txt")).unwrap();
+    let sig = std::fs::read_to_string(format!("{data}/payload.txt.sig")).unwrap();
+    let key = std::fs::read_to_string(format!("{data}/key.pub")).unwrap();
+    let server = Server::start(move |r, _| match r.target.as_str() {
+        "/latest.json" => Reply::json(&static_manifest(&host(r), "1.0.0", &sig)),
+        "/app.bin" => Reply::ok(payload.clone()),
+        _ => Reply::status(404),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = server.url("/latest.json");
+    let mut args = vec!["download", "--out", dir.path().to_str().unwrap()];
+    args.extend(cli_args(&endpoint, key.trim(), "0.9.0"));
+    let (code, _, stderr) = upkit(&args).await;
+    assert_eq!(
+        (code, stderr),
+        (
+            2,
+            format!(
+                "error: the artifact from {} failed verification: legacy signature (algorithm Ed, not prehashed) refused: re-sign the file with a current signer or allow legacy signatures\n",
+                server.url("/app.bin")
+            )
+        )
+    );
+    args.push("--allow-legacy");
+    let (code, _, stderr) = upkit(&args).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read(dir.path().join("app.bin")).unwrap(),
+        std::fs::read(format!("{data}/payload.txt")).unwrap()
+    );
+}
+
 #[tokio::test]
 async fn cli_download_with_a_tauri_config_and_a_refused_tamper() {
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;

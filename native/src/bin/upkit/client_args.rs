@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use upkit::UpdaterBuilder;
+use upkit::core::signature::Legacy;
 use upkit::core::target::{Arch, Installer, Os};
 use upkit::core::template::Transport;
 
@@ -56,12 +57,33 @@ pub struct ClientArgs {
     /// Allow plain http endpoints, redirects and downloads.
     #[arg(long)]
     pub insecure_transport: bool,
+    /// Accept legacy (non-prehashed) signatures, as Tauri does; verifying one holds the whole
+    /// download in memory.
+    #[arg(long)]
+    pub allow_legacy: bool,
     /// Send requests through this proxy (an http:// or https:// URL).
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
     /// Trust this root certificate (PEM file) besides the system's.
     #[arg(long, value_name = "FILE")]
     pub root_cert: Vec<PathBuf>,
+}
+
+/// The configuration with `dangerousInsecureTransportProtocol` set, which is what
+/// `--insecure-transport` means for it (its endpoints are checked as the configuration is
+/// read). Text that is not a JSON object is left for the reader to refuse.
+fn allow_insecure_transport(json: &str) -> String {
+    let Ok(mut root) = serde_json::from_str::<serde_json::Value>(json) else {
+        return json.to_owned();
+    };
+    if let Some(updater) = root
+        .pointer_mut("/plugins/updater")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        updater.remove("dangerous-insecure-transport-protocol");
+        updater.insert("dangerousInsecureTransportProtocol".into(), true.into());
+    }
+    root.to_string()
 }
 
 fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
@@ -75,8 +97,11 @@ impl ClientArgs {
         let version = upkit::core::version::parse(&self.current_version)?;
         let mut builder = match &self.config {
             Some(path) => {
-                let json = std::fs::read_to_string(path)
+                let mut json = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read {}", path.display()))?;
+                if self.insecure_transport {
+                    json = allow_insecure_transport(&json);
+                }
                 UpdaterBuilder::from_tauri_config(&json, version)
                     .with_context(|| format!("in {}", path.display()))?
             }
@@ -123,6 +148,9 @@ impl ClientArgs {
         }
         if self.insecure_transport {
             builder = builder.transport(Transport::Insecure);
+        }
+        if self.allow_legacy {
+            builder = builder.legacy_signatures(Legacy::Allow);
         }
         if let Some(proxy) = &self.proxy {
             builder = builder.proxy(proxy);
