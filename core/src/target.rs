@@ -192,9 +192,59 @@ pub fn is_known_key(key: &str) -> bool {
     }
 }
 
+/// A known platform key an unknown one probably meant (`macos-arm64` → `darwin-aarch64`).
+pub fn suggest_key(key: &str) -> Option<String> {
+    let lower = key.to_ascii_lowercase();
+    let mut parts = lower.split('-');
+    let os = match parts.next()? {
+        "darwin" | "macos" | "mac" | "osx" | "apple" => "darwin",
+        "windows" | "win" | "win32" | "win64" => "windows",
+        "linux" => "linux",
+        _ => return None,
+    };
+    let arch = match parts.next()? {
+        "x86_64" | "x64" | "amd64" | "intel" | "x86" if os == "darwin" => "x86_64",
+        "x86_64" | "x64" | "amd64" | "intel" => "x86_64",
+        "i686" | "x86" | "i386" | "i586" | "ia32" => "i686",
+        "aarch64" | "arm64" => "aarch64",
+        "armv7" | "arm" | "armhf" | "armv7l" => "armv7",
+        "riscv64" => "riscv64",
+        _ => return None,
+    };
+    let candidate = match parts.next() {
+        None => format!("{os}-{arch}"),
+        Some(installer) => format!("{os}-{arch}-{installer}"),
+    };
+    (parts.next().is_none() && is_known_key(&candidate) && candidate != key).then_some(candidate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_suggestions() {
+        assert_eq!(
+            suggest_key("macos-arm64").as_deref(),
+            Some("darwin-aarch64")
+        );
+        assert_eq!(
+            suggest_key("darwin-intel").as_deref(),
+            Some("darwin-x86_64")
+        );
+        assert_eq!(
+            suggest_key("windows-x64").as_deref(),
+            Some("windows-x86_64")
+        );
+        assert_eq!(
+            suggest_key("Linux-x86_64-AppImage").as_deref(),
+            Some("linux-x86_64-appimage")
+        );
+        assert_eq!(suggest_key("win32-x86").as_deref(), Some("windows-i686"));
+        assert_eq!(suggest_key("darwin-universal"), None);
+        assert_eq!(suggest_key("linux-x86_64"), None);
+        assert_eq!(suggest_key("linux-x86_64-msi"), None);
+    }
 
     #[test]
     fn lookup_order() {

@@ -37,7 +37,7 @@ use time::format_description::well_known::Rfc3339;
 use upkit_core::signature::{
     Keyring, Policy, Signature, SignatureError, SignedVersion, VerifyError, verify,
 };
-use upkit_core::target::{Arch, Installer, Os, is_known_key};
+use upkit_core::target::{Arch, Installer, Os, is_known_key, suggest_key};
 use upkit_core::version::Version;
 use url::Url;
 
@@ -76,13 +76,17 @@ pub enum ReleaseError {
         /// The architectures found.
         found: Vec<Arch>,
     },
-    /// An explicit key is not one the protocol looks up.
+    /// An explicit key looks like a platform key but is none the protocol looks up (any other
+    /// key is a custom target's).
     #[error(
-        "`{key}` is not a platform key clients look up: expected {{os}}-{{arch}} or {{os}}-{{arch}}-{{installer}} with os in linux, darwin, windows"
+        "`{key}` is not a platform key clients look up: expected {{os}}-{{arch}} or {{os}}-{{arch}}-{{installer}} with os in linux, darwin, windows{}",
+        suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
     )]
     UnknownKey {
         /// The key as given.
         key: String,
+        /// The known key it probably meant.
+        suggestion: Option<String>,
     },
     /// An explicit platform is not `KEY=FILE`.
     #[error(
@@ -293,7 +297,9 @@ pub fn infer(file_name: &str) -> Result<Inferred, ReleaseError> {
 ///
 /// # Errors
 /// [`ReleaseError::InvalidPlatform`] without `=`, [`ReleaseError::UnknownKey`] for a key that
-/// clients do not look up.
+/// looks like a platform key but is none (`darwin-universal`, `macos-arm64`): no client would
+/// look it up. Any other key is a custom target, which clients configured with it look up
+/// verbatim.
 pub fn parse_platform(text: &str) -> Result<(String, PathBuf), ReleaseError> {
     let (key, file) = text
         .split_once('=')
@@ -301,9 +307,15 @@ pub fn parse_platform(text: &str) -> Result<(String, PathBuf), ReleaseError> {
         .ok_or_else(|| ReleaseError::InvalidPlatform {
             text: text.to_owned(),
         })?;
-    if !is_known_key(key) {
+    let suggestion = suggest_key(key);
+    let os_like = key
+        .split('-')
+        .next()
+        .is_some_and(|os| os.parse::<Os>().is_ok());
+    if !is_known_key(key) && (os_like || suggestion.is_some()) {
         return Err(ReleaseError::UnknownKey {
             key: key.to_owned(),
+            suggestion,
         });
     }
     Ok((key.to_owned(), PathBuf::from(file)))
@@ -780,6 +792,15 @@ mod tests {
                 .to_string(),
             "`darwin-universal` is not a platform key clients look up: expected {os}-{arch} or {os}-{arch}-{installer} with os in linux, darwin, windows"
         );
+        assert_eq!(
+            parse_platform("macos-arm64=App.app.tar.gz")
+                .unwrap_err()
+                .to_string(),
+            "`macos-arm64` is not a platform key clients look up: expected {os}-{arch} or {os}-{arch}-{installer} with os in linux, darwin, windows; did you mean `darwin-aarch64`?"
+        );
+        // Any other key is a custom target's, looked up verbatim by clients configured with it.
+        let (k, _) = parse_platform("beta-channel=App.app.tar.gz").unwrap();
+        assert_eq!(k, "beta-channel");
         assert_eq!(
             parse_platform("App.app.tar.gz").unwrap_err().to_string(),
             "invalid platform `App.app.tar.gz`: expected KEY=FILE, e.g. linux-x86_64-appimage=app.AppImage"

@@ -39,7 +39,8 @@ pub struct Args {
     /// serves (it resolves them). Tauri refuses such a file served as it is.
     #[arg(long)]
     pub for_serve: bool,
-    /// An artifact with an explicit platform key (repeatable; a file may get several keys).
+    /// An artifact with an explicit platform key (repeatable; a file may get several keys). A key
+    /// that is not `{os}-{arch}[-{installer}]` and does not look like one is a custom target's.
     #[arg(long = "platform", value_name = "KEY=FILE")]
     pub platforms: Vec<String>,
     /// Verify every artifact with this public key (the key or a path to it) before writing.
