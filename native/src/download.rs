@@ -546,6 +546,10 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                     url: url.clone(),
                     message,
                 },
+                Failure::Read(e @ ReadError::Unanswered(_)) => Error::Network {
+                    url: url.clone(),
+                    message: e.to_string(),
+                },
                 Failure::Status(status) => Error::Status {
                     url: url.clone(),
                     status,

@@ -123,7 +123,10 @@ pub(crate) enum Chunk {
 
 /// Why a body read failed.
 pub(crate) enum ReadError {
-    /// No byte arrived within the stall timeout.
+    /// No response head arrived within the stall timeout (connecting, TLS and redirects
+    /// included).
+    Unanswered(Duration),
+    /// No byte of the body arrived within the stall timeout.
     Stalled(Duration),
     /// The connection failed (reset, truncated, TLS error...).
     Network(String),
@@ -231,7 +234,7 @@ impl Http {
     /// Sends a request, waiting at most the stall timeout for the response head.
     pub(crate) async fn send(&self, request: RequestBuilder) -> Result<Response, ReadError> {
         match tokio::time::timeout(self.stall, request.send()).await {
-            Err(_) => Err(ReadError::Stalled(self.stall)),
+            Err(_) => Err(ReadError::Unanswered(self.stall)),
             Ok(Err(e)) => Err(ReadError::Network(describe(&e))),
             Ok(Ok(response)) => Ok(response),
         }
@@ -295,6 +298,9 @@ pub(crate) enum Fetched {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ReadError::Unanswered(after) => {
+                write!(f, "no response within {after:?} (redirects included)")
+            }
             ReadError::Stalled(after) => write!(f, "no data received for {after:?}"),
             ReadError::Network(message) => f.write_str(message),
         }

@@ -893,6 +893,26 @@ async fn a_stalled_check_hits_the_stall_timeout_and_the_deadline() {
             server.url("/latest.json")
         )
     );
+    // A server that never answers at all: the same timeout, told apart.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/latest.json", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let err = client(std::slice::from_ref(&url))
+        .stall_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("could not fetch {url}: no response within 200ms (redirects included)")
+    );
     let err = client(&[server.url("/latest.json")])
         .deadline(Duration::from_millis(200))
         .build()

@@ -515,6 +515,26 @@ fn install_path_and_method_errors() {
             ..
         })
     ));
+    // With an install path only, a package payload is not installed as root by the package
+    // manager behind the caller's back: the install path names an AppImage.
+    let deb = put(
+        dir.path(),
+        "app_2.0.0_amd64.deb",
+        b"!<arch>\ndebian-binary   0 ...",
+    );
+    let err = install(
+        &Signer::new().verified(&deb),
+        &InstallOptions::new().os(Os::Linux).install_path(&target),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} is a deb package, but the app to update is an AppImage: set the bundle type to deb to have the package manager install it",
+            deb.display()
+        )
+    );
+    assert_eq!(fs::read(&target).unwrap(), elf(500, 2));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::archive::{self, Limits};
+use super::package::PackageKind;
 use super::{InstallError, InstallEvent, Observer, staging};
 
 /// The ELF magic.
@@ -38,8 +39,18 @@ pub(crate) fn install(
     } else if head.starts_with(GZIP) {
         true
     } else {
-        return Err(InstallError::NotAnAppImage {
-            path: payload.to_owned(),
+        let head = super::package::head(payload, 32).unwrap_or_default();
+        let package = [PackageKind::Deb, PackageKind::Rpm]
+            .into_iter()
+            .find(|kind| kind.matches(&head));
+        return Err(match package {
+            Some(kind) => InstallError::PackageForAppImage {
+                path: payload.to_owned(),
+                format: kind.name(),
+            },
+            None => InstallError::NotAnAppImage {
+                path: payload.to_owned(),
+            },
         });
     };
     refuse_untrusted_link(target)?;

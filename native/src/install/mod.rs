@@ -12,9 +12,12 @@
 //! Call order: verify first ([`VerifiedArtifact::verify_file`] or the download), then install.
 //! Only a [`VerifiedArtifact`] is accepted, and its file must still have the verified size.
 //!
-//! Safety: archives are read defensively ([`archive`]); on any failure the installed app is
-//! exactly as it was (or, once the final rename happened, exactly the new version) and temp files
-//! are removed; leftovers of a killed install are removed by the next one.
+//! Safety: archives are read defensively ([`archive`]); on any failure of upkit's own installs
+//! (AppImage, `.app`) the installed app is exactly as it was (or, once the final rename
+//! happened, exactly the new version) and temp files are removed; leftovers of a killed install
+//! are removed by the next one. A deb or rpm is installed by the package manager, whose failures
+//! can leave the package half-installed (`dpkg` leaves it unpacked but not configured when a
+//! dependency or a maintainer script fails): see [`InstallError::CommandFailed`].
 //!
 //! ```no_run
 //! # fn demo(artifact: &upkit::artifact::VerifiedArtifact) -> Result<(), upkit::install::InstallError> {
@@ -186,6 +189,17 @@ pub enum InstallError {
         /// The payload.
         path: PathBuf,
     },
+    /// The payload is a system package, but the app to update is an AppImage.
+    #[error(
+        "{} is a {format} package, but the app to update is an AppImage: set the bundle type to {format} to have the package manager install it",
+        path.display()
+    )]
+    PackageForAppImage {
+        /// The payload.
+        path: PathBuf,
+        /// `deb` or `rpm`.
+        format: &'static str,
+    },
     /// The payload is not a gzip'd tar of a bundle.
     #[error("{} is not a gzip'd tar of a `.app` bundle", path.display())]
     NotABundle {
@@ -252,7 +266,9 @@ pub enum InstallError {
         /// The I/O error.
         source: io::Error,
     },
-    /// A program ran and failed.
+    /// A program ran and failed. When it is the package manager (`dpkg -i`, `rpm -U`), the
+    /// package may be left as it left it (for `dpkg`, unpacked but not configured); see
+    /// [`InstallError::may_have_changed_the_app`].
     #[error(
         "`{command}` failed for {} ({}){}",
         path.display(),
@@ -292,6 +308,22 @@ pub enum InstallError {
         /// The platform it needs.
         os: &'static str,
     },
+}
+
+impl InstallError {
+    /// Whether the installed app may have changed despite the error: the old version was moved
+    /// aside ([`InstallError::NotRestored`]), or the package manager failed midway.
+    pub fn may_have_changed_the_app(&self) -> bool {
+        match self {
+            InstallError::NotRestored { .. } => true,
+            InstallError::CommandFailed { command, .. } => {
+                [package::PackageKind::Deb, package::PackageKind::Rpm]
+                    .iter()
+                    .any(|k| k.short() == *command)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The options of [`install`]. [`InstallOptions::new`] gives the defaults: this platform, the
@@ -363,8 +395,7 @@ impl<'a> InstallOptions<'a> {
     }
 
     /// How the running app was installed (Tauri's bundle type). Without it: an AppImage when
-    /// `$APPIMAGE` is set, else the payload's format (deb, rpm), else an AppImage when an install
-    /// path is given.
+    /// `$APPIMAGE` is set or an install path is given, else the payload's format (deb, rpm).
     pub fn installer(mut self, installer: Installer) -> Self {
         self.installer = Some(installer);
         self
@@ -428,10 +459,13 @@ impl<'a> InstallOptions<'a> {
             (Os::Linux, Some(Installer::AppImage)) => Ok(Method::AppImage),
             (Os::Linux, Some(Installer::Deb)) => Ok(Method::Deb),
             (Os::Linux, Some(Installer::Rpm)) => Ok(Method::Rpm),
-            (Os::Linux, None) if appimage_env => Ok(Method::AppImage),
+            // An install path names a file to replace: an AppImage, never a reason to run the
+            // package manager as root.
+            (Os::Linux, None) if appimage_env || self.install_path.is_some() => {
+                Ok(Method::AppImage)
+            }
             (Os::Linux, None) if package::PackageKind::Deb.matches(head) => Ok(Method::Deb),
             (Os::Linux, None) if package::PackageKind::Rpm.matches(head) => Ok(Method::Rpm),
-            (Os::Linux, None) if self.install_path.is_some() => Ok(Method::AppImage),
             (Os::Linux, None) => Err(InstallError::UnknownBundleType),
             (Os::Darwin, None | Some(Installer::App)) => Ok(Method::AppBundle),
             (Os::Windows, None | Some(Installer::Msi | Installer::Nsis)) => Ok(Method::Windows),
@@ -473,7 +507,8 @@ fn bundle_path(given: Option<&Path>) -> Result<PathBuf, InstallError> {
 ///
 /// # Errors
 /// See [`InstallError`]; on every error the installed app is exactly as it was, except for
-/// [`InstallError::NotRestored`] (which says where the old version went).
+/// [`InstallError::NotRestored`] (which says where the old version went) and a package
+/// manager's [`InstallError::CommandFailed`] (which may have changed the package).
 pub fn install(
     artifact: &VerifiedArtifact,
     options: &InstallOptions<'_>,
@@ -619,5 +654,15 @@ mod tests {
             err.to_string(),
             "`osascript` failed for /Applications/Demo.app (killed)"
         );
+        // The elevated swap rolls back; a package manager may stop midway.
+        assert!(!err.may_have_changed_the_app());
+        let dpkg = InstallError::CommandFailed {
+            command: "dpkg -i",
+            path: "/tmp/app.deb".into(),
+            code: Some(1),
+            stderr: "dependency problems - leaving unconfigured".into(),
+        };
+        assert!(dpkg.may_have_changed_the_app());
+        assert!(!InstallError::NoInstallPath.may_have_changed_the_app());
     }
 }

@@ -19,7 +19,7 @@ pub(crate) enum PackageKind {
 }
 
 impl PackageKind {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             PackageKind::Deb => "deb",
             PackageKind::Rpm => "rpm",
@@ -27,7 +27,7 @@ impl PackageKind {
     }
 
     /// The install command without its file, for messages.
-    fn short(self) -> &'static str {
+    pub(crate) fn short(self) -> &'static str {
         match self {
             PackageKind::Deb => "dpkg -i",
             PackageKind::Rpm => "rpm -U",

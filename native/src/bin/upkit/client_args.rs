@@ -92,16 +92,23 @@ fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
 }
 
 impl ClientArgs {
+    /// The text of the `--config` file at `path`, with `--insecure-transport` applied to it.
+    pub fn config_text(&self, path: &std::path::Path) -> anyhow::Result<String> {
+        let json = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(if self.insecure_transport {
+            allow_insecure_transport(&json)
+        } else {
+            json
+        })
+    }
+
     /// The updater these options describe.
     pub fn builder(&self) -> anyhow::Result<UpdaterBuilder> {
         let version = upkit::core::version::parse(&self.current_version)?;
         let mut builder = match &self.config {
             Some(path) => {
-                let mut json = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                if self.insecure_transport {
-                    json = allow_insecure_transport(&json);
-                }
+                let json = self.config_text(path)?;
                 UpdaterBuilder::from_tauri_config(&json, version)
                     .with_context(|| format!("in {}", path.display()))?
             }

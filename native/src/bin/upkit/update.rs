@@ -34,6 +34,10 @@ fn failure(err: &InstallError) -> String {
              previous version",
             kept.display()
         ),
+        _ if err.may_have_changed_the_app() => format!(
+            "install failed: {err}\nthe package manager may have left the package half-installed \
+             (see its message): reinstall the version you had, or finish this one"
+        ),
         _ => format!("install failed, nothing was replaced: {err}"),
     }
 }
@@ -108,8 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         options = options.install_path(path);
     }
     if let Some(config) = &args.client.config {
-        let text = std::fs::read_to_string(config)
-            .with_context(|| format!("cannot read {}", config.display()))?;
+        let text = args.client.config_text(config)?;
         let parsed = upkit::core::config::TauriConfig::parse(&text)
             .with_context(|| format!("in {}", config.display()))?;
         options = options.windows(WindowsOptions::from_config(&parsed.updater.windows));
