@@ -224,26 +224,18 @@ mod tests {
 
     #[test]
     fn key_suggestions() {
-        assert_eq!(
-            suggest_key("macos-arm64").as_deref(),
-            Some("darwin-aarch64")
-        );
-        assert_eq!(
-            suggest_key("darwin-intel").as_deref(),
-            Some("darwin-x86_64")
-        );
-        assert_eq!(
-            suggest_key("windows-x64").as_deref(),
-            Some("windows-x86_64")
-        );
-        assert_eq!(
-            suggest_key("Linux-x86_64-AppImage").as_deref(),
-            Some("linux-x86_64-appimage")
-        );
-        assert_eq!(suggest_key("win32-x86").as_deref(), Some("windows-i686"));
-        assert_eq!(suggest_key("darwin-universal"), None);
-        assert_eq!(suggest_key("linux-x86_64"), None);
-        assert_eq!(suggest_key("linux-x86_64-msi"), None);
+        for (key, suggested) in [
+            ("macos-arm64", Some("darwin-aarch64")),
+            ("darwin-intel", Some("darwin-x86_64")),
+            ("windows-x64", Some("windows-x86_64")),
+            ("Linux-x86_64-AppImage", Some("linux-x86_64-appimage")),
+            ("win32-x86", Some("windows-i686")),
+            ("darwin-universal", None),
+            ("linux-x86_64", None),
+            ("linux-x86_64-msi", None),
+        ] {
+            assert_eq!(suggest_key(key).as_deref(), suggested, "{key}");
+        }
     }
 
     #[test]

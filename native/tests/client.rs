@@ -1286,19 +1286,38 @@ async fn cli_check_json_and_text() {
     );
 }
 
+/// A `tauri.conf.json` in `dir` for the test key and `endpoint`, with `key: value` in
+/// `plugins.updater`.
+fn write_tauri_config(
+    dir: &std::path::Path,
+    endpoint: &str,
+    key: &str,
+    value: bool,
+) -> std::path::PathBuf {
+    let mut updater = json!({ "pubkey": pubkey(), "endpoints": [endpoint] });
+    updater[key] = value.into();
+    let path = dir.join("tauri.conf.json");
+    std::fs::write(
+        &path,
+        json!({ "plugins": { "updater": updater } }).to_string(),
+    )
+    .unwrap();
+    path
+}
+
 /// `--insecure-transport` means the configuration's `dangerousInsecureTransportProtocol`, whose
 /// endpoints are checked as it is read.
 #[tokio::test]
 async fn cli_insecure_transport_applies_to_a_tauri_config() {
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("tauri.conf.json");
-    let conf = json!({ "plugins": { "updater": {
-        "pubkey": pubkey(),
-        "endpoints": [server.url("/latest.json")],
-        "dangerous-insecure-transport-protocol": false
-    }}});
-    std::fs::write(&config, conf.to_string()).unwrap();
+    let endpoint = server.url("/latest.json");
+    let config = write_tauri_config(
+        dir.path(),
+        &endpoint,
+        "dangerous-insecure-transport-protocol",
+        false,
+    );
     let check = [
         "check",
         "--config",
@@ -1367,13 +1386,13 @@ async fn cli_download_takes_legacy_signatures_only_when_allowed() {
 async fn cli_download_with_a_tauri_config_and_a_refused_tamper() {
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("tauri.conf.json");
-    let conf = json!({ "plugins": { "updater": {
-        "pubkey": pubkey(),
-        "endpoints": [server.url("/latest.json")],
-        "dangerousInsecureTransportProtocol": true
-    }}});
-    std::fs::write(&config, conf.to_string()).unwrap();
+    let endpoint = server.url("/latest.json");
+    let config = write_tauri_config(
+        dir.path(),
+        &endpoint,
+        "dangerousInsecureTransportProtocol",
+        true,
+    );
     let out = dir.path().join("out");
     let (code, stdout, stderr) = upkit(&[
         "download",
