@@ -13,8 +13,8 @@ use upkit::core::target::{Installer, Os};
 use upkit::install::CommandRunner as _;
 use upkit::install::windows::{self, WindowsInstaller};
 use upkit::install::{
-    InstallError, InstallEvent, InstallMode, InstallOptions, Installed, Limits, Method, Restart,
-    WindowsOptions, install, prepare_windows,
+    Downgrades, InstallError, InstallEvent, InstallMode, InstallOptions, Installed, Limits, Method,
+    Restart, WindowsOptions, install, prepare_windows,
 };
 
 /// Records every event as a short string.
@@ -1239,7 +1239,8 @@ impl Unprivileged {
     }
 }
 
-/// Installs a deb on Linux through `runner` (with `package_args`, e.g. a private dpkg root).
+/// Installs a deb on Linux through `runner` (with `package_args`, e.g. a private dpkg root),
+/// in any version order (these tests are about escalation, not versions).
 fn deb_through<'a>(
     runner: &'a dyn upkit::install::CommandRunner,
     package_args: &[&str],
@@ -1249,6 +1250,7 @@ fn deb_through<'a>(
         .installer(Installer::Deb)
         .runner(runner)
         .package_args(package_args.iter().copied())
+        .downgrades(Downgrades::Allow)
 }
 
 impl upkit::install::CommandRunner for Unprivileged {
@@ -1256,8 +1258,13 @@ impl upkit::install::CommandRunner for Unprivileged {
         &self,
         invocation: &upkit::install::Invocation,
     ) -> std::io::Result<upkit::install::Completed> {
-        self.seen.lock().unwrap().push(invocation.clone());
         let program = invocation.program.to_string_lossy().into_owned();
+        // The queries before an install (package fields, installed version) need no rights:
+        // run for real, not recorded.
+        if ["dpkg-deb", "dpkg-query", "dpkg"].contains(&program.as_str()) {
+            return upkit::install::SystemRunner.run(invocation);
+        }
+        self.seen.lock().unwrap().push(invocation.clone());
         let skip = match program.as_str() {
             "zenity" | "kdialog" => {
                 return Ok(upkit::install::Completed {
@@ -1376,6 +1383,26 @@ fn deb_installs_with_the_real_dpkg_on_a_private_database() {
         )
     );
     assert_eq!(dpkg_version(&root), "2.0 ii ");
+
+    // An older package than the installed one: dpkg would downgrade silently; refused unless
+    // downgrades are allowed.
+    let old = build_deb(dir.path(), "1.0", "");
+    let v1 = signer.verified(&old);
+    let options = InstallOptions::new()
+        .os(Os::Linux)
+        .package_args([&root_arg]);
+    let err = install(&v1, &options).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} holds upkit-hello 1.0, older than the installed 2.0: allow downgrades to install it",
+            old.display()
+        )
+    );
+    assert!(!err.may_have_changed_the_app());
+    assert_eq!(dpkg_version(&root), "2.0 ii ");
+    install(&v1, &options.downgrades(Downgrades::Allow)).unwrap();
+    assert_eq!(dpkg_version(&root), "1.0 ii ");
 
     // Declared deb, but an rpm (or anything else) arrives.
     let not_deb = put(dir.path(), "x.deb", &[0xED, 0xAB, 0xEE, 0xDB, 1, 2, 3]);
@@ -1576,6 +1603,22 @@ fn rpm_installs_with_the_real_rpm_on_a_private_database() {
             v2.path().display()
         )
     );
+
+    // An older package: rpm refuses it, unless downgrades are allowed (`--oldpackage`).
+    let v1 = signer.verified(&build_rpm(dir.path(), "1.0"));
+    let err = install(&v1, &options).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("package upkit-hello-2.0-1.noarch (which is newer than upkit-hello-1.0-1.noarch) is already installed"),
+        "{err}"
+    );
+    assert_eq!(query(), "upkit-hello-2.0-1.noarch\n");
+    let installed = install(&v1, &options.downgrades(Downgrades::Allow)).unwrap();
+    assert!(
+        matches!(&installed, Installed::Package { command, .. } if command.starts_with(&format!("rpm --root {root_s} --oldpackage -U /"))),
+        "{installed:?}"
+    );
+    assert_eq!(query(), "upkit-hello-1.0-1.noarch\n");
 
     // Declared rpm, but a deb arrives.
     let deb = signer.verified(&build_deb(dir.path(), "9.0", ""));

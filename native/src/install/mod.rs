@@ -45,6 +45,7 @@ mod staging;
 pub mod windows;
 
 pub use archive::{ArchiveError, Limits};
+pub use package::Downgrades;
 pub use runner::{CommandRunner, Completed, Escalation, Invocation, SystemRunner};
 pub use windows::{InstallMode, PreparedInstaller, Restart, WindowsOptions};
 
@@ -188,6 +189,21 @@ pub enum InstallError {
     NotAnAppImage {
         /// The payload.
         path: PathBuf,
+    },
+    /// The package is older than the installed one, and downgrades were not allowed.
+    #[error(
+        "{} holds {package} {offered}, older than the installed {installed}: allow downgrades to install it",
+        path.display()
+    )]
+    Downgrade {
+        /// The payload.
+        path: PathBuf,
+        /// The package name.
+        package: String,
+        /// The installed version.
+        installed: String,
+        /// The payload's version.
+        offered: String,
     },
     /// The payload is a system package, but the app to update is an AppImage.
     #[error(
@@ -336,6 +352,7 @@ pub struct InstallOptions<'a> {
     limits: Limits,
     runner: &'a dyn CommandRunner,
     package_args: Vec<OsString>,
+    downgrades: Downgrades,
     windows: WindowsOptions,
     observer: Option<&'a Observer<'a>>,
     before_exit: Option<&'a (dyn Fn() + Sync + 'a)>,
@@ -349,6 +366,7 @@ impl fmt::Debug for InstallOptions<'_> {
             .field("install_path", &self.install_path)
             .field("limits", &self.limits)
             .field("package_args", &self.package_args)
+            .field("downgrades", &self.downgrades)
             .field("windows", &self.windows)
             .finish_non_exhaustive()
     }
@@ -381,6 +399,7 @@ impl<'a> InstallOptions<'a> {
             limits: Limits::default(),
             runner: &SystemRunner,
             package_args: Vec::new(),
+            downgrades: Downgrades::Refuse,
             windows: WindowsOptions::default(),
             observer: None,
             before_exit: None,
@@ -427,6 +446,14 @@ impl<'a> InstallOptions<'a> {
         S: Into<OsString>,
     {
         self.package_args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether a deb or rpm older than the installed package may be installed (refused by
+    /// default: the check offered a newer version, so an older package is a publishing
+    /// mistake; allow it when the check allowed downgrades).
+    pub fn downgrades(mut self, downgrades: Downgrades) -> Self {
+        self.downgrades = downgrades;
         self
     }
 
@@ -556,6 +583,7 @@ pub fn install(
                 kind,
                 options.runner,
                 &options.package_args,
+                options.downgrades,
                 observer,
             )?;
             Installed::Package { method, command }

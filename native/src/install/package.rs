@@ -43,12 +43,16 @@ impl PackageKind {
     }
 
     /// The package manager's install command for `file`, with `extra` options before it.
-    fn command(self, file: &Path, extra: &[OsString]) -> Invocation {
+    fn command(self, file: &Path, extra: &[OsString], downgrades: Downgrades) -> Invocation {
         let (program, action) = match self {
             PackageKind::Deb => ("dpkg", "-i"),
             PackageKind::Rpm => ("rpm", "-U"),
         };
         let mut args: Vec<OsString> = extra.to_vec();
+        // rpm refuses a downgrade by itself; dpkg makes one silently (see `refuse_downgrade`).
+        if self == PackageKind::Rpm && downgrades == Downgrades::Allow {
+            args.push("--oldpackage".into());
+        }
         args.push(action.into());
         args.push(file.as_os_str().to_owned());
         Invocation {
@@ -66,13 +70,90 @@ pub(crate) fn head(path: &Path, n: usize) -> io::Result<Vec<u8>> {
     Ok(buffer)
 }
 
+/// Whether a package older than the installed one may be installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Downgrades {
+    /// Refused (the default): the manifest offered a newer version, so an older package inside
+    /// is a publishing mistake.
+    #[default]
+    Refuse,
+    /// Allowed (the check allowed downgrades).
+    Allow,
+}
+
+/// Refuses a deb older than the installed package of the same name. `dpkg -i` downgrades
+/// silently, and with `--refuse-downgrade` it skips the package and still exits 0, so the
+/// versions are compared here (`dpkg-deb --field`, `dpkg-query`, `dpkg --compare-versions`).
+/// Best effort: when a tool cannot tell (not installed yet, no dpkg-query), dpkg decides.
+fn refuse_downgrade(
+    runner: &dyn CommandRunner,
+    file: &Path,
+    payload: &Path,
+    extra: &[OsString],
+) -> Result<(), InstallError> {
+    let output = |program: &str, args: Vec<OsString>| {
+        runner
+            .run(&Invocation::new(program, args))
+            .ok()
+            .filter(|done| done.success())
+            .map(|done| String::from_utf8_lossy(&done.stdout).trim().to_owned())
+    };
+    let field = |name: &str| {
+        let args = vec!["--field".into(), file.as_os_str().to_owned(), name.into()];
+        output("dpkg-deb", args)
+    };
+    let (Some(package), Some(offered)) = (field("Package"), field("Version")) else {
+        return Ok(());
+    };
+    // The same database as the install: dpkg's `--root`/`--admindir` options, if given.
+    let mut query: Vec<OsString> = extra
+        .iter()
+        .filter(|a| {
+            let a = a.to_string_lossy();
+            a.starts_with("--root=") || a.starts_with("--admindir=")
+        })
+        .cloned()
+        .collect();
+    query.extend([
+        "--show".into(),
+        "--showformat=${Version} ${db:Status-Abbrev}".into(),
+    ]);
+    query.push(package.clone().into());
+    let Some(installed) = output("dpkg-query", query) else {
+        return Ok(());
+    };
+    let Some(installed) = installed.strip_suffix("ii").map(str::trim) else {
+        return Ok(()); // not (fully) installed
+    };
+    let compare = [installed, "gt", offered.as_str()].map(OsString::from);
+    let older = runner
+        .run(&Invocation::new(
+            "dpkg",
+            [OsString::from("--compare-versions")]
+                .into_iter()
+                .chain(compare),
+        ))
+        .is_ok_and(|done| done.success());
+    if older {
+        return Err(InstallError::Downgrade {
+            path: payload.to_owned(),
+            package,
+            installed: installed.to_owned(),
+            offered,
+        });
+    }
+    Ok(())
+}
+
 /// Installs the package at `payload` (already verified): magic checked, copied into a private
-/// temp dir, then `dpkg -i` / `rpm -U` through the escalation chain.
+/// temp dir, then `dpkg -i` / `rpm -U` through the escalation chain. A package older than the
+/// installed one is refused unless `downgrades` allows it.
 pub(crate) fn install(
     payload: &Path,
     kind: PackageKind,
     runner: &dyn CommandRunner,
     extra: &[OsString],
+    downgrades: Downgrades,
     observer: &Observer<'_>,
 ) -> Result<String, InstallError> {
     // A private copy (0700 directory): the package manager, running as root, reads a file that
@@ -100,6 +181,9 @@ pub(crate) fn install(
             format: kind.name(),
         });
     }
+    if kind == PackageKind::Deb && downgrades == Downgrades::Refuse {
+        refuse_downgrade(runner, &file, payload, extra)?;
+    }
     let escalation = Escalation::pick(runner).ok_or(InstallError::NoEscalation)?;
     let mut password = None;
     if let Some(prompt) = escalation.prompt("Install update") {
@@ -117,7 +201,7 @@ pub(crate) fn install(
         }
         password = Some(text);
     }
-    let command = escalation.wrap(kind.command(&file, extra), password.as_deref());
+    let command = escalation.wrap(kind.command(&file, extra, downgrades), password.as_deref());
     let shown = command.display();
     observer(&InstallEvent::Running { command: &shown });
     let done = runner.run(&command).map_err(|source| InstallError::Spawn {

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde_json::json;
 use upkit::core::target::{Installer, Os};
-use upkit::install::{InstallError, InstallOptions, Installed, WindowsOptions, install};
+use upkit::install::{
+    Downgrades, InstallError, InstallOptions, Installed, WindowsOptions, install,
+};
 
 use crate::check::ProgressDisplay;
 use crate::client_args::{ClientArgs, runtime};
@@ -111,11 +113,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.install_path {
         options = options.install_path(path);
     }
+    let mut allow_downgrades = args.client.allow_downgrades;
     if let Some(config) = &args.client.config {
         let text = args.client.config_text(config)?;
         let parsed = upkit::core::config::TauriConfig::parse(&text)
             .with_context(|| format!("in {}", config.display()))?;
         options = options.windows(WindowsOptions::from_config(&parsed.updater.windows));
+        allow_downgrades |= parsed.updater.allow_downgrades;
+    }
+    // The package manager may install an older package only when the check could offer one.
+    if allow_downgrades {
+        options = options.downgrades(Downgrades::Allow);
     }
     let installed = match install(&artifact, &options) {
         Ok(installed) => installed,
