@@ -733,7 +733,10 @@ impl Update {
     /// it is done: to avoid that, call [`download`](Update::download), then
     /// [`install::install`](crate::install::install) in `spawn_blocking`. On Windows it does not
     /// return on success (the installer takes over and the process exits). The downloaded
-    /// artifact stays in `dest_dir`; use a temporary directory to have it removed.
+    /// artifact stays in `dest_dir`; use a temporary directory to have it removed. An updater
+    /// that allows downgrades should pass `options` with
+    /// [`Downgrades::Allow`](crate::install::Downgrades::Allow), or a deb or rpm older than the
+    /// installed package is refused.
     ///
     /// # Errors
     /// Those of [`Update::download`], and [`Error::Install`].
