@@ -574,26 +574,36 @@ impl Updater {
     /// [`Error::Check`] when no endpoint gave an answer to act on, or the answer cannot be
     /// used; [`Error::Endpoint`] when a template does not render; [`Error::Deadline`].
     pub async fn check(&self) -> Result<Option<Update>, Error> {
-        let check = self.run_check();
+        // The endpoint being asked, for the deadline's message.
+        let asking = std::sync::Mutex::new(None);
+        let check = self.run_check(&asking);
         match self.inner.deadline {
             None => check.await,
-            Some(deadline) => {
-                tokio::time::timeout(deadline, check)
-                    .await
-                    .map_err(|_| Error::Deadline {
-                        operation: "the check".to_owned(),
-                        deadline,
-                    })?
-            }
+            Some(deadline) => tokio::time::timeout(deadline, check).await.map_err(|_| {
+                let asking = asking.lock().ok().and_then(|url| url.clone());
+                Error::Deadline {
+                    operation: match asking {
+                        Some(url) => format!("the check (asking {url})"),
+                        None => "the check".to_owned(),
+                    },
+                    deadline,
+                }
+            })?,
         }
     }
 
-    async fn run_check(&self) -> Result<Option<Update>, Error> {
+    async fn run_check(
+        &self,
+        asking: &std::sync::Mutex<Option<Url>>,
+    ) -> Result<Option<Update>, Error> {
         let inner = &self.inner;
         let mut check = Check::new(inner.config.clone());
         for endpoint in &inner.endpoints {
             let url = endpoint.render(&inner.variables)?;
             tracing::debug!(%url, "checking");
+            if let Ok(mut asking) = asking.lock() {
+                *asking = Some(url.clone());
+            }
             let fetched = inner.http.fetch_manifest(&url, inner.manifest_limit).await;
             let response = match &fetched {
                 Fetched::Failed(error) => Response::Failed { error },

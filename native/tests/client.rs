@@ -920,9 +920,13 @@ async fn a_stalled_check_hits_the_stall_timeout_and_the_deadline() {
         .check()
         .await
         .unwrap_err();
+    // The message names the endpoint that kept the check waiting.
     assert_eq!(
         err.to_string(),
-        "the check did not finish within the deadline of 200ms"
+        format!(
+            "the check (asking {}) did not finish within the deadline of 200ms",
+            server.url("/latest.json")
+        )
     );
 }
 
