@@ -246,24 +246,8 @@ pub fn public_path_of(secret: &Path) -> PathBuf {
 
 /// `bytes` in a new temporary file in `dir`, synced; `mode` on Unix, less the umask.
 fn staged(dir: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile, KeysError> {
-    #[cfg_attr(not(unix), allow(unused_mut))]
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        builder.permissions(fs::Permissions::from_mode(mode));
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = builder
-        .tempfile_in(dir)
-        .map_err(crate::error::without_temp_name)
-        .map_err(io_error("create a file in", dir))?;
-    file.write_all(bytes)
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(crate::error::without_temp_name)
-        .map_err(io_error("write a file in", dir))?;
-    Ok(file)
+    crate::atomic::staged(dir, mode, |out| out.write_all(bytes))
+        .map_err(io_error("write a file in", dir))
 }
 
 /// Renames a [`staged`] file to `path`; with [`Overwrite::Refuse`], never over an existing file.
