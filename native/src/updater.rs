@@ -30,7 +30,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use time::OffsetDateTime;
 use tokio::runtime::RuntimeFlavor;
 use upkit_core::check::{Check, CheckConfig, Response, Step};
-use upkit_core::config::TauriConfig;
+use upkit_core::config::{TauriConfig, UpdaterConfig};
 use upkit_core::signature::{
     KeyError, Keyring, Legacy, Policy, PublicKey, Signature, SignedVersion, Verifier,
 };
@@ -154,6 +154,18 @@ impl UpdaterBuilder {
         current_version: Version,
     ) -> Result<UpdaterBuilder, Error> {
         let config = TauriConfig::parse(json)?.updater;
+        UpdaterBuilder::from_updater_config(&config, current_version)
+    }
+
+    /// A builder configured by a `tauri.conf.json`'s `plugins.updater` section read already
+    /// (see [`UpdaterBuilder::from_tauri_config`]).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when an endpoint is not valid.
+    pub fn from_updater_config(
+        config: &UpdaterConfig,
+        current_version: Version,
+    ) -> Result<UpdaterBuilder, Error> {
         config.parsed_endpoints()?;
         let mut builder = UpdaterBuilder::new(current_version)
             .pubkey(&config.pubkey)

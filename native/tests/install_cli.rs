@@ -52,21 +52,7 @@ fn upkit_update_replaces_the_appimage_and_says_so() {
     let old = elf(1000, 1);
     write_mode(&target, &old, 0o755);
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = rt
-        .block_on(Server::bind(
-            "127.0.0.1:0".parse().unwrap(),
-            Config::new(releases.path()),
-        ))
-        .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    rt.spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
+    let (_server, base) = serve(releases.path());
     let endpoint = format!("{base}/{{{{target}}}}/{{{{arch}}}}/{{{{current_version}}}}");
     let target_s = target.to_string_lossy().into_owned();
     let common = [
@@ -148,5 +134,83 @@ fn upkit_update_replaces_the_appimage_and_says_so() {
         stdout,
         "{\"available\":false,\"current_version\":\"2.0.0\"}\n"
     );
-    drop(stop);
+}
+
+/// `upkit serve` over `dir` on loopback, running until the returned guard drops; and its base URL.
+fn serve(dir: &Path) -> (tokio::runtime::Runtime, String) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(Server::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            Config::new(dir),
+        ))
+        .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    rt.spawn(server.run(std::future::pending()));
+    (rt, base)
+}
+
+#[test]
+fn upkit_update_takes_endpoints_key_and_downgrades_from_a_tauri_config() {
+    let releases = tempfile::tempdir().unwrap();
+    let offered = elf(2000, 3);
+    let pubkey = publish(releases.path(), &offered);
+    let apps = tempfile::tempdir().unwrap();
+    let target = apps.path().join("Demo.AppImage");
+    let installed = elf(1000, 1);
+    write_mode(&target, &installed, 0o755);
+    let (_server, base) = serve(releases.path());
+    let config = |allow_downgrades: bool| {
+        let file = apps
+            .path()
+            .join(format!("tauri-{allow_downgrades}.conf.json"));
+        let json = serde_json::json!({"plugins": {"updater": {
+            "pubkey": pubkey,
+            // The static manifest: the dynamic route answers 204 to any current version that
+            // is not older, as a server cannot know that the client takes downgrades.
+            "endpoints": [format!("{base}/latest.json")],
+            "allowDowngrades": allow_downgrades,
+        }}});
+        fs::write(&file, json.to_string()).unwrap();
+        file.to_string_lossy().into_owned()
+    };
+    let target_s = target.to_string_lossy().into_owned();
+    let update = |config: &str| {
+        upkit(&[
+            "update",
+            "--config",
+            config,
+            "--insecure-transport",
+            "--current-version",
+            "3.0.0",
+            "--target",
+            "linux",
+            "--arch",
+            "x86_64",
+            "--bundle-type",
+            "appimage",
+            "--install-path",
+            &target_s,
+            "--json",
+        ])
+    };
+
+    // 2.0.0 is older than the running 3.0.0: no update, unless the config allows downgrades.
+    let (code, stdout, stderr) = update(&config(false));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "{\"available\":false,\"current_version\":\"3.0.0\"}\n"
+    );
+    assert_eq!(fs::read(&target).unwrap(), installed);
+
+    let (code, stdout, stderr) = update(&config(true));
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["version"], "2.0.0", "{stdout}");
+    assert_eq!(report["current_version"], "3.0.0", "{stdout}");
+    assert_eq!(fs::read(&target).unwrap(), offered);
 }

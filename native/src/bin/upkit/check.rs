@@ -85,7 +85,8 @@ fn describe(update: &Update) -> String {
 
 /// Runs `upkit check`.
 pub fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let updater = args.client.builder()?.build()?;
+    let config = args.client.tauri_config()?;
+    let updater = args.client.builder(config.as_ref())?.build()?;
     let current = updater.current_version().to_string();
     let update = runtime()?.block_on(updater.check())?;
     if args.json {
@@ -101,7 +102,8 @@ pub fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `upkit download`.
 pub fn run_download(args: DownloadArgs) -> anyhow::Result<ExitCode> {
-    let updater = args.client.builder()?.build()?;
+    let config = args.client.tauri_config()?;
+    let updater = args.client.builder(config.as_ref())?.build()?;
     let current = updater.current_version().to_string();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use upkit::UpdaterBuilder;
+use upkit::core::config::TauriConfig;
 use upkit::core::signature::Legacy;
 use upkit::core::target::{Arch, Installer, Os};
 use upkit::core::template::Transport;
@@ -92,26 +93,28 @@ fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
 }
 
 impl ClientArgs {
-    /// The text of the `--config` file at `path`, with `--insecure-transport` applied to it.
-    pub fn config_text(&self, path: &std::path::Path) -> anyhow::Result<String> {
-        let json = std::fs::read_to_string(path)
+    /// The `--config` file, read and checked, with `--insecure-transport` applied to it
+    /// (`None` without `--config`).
+    pub fn tauri_config(&self) -> anyhow::Result<Option<TauriConfig>> {
+        let Some(path) = &self.config else {
+            return Ok(None);
+        };
+        let mut json = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        Ok(if self.insecure_transport {
-            allow_insecure_transport(&json)
-        } else {
-            json
-        })
+        if self.insecure_transport {
+            json = allow_insecure_transport(&json);
+        }
+        let config = TauriConfig::parse(&json)
+            .map_err(upkit::Error::from)
+            .with_context(|| format!("in {}", path.display()))?;
+        Ok(Some(config))
     }
 
-    /// The updater these options describe.
-    pub fn builder(&self) -> anyhow::Result<UpdaterBuilder> {
+    /// The updater these options describe, with `config` from [`ClientArgs::tauri_config`].
+    pub fn builder(&self, config: Option<&TauriConfig>) -> anyhow::Result<UpdaterBuilder> {
         let version = upkit::core::version::parse(&self.current_version)?;
-        let mut builder = match &self.config {
-            Some(path) => {
-                let json = self.config_text(path)?;
-                UpdaterBuilder::from_tauri_config(&json, version)
-                    .with_context(|| format!("in {}", path.display()))?
-            }
+        let mut builder = match config {
+            Some(config) => UpdaterBuilder::from_updater_config(&config.updater, version)?,
             None => {
                 if self.pubkey.is_empty() {
                     bail!("--pubkey is required unless --config gives the key");

@@ -46,7 +46,8 @@ fn failure(err: &InstallError) -> String {
 
 /// Runs `upkit update`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let updater = args.client.builder()?.build()?;
+    let config = args.client.tauri_config()?;
+    let updater = args.client.builder(config.as_ref())?.build()?;
     let current = updater.current_version().to_string();
     let rt = runtime()?;
     let Some(update) = rt.block_on(updater.check())? else {
@@ -114,12 +115,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         options = options.install_path(path);
     }
     let mut allow_downgrades = args.client.allow_downgrades;
-    if let Some(config) = &args.client.config {
-        let text = args.client.config_text(config)?;
-        let parsed = upkit::core::config::TauriConfig::parse(&text)
-            .with_context(|| format!("in {}", config.display()))?;
-        options = options.windows(WindowsOptions::from_config(&parsed.updater.windows));
-        allow_downgrades |= parsed.updater.allow_downgrades;
+    if let Some(config) = &config {
+        options = options.windows(WindowsOptions::from_config(&config.updater.windows));
+        allow_downgrades |= config.updater.allow_downgrades;
     }
     // The package manager may install an older package only when the check could offer one.
     if allow_downgrades {
