@@ -20,6 +20,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE};
+use tempfile::NamedTempFile;
 use upkit_core::signature::{Verified, Verifier};
 use url::Url;
 
@@ -375,18 +376,8 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
         retry,
     } = job;
     let dest = dest_dir.join(file_name(url));
-    remove_stale_parts(dest_dir);
-    let temp = tempfile::Builder::new()
-        .prefix(PART_PREFIX)
-        .suffix(PART_SUFFIX)
-        .tempfile_in(dest_dir)
-        .map_err(crate::error::without_temp_name)
-        .map_err(Error::io("cannot create a temporary file in", dest_dir))?;
-    hold(temp.as_file());
-    let file = temp
-        .as_file()
-        .try_clone()
-        .map_err(Error::io("cannot open the temporary file", temp.path()))?;
+    let dir = dest_dir.to_owned();
+    let (temp, file) = blocking(move || create_part(&dir)).await?;
     let temp_path = temp.path().to_owned();
     let write_error = || Error::io("cannot write the temporary file", temp_path.clone());
     let sink = Sink::start(file, fresh.clone());
@@ -590,12 +581,52 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
         url: url.clone(),
         source: Box::new(source),
     })?;
-    temp.persist(&dest).map_err(|e| Error::Io {
-        action: "cannot move the verified artifact to",
-        path: dest.clone(),
-        source: e.error,
-    })?;
+    let dest = blocking(move || match temp.persist(&dest) {
+        Ok(_) => Ok(dest),
+        Err(e) => Err(Error::Io {
+            action: "cannot move the verified artifact to",
+            path: dest,
+            source: e.error,
+        }),
+    })
+    .await?;
     Ok((dest, proof))
+}
+
+/// Removes the parts that interrupted downloads left in `dir`, then creates and locks a new one;
+/// returns it and a second handle for the writer.
+fn create_part(dir: &Path) -> Result<(NamedTempFile, File), Error> {
+    remove_stale_parts(dir);
+    let temp = tempfile::Builder::new()
+        .prefix(PART_PREFIX)
+        .suffix(PART_SUFFIX)
+        .tempfile_in(dir)
+        .map_err(crate::error::without_temp_name)
+        .map_err(Error::io("cannot create a temporary file in", dir))?;
+    hold(temp.as_file());
+    let file = temp
+        .as_file()
+        .try_clone()
+        .map_err(Error::io("cannot open the temporary file", temp.path()))?;
+    Ok((temp, file))
+}
+
+/// Runs file-system work (a directory scan, creating or renaming a file) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => done,
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Only when the runtime shuts down under the download.
+            Err(e) => Err(Error::Io {
+                action: "the runtime stopped while working on",
+                path: PathBuf::new(),
+                source: std::io::Error::other(e),
+            }),
+        },
+    }
 }
 
 #[cfg(test)]
