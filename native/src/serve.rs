@@ -577,7 +577,8 @@ impl Server {
     /// # Errors
     /// When the address cannot be bound or the directory cannot be read.
     pub async fn bind(addr: SocketAddr, config: Config) -> std::io::Result<Server> {
-        std::fs::read_dir(&config.dir)
+        let _readable = tokio::fs::read_dir(&config.dir)
+            .await
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", config.dir.display())))?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
