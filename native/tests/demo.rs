@@ -4,9 +4,14 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn demo(args: &[&str]) -> (Vec<String>, PathBuf) {
+    demo_with(args, &[])
+}
+
+fn demo_with(args: &[&str], env: &[(&str, &str)]) -> (Vec<String>, PathBuf) {
     let out = Command::new(env!("CARGO_BIN_EXE_upkit"))
         .arg("demo")
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -16,11 +21,15 @@ fn demo(args: &[&str]) -> (Vec<String>, PathBuf) {
         String::from_utf8_lossy(&out.stderr)
     );
     let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
-    let dir = lines[0]
+    (lines.clone(), demo_dir(&lines[0]))
+}
+
+/// The demo's directory, from its first line.
+fn demo_dir(first: &str) -> PathBuf {
+    first
         .strip_prefix("upkit demo: keys, releases, an update server and a real update, in ")
         .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("first line: {}", lines[0]));
-    (lines, dir)
+        .unwrap_or_else(|| panic!("first line: {first}"))
 }
 
 /// The line of the step named `step` after `after`'s, and its index.
@@ -133,8 +142,61 @@ fn the_demo_tells_the_whole_story() {
 }
 
 #[test]
-fn the_demo_cleans_up_after_itself() {
-    let (lines, dir) = demo(&[]);
-    assert!(lines.last().unwrap().starts_with("      done  in "));
+fn the_demo_cleans_up_after_itself_and_ignores_proxies() {
+    // A proxy from the environment that refuses connections: the demo stays on loopback.
+    let dead = "http://127.0.0.1:9";
+    let proxies = [
+        ("HTTP_PROXY", dead),
+        ("http_proxy", dead),
+        ("ALL_PROXY", dead),
+    ];
+    let (lines, dir) = demo_with(&[], &proxies);
+    let [.., removed, done] = &lines[..] else {
+        panic!("{lines:?}")
+    };
+    assert_eq!(
+        removed,
+        &format!("   removed  {} (--keep keeps it)", dir.display())
+    );
+    assert!(done.starts_with("      done  in "), "{done}");
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+}
+
+#[test]
+fn an_interrupted_demo_removes_its_directory() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut read_line = || {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        line.trim_end().to_owned()
+    };
+    let dir = demo_dir(&read_line());
+    // Interrupted once the server runs (the download and the rest are still to come).
+    while !read_line().starts_with("     serve  ") {}
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "interrupted\n");
+    let rest: String = std::iter::from_fn(|| Some(read_line()))
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        rest.ends_with(&format!("   removed  {} (--keep keeps it)", dir.display())),
+        "{rest}"
+    );
     assert!(!dir.exists(), "{} is left behind", dir.display());
 }

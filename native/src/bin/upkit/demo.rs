@@ -12,6 +12,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use upkit::SystemProxy;
 use upkit::keys::{KeyPair, Overwrite, SecretKey, sign_file};
 use upkit::progress::{DownloadEvent, Progress};
 use upkit::release::{self, Artifact, Merge, Platform, ReleaseInfo};
@@ -223,11 +224,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let result = runtime.block_on(story(&root, &steps));
+    // Ctrl-C (or SIGTERM) stops the story at its next step, and the directory is still removed.
+    let result = runtime.block_on(async {
+        tokio::select! {
+            result = story(&root, &steps) => Some(result),
+            () = crate::serve::shutdown() => None,
+        }
+    });
+    drop(runtime);
     if args.keep {
         let kept = tmp.keep();
         println!("      kept  {}", kept.display());
+    } else {
+        match tmp.close() {
+            Ok(()) => println!("   removed  {} (--keep keeps it)", root.display()),
+            Err(e) => eprintln!("warning: cannot remove {}: {e}", root.display()),
+        }
     }
+    let Some(result) = result else {
+        eprintln!("interrupted");
+        return Ok(ExitCode::from(130));
+    };
     result?;
     println!(
         "      done  in {:.1} s",
@@ -321,6 +338,8 @@ async fn story(root: &Path, steps: &Steps) -> anyhow::Result<()> {
             .os(Os::Linux)
             .arch(arch)
             .installer(Some(Installer::AppImage))
+            // Everything is on loopback: no proxy from the environment gets the requests.
+            .system_proxy(SystemProxy::Ignore)
             // Plain http is fine on loopback; real endpoints must use https.
             .transport(Transport::Insecure)
             .build()

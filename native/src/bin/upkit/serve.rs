@@ -86,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what service managers send).
-async fn shutdown() {
+pub async fn shutdown() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
