@@ -732,6 +732,59 @@ fn bundle_archives_are_read_defensively() {
 }
 
 #[test]
+fn bundle_install_path_must_be_an_app_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = put(
+        dir.path(),
+        "Demo.app.tar.gz",
+        &tar_gz(&bundle_entries("2.0")),
+    );
+    let artifact = Signer::new().verified(&payload);
+    let refused = |path: &Path, reason: &str| {
+        let before = snapshot(path);
+        let err = install(&artifact, &darwin().install_path(path)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "refusing to replace {}: it is not an app bundle ({reason})",
+                path.display()
+            )
+        );
+        assert!(!err.may_have_changed_the_app());
+        assert_eq!(snapshot(path), before);
+    };
+    // `upkit update --install-path ~/Documents` deleted the documents.
+    let documents = dir.path().join("Documents");
+    fs::create_dir(&documents).unwrap();
+    fs::write(documents.join("thesis.txt"), "years of work").unwrap();
+    refused(&documents, "its name does not end in `.app`");
+    // Even holding what a bundle holds.
+    make_bundle(&documents.join("."), "1.0");
+    refused(&documents, "its name does not end in `.app`");
+    let empty = dir.path().join("Empty.app");
+    fs::create_dir(&empty).unwrap();
+    refused(&empty, "it has no `Contents/Info.plist` file");
+    let half = dir.path().join("Half.app");
+    fs::create_dir_all(half.join("Contents/MacOS")).unwrap();
+    fs::write(half.join("Contents/MacOS/Half"), "binary").unwrap();
+    refused(&half, "it has no `Contents/Info.plist` file");
+    let odd = dir.path().join("Odd.app");
+    fs::create_dir_all(odd.join("Contents/Info.plist")).unwrap();
+    refused(&odd, "it has no `Contents/Info.plist` file");
+    // Nothing staged, nothing left.
+    assert_eq!(
+        names(dir.path()),
+        [
+            "Demo.app.tar.gz",
+            "Documents",
+            "Empty.app",
+            "Half.app",
+            "Odd.app"
+        ]
+    );
+}
+
+#[test]
 fn bundle_swap_refused_by_the_file_system_leaves_the_old_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("Demo.app");

@@ -62,6 +62,12 @@ pub(crate) fn install(
             path: app.to_owned(),
         });
     }
+    if let Some(reason) = not_a_bundle(app) {
+        return Err(InstallError::NotABundleDir {
+            path: app.to_owned(),
+            reason,
+        });
+    }
     staging::remove(parent, &name);
     let io_at = |path: &Path| {
         let path = path.to_owned();
@@ -132,6 +138,24 @@ pub(crate) fn install(
         );
     }
     Ok(app.to_owned())
+}
+
+/// Why the directory `app` is not a `.app` bundle, if it is not: the swap replaces the whole
+/// directory, so it must be the app (its name ends in `.app`, it has a `Contents/Info.plist`
+/// file), never a folder given by mistake.
+fn not_a_bundle(app: &Path) -> Option<&'static str> {
+    if app.extension().is_none_or(|e| e != "app") {
+        return Some("its name does not end in `.app`");
+    }
+    if !has_info_plist(app) {
+        return Some("it has no `Contents/Info.plist` file");
+    }
+    None
+}
+
+/// Whether `bundle/Contents/Info.plist` is a regular file (not a symlink).
+fn has_info_plist(bundle: &Path) -> bool {
+    fs::symlink_metadata(bundle.join("Contents/Info.plist")).is_ok_and(|m| m.is_file())
 }
 
 /// After a failed swap: when the old bundle is still parked in the staging directory (neither

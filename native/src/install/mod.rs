@@ -254,6 +254,15 @@ pub enum InstallError {
         /// The install path.
         path: PathBuf,
     },
+    /// The install path is a directory but not a `.app` bundle: replacing it would delete
+    /// whatever it holds (a folder of documents, say).
+    #[error("refusing to replace {}: it is not an app bundle ({reason})", path.display())]
+    NotABundleDir {
+        /// The install path.
+        path: PathBuf,
+        /// What it lacks: a name ending in `.app`, or a `Contents/Info.plist` file.
+        reason: &'static str,
+    },
     /// No install path was given and none could be found.
     #[error("cannot find the installed app: pass its path")]
     NoInstallPath,
