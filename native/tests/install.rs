@@ -732,6 +732,49 @@ fn bundle_archives_are_read_defensively() {
 }
 
 #[test]
+fn bundle_archive_without_info_plist_is_refused() {
+    let d = Limits::default();
+    let missing = "{payload}: holds no `<Name>.app/Contents/Info.plist` file";
+    // Only the top directory: this left an empty Demo.app.
+    bundle_refused(&[Entry::Dir("Demo.app/", 0o755)], d, missing);
+    let without = |path: &str| -> Vec<Entry> {
+        bundle_entries("2.0")
+            .into_iter()
+            .filter(|e| !matches!(e, Entry::File(p, ..) if p == path))
+            .collect()
+    };
+    bundle_refused(&without("Demo.app/Contents/Info.plist"), d, missing);
+    // Not a regular file.
+    let mut entries = without("Demo.app/Contents/Info.plist");
+    entries.push(Entry::Dir("Demo.app/Contents/Info.plist/", 0o755));
+    bundle_refused(&entries, d, missing);
+    let mut entries = without("Demo.app/Contents/Info.plist");
+    entries.push(Entry::Symlink("Demo.app/Contents/Info.plist", "MacOS/Demo"));
+    bundle_refused(&entries, d, missing);
+
+    // The top directory's name does not matter (Tauri ignores it).
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("Demo.app");
+    make_bundle(&app, "1.0");
+    let renamed: Vec<Entry> = [
+        Entry::Dir("Renamed.app/", 0o755),
+        Entry::file("Renamed.app/Contents/Info.plist", "plist 2.0", 0o644),
+        Entry::file("Renamed.app/Contents/MacOS/Demo", "binary 2.0", 0o755),
+    ]
+    .into();
+    let payload = put(dir.path(), "Demo.app.tar.gz", &tar_gz(&renamed));
+    install(
+        &Signer::new().verified(&payload),
+        &darwin().install_path(&app),
+    )
+    .unwrap();
+    assert_eq!(
+        fs::read_to_string(app.join("Contents/Info.plist")).unwrap(),
+        "plist 2.0"
+    );
+}
+
+#[test]
 fn bundle_install_path_must_be_an_app_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let payload = put(

@@ -1,5 +1,8 @@
 //! macOS `.app` bundles: the `<Name>.app.tar.gz` is unpacked into a staging directory on the
-//! same volume and swapped with the installed bundle.
+//! same volume and swapped with the installed bundle. Both must be bundles: the install path a
+//! directory named `<Name>.app` holding a `Contents/Info.plist` file (the swap replaces the
+//! whole directory), the unpacked archive a tree holding one (an empty or partial bundle is not
+//! swapped in).
 //!
 //! Everything here is plain code that runs (and is tested) on Linux with a fake bundle; only the
 //! AppleScript elevation is macOS-only. The swap is one atomic `renameat2(RENAME_EXCHANGE)` on
@@ -16,7 +19,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::archive::{self, Limits};
+use super::archive::{self, ArchiveError, Limits};
 use super::{InstallError, InstallEvent, Observer, staging};
 
 /// Where the old bundle goes when it cannot be put back.
@@ -92,6 +95,14 @@ pub(crate) fn install(
     archive::unpack_bundle(payload, &new, limits, &mut |entries| {
         observer(&InstallEvent::Unpacked { entries })
     })?;
+    // An empty or partial bundle would replace the app as well as a whole one.
+    if !has_info_plist(&new) {
+        return Err(ArchiveError::Missing {
+            archive: payload.to_owned(),
+            what: "`<Name>.app/Contents/Info.plist` file",
+        }
+        .into());
+    }
     observer(&InstallEvent::Staged { path: &new });
 
     let parking = stage.path().join("old");
