@@ -55,12 +55,13 @@ pub enum InstallMode {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WindowsConfig {
-    /// How the installer runs.
-    #[serde(default, alias = "install-mode")]
-    pub install_mode: InstallMode,
+    // Fields in Tauri's order, which serde also reads a JSON array by.
     /// Extra arguments passed to the installer.
     #[serde(default, alias = "installer-args")]
     pub installer_args: Vec<String>,
+    /// How the installer runs.
+    #[serde(default, alias = "install-mode")]
+    pub install_mode: InstallMode,
 }
 
 /// `plugins.updater`, as Tauri reads it.
@@ -68,11 +69,7 @@ pub struct WindowsConfig {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdaterConfig {
-    /// The public key text (base64 of the minisign public key box; not a path).
-    pub pubkey: String,
-    /// Endpoint templates, in order.
-    #[serde(default)]
-    pub endpoints: Vec<String>,
+    // Fields in Tauri's order, which serde also reads a JSON array by.
     /// Allow non-`https` endpoints and downloads.
     #[serde(default, alias = "dangerous-insecure-transport-protocol")]
     pub dangerous_insecure_transport_protocol: bool,
@@ -82,6 +79,11 @@ pub struct UpdaterConfig {
     /// Accept TLS certificates for other host names.
     #[serde(default, alias = "dangerous-accept-invalid-hostnames")]
     pub dangerous_accept_invalid_hostnames: bool,
+    /// Endpoint templates, in order.
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// The public key text (base64 of the minisign public key box; not a path).
+    pub pubkey: String,
     /// Refuse signatures whose trusted comment does not name the version.
     #[serde(default, alias = "require-signed-version")]
     pub require_signed_version: bool,
@@ -174,6 +176,10 @@ pub struct TauriConfig {
     pub updater: UpdaterConfig,
     /// `bundle.createUpdaterArtifacts`.
     pub updater_artifacts: UpdaterArtifacts,
+    /// `version` as written: the app's version, or the path of a JSON file (a `package.json`)
+    /// whose `version` it is, relative to the configuration's directory. Resolving a path is
+    /// I/O, left to the caller.
+    pub version: Option<String>,
 }
 
 impl TauriConfig {
@@ -184,15 +190,33 @@ impl TauriConfig {
     pub fn parse(json: &str) -> Result<TauriConfig, ConfigError> {
         let root: serde_json::Value =
             serde_json::from_str(json).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+        TauriConfig::from_value(&root, None)
+    }
+
+    /// Reads a configuration parsed already (from JSON, JSON5 or TOML, platform files merged
+    /// with [`merge_patch`]) and checks its endpoints. `transport`, when given, replaces what
+    /// `dangerousInsecureTransportProtocol` says, as a user's "allow insecure transport" does;
+    /// the value as written is still checked.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the section and what is wrong in it.
+    pub fn from_value(
+        root: &serde_json::Value,
+        transport: Option<Transport>,
+    ) -> Result<TauriConfig, ConfigError> {
         let updater = root
             .get("plugins")
             .and_then(|p| p.get("updater"))
             .filter(|u| !u.is_null())
             .ok_or(ConfigError::NoUpdater)?;
-        let updater = UpdaterConfig::deserialize(updater).map_err(|e| ConfigError::Invalid {
-            path: "plugins.updater",
-            message: e.to_string(),
-        })?;
+        let mut updater =
+            UpdaterConfig::deserialize(updater).map_err(|e| ConfigError::Invalid {
+                path: "plugins.updater",
+                message: e.to_string(),
+            })?;
+        if let Some(transport) = transport {
+            updater.dangerous_insecure_transport_protocol = transport == Transport::Insecure;
+        }
         updater.parsed_endpoints()?;
         let updater_artifacts = match root
             .get("bundle")
@@ -204,10 +228,49 @@ impl TauriConfig {
                 message: e.to_string(),
             })?,
         };
+        let version = match root.get("version") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(version)) => Some(version.clone()),
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    path: "version",
+                    message: format!(
+                        "expected a semver string or a path to a package.json file, found `{other}`"
+                    ),
+                });
+            }
+        };
         Ok(TauriConfig {
             updater,
             updater_artifacts,
+            version,
         })
+    }
+}
+
+/// Applies `patch` to `doc` as a JSON Merge Patch (RFC 7396): objects merge key by key, `null`
+/// removes a key, anything else replaces. This is how Tauri lays a platform file
+/// (`tauri.linux.conf.json`, ...) over `tauri.conf.json`.
+pub fn merge_patch(doc: &mut serde_json::Value, patch: &serde_json::Value) {
+    let serde_json::Value::Object(patch) = patch else {
+        *doc = patch.clone();
+        return;
+    };
+    if !doc.is_object() {
+        *doc = serde_json::Value::Object(serde_json::Map::new());
+    }
+    let Some(doc) = doc.as_object_mut() else {
+        return; // an object now
+    };
+    for (key, value) in patch {
+        if value.is_null() {
+            doc.remove(key);
+        } else {
+            merge_patch(
+                doc.entry(key.clone()).or_insert(serde_json::Value::Null),
+                value,
+            );
+        }
     }
 }
 
@@ -260,6 +323,114 @@ mod tests {
                 .to_string(),
             "invalid `plugins.updater`: invalid type: integer `1`, expected struct WindowsConfig"
         );
+    }
+
+    #[test]
+    fn merge_patch_is_rfc_7396() {
+        // The examples of RFC 7396, appendix A: [target, patch, result].
+        let cases = [
+            [r#"{"a":"b"}"#, r#"{"a":"c"}"#, r#"{"a":"c"}"#],
+            [r#"{"a":"b"}"#, r#"{"b":"c"}"#, r#"{"a":"b","b":"c"}"#],
+            [r#"{"a":"b"}"#, r#"{"a":null}"#, r#"{}"#],
+            [r#"{"a":"b","b":"c"}"#, r#"{"a":null}"#, r#"{"b":"c"}"#],
+            [r#"{"a":["b"]}"#, r#"{"a":"c"}"#, r#"{"a":"c"}"#],
+            [r#"{"a":"c"}"#, r#"{"a":["b"]}"#, r#"{"a":["b"]}"#],
+            [
+                r#"{"a":{"b":"c"}}"#,
+                r#"{"a":{"b":"d","c":null}}"#,
+                r#"{"a":{"b":"d"}}"#,
+            ],
+            [r#"{"a":[{"b":"c"}]}"#, r#"{"a":[1]}"#, r#"{"a":[1]}"#],
+            [r#"["a","b"]"#, r#"["c","d"]"#, r#"["c","d"]"#],
+            [r#"{"a":"b"}"#, r#"["c"]"#, r#"["c"]"#],
+            [r#"{"a":"foo"}"#, "null", "null"],
+            [r#"{"a":"foo"}"#, r#""bar""#, r#""bar""#],
+            [r#"{"e":null}"#, r#"{"a":1}"#, r#"{"e":null,"a":1}"#],
+            [r#"[1,2]"#, r#"{"a":"b","c":null}"#, r#"{"a":"b"}"#],
+            [
+                r#"{}"#,
+                r#"{"a":{"bb":{"ccc":null}}}"#,
+                r#"{"a":{"bb":{}}}"#,
+            ],
+        ];
+        for [target, patch, result] in cases {
+            let mut doc: serde_json::Value = serde_json::from_str(target).unwrap();
+            merge_patch(&mut doc, &serde_json::from_str(patch).unwrap());
+            assert_eq!(
+                doc,
+                serde_json::from_str::<serde_json::Value>(result).unwrap(),
+                "{target} + {patch}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_transport_override_still_checks_the_value_as_written() {
+        let config = |updater: &str| {
+            serde_json::from_str::<serde_json::Value>(&format!(
+                r#"{{"plugins": {{"updater": {updater}}}}}"#
+            ))
+            .unwrap()
+        };
+        let http = config(r#"{"pubkey": "K", "endpoints": ["http://127.0.0.1:1/x"]}"#);
+        assert!(matches!(
+            TauriConfig::from_value(&http, None),
+            Err(ConfigError::Endpoint { index: 0, .. })
+        ));
+        let c = TauriConfig::from_value(&http, Some(Transport::Insecure)).unwrap();
+        assert_eq!(c.updater.transport(), Transport::Insecure);
+        // Tauri refuses these configurations; allowing insecure transport does not hide that.
+        for (updater, message) in [
+            (
+                r#"{"pubkey": "K", "dangerousInsecureTransportProtocol": "yes"}"#,
+                "invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                r#"{"pubkey": "K", "dangerousInsecureTransportProtocol": true, "dangerous-insecure-transport-protocol": true}"#,
+                "duplicate field `dangerousInsecureTransportProtocol`",
+            ),
+        ] {
+            assert_eq!(
+                TauriConfig::from_value(&config(updater), Some(Transport::Insecure))
+                    .unwrap_err()
+                    .to_string(),
+                format!("invalid `plugins.updater`: {message}")
+            );
+        }
+    }
+
+    #[test]
+    fn the_version_as_written() {
+        let version = |v: &str| {
+            TauriConfig::parse(&format!(
+                r#"{{"version": {v}, "plugins": {{"updater": {{"pubkey": "K"}}}}}}"#
+            ))
+            .map(|c| c.version)
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(version(r#""1.2.3""#), Ok(Some("1.2.3".into())));
+        assert_eq!(
+            version(r#""../package.json""#),
+            Ok(Some("../package.json".into()))
+        );
+        assert_eq!(version("null"), Ok(None));
+        assert_eq!(
+            version("3"),
+            Err("invalid `version`: expected a semver string or a path to a package.json file, found `3`".into())
+        );
+    }
+
+    #[test]
+    fn positional_sections_follow_tauris_field_order() {
+        // serde reads a struct from an array by field order; Tauri's order is the contract.
+        let c = TauriConfig::parse(
+            r#"{"plugins": {"updater": [true, false, false, ["http://127.0.0.1:1/x"], "K", false, true, [["/NS"], "quiet"]]}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.updater.pubkey, "K");
+        assert!(c.updater.allow_downgrades && !c.updater.require_signed_version);
+        assert_eq!(c.updater.windows.installer_args, ["/NS"]);
+        assert_eq!(c.updater.windows.install_mode, InstallMode::Quiet);
     }
 
     #[test]

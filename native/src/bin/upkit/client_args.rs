@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use upkit::UpdaterBuilder;
-use upkit::core::config::TauriConfig;
 use upkit::core::signature::Legacy;
 use upkit::core::target::{Arch, Installer, Os};
 use upkit::core::template::Transport;
+
+use crate::tauri_config::{self, Loaded};
 
 /// How to find and trust an update.
 #[derive(clap::Args, Debug, Clone)]
@@ -26,12 +27,15 @@ pub struct ClientArgs {
         conflicts_with = "config"
     )]
     pub endpoint: Vec<String>,
-    /// Read the endpoints, key and settings from a `tauri.conf.json` (`plugins.updater`).
+    /// Read the endpoints, key, settings and version from a Tauri configuration, as Tauri's build
+    /// reads it: `tauri.conf.json` (JSON or JSON5), `tauri.conf.json5` or `Tauri.toml`, or the
+    /// directory holding it, with the target's platform file beside it merged
+    /// (`tauri.linux.conf.json`, `tauri.macos.conf.json`, `tauri.windows.conf.json`).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The version the app runs now.
+    /// The version the app runs now. Default with `--config`: its `version`.
     #[arg(long, value_name = "V")]
-    pub current_version: String,
+    pub current_version: Option<String>,
     /// The OS (`linux`, `darwin`, `windows`), or any other name as a custom target (the only
     /// platform key tried). Default: this machine's OS.
     #[arg(long, value_name = "T")]
@@ -70,51 +74,47 @@ pub struct ClientArgs {
     pub root_cert: Vec<PathBuf>,
 }
 
-/// The configuration with `dangerousInsecureTransportProtocol` set, which is what
-/// `--insecure-transport` means for it (its endpoints are checked as the configuration is
-/// read). Text that is not a JSON object is left for the reader to refuse.
-fn allow_insecure_transport(json: &str) -> String {
-    let Ok(mut root) = serde_json::from_str::<serde_json::Value>(json) else {
-        return json.to_owned();
-    };
-    if let Some(updater) = root
-        .pointer_mut("/plugins/updater")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        updater.remove("dangerous-insecure-transport-protocol");
-        updater.insert("dangerousInsecureTransportProtocol".into(), true.into());
-    }
-    root.to_string()
-}
-
 fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(secs)
         .map_err(|_| anyhow::anyhow!("invalid {flag} `{secs}`: expected seconds"))
 }
 
 impl ClientArgs {
-    /// The `--config` file, read and checked, with `--insecure-transport` applied to it
-    /// (`None` without `--config`).
-    pub fn tauri_config(&self) -> anyhow::Result<Option<TauriConfig>> {
+    /// The `--config` configuration, read and checked as built for `--target`'s OS (this
+    /// machine's for a custom target), with `--insecure-transport` applied to it (`None` without
+    /// `--config`).
+    pub fn tauri_config(&self) -> anyhow::Result<Option<Loaded>> {
         let Some(path) = &self.config else {
             return Ok(None);
         };
-        let mut json = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if self.insecure_transport {
-            json = allow_insecure_transport(&json);
-        }
-        let config = TauriConfig::parse(&json)
-            .map_err(upkit::Error::from)
-            .with_context(|| format!("in {}", path.display()))?;
-        Ok(Some(config))
+        let os = self
+            .target
+            .as_deref()
+            .and_then(|t| t.parse::<Os>().ok())
+            .unwrap_or_else(upkit::install::host_os);
+        let transport = self.insecure_transport.then_some(Transport::Insecure);
+        tauri_config::load(path, os, transport).map(Some)
     }
 
     /// The updater these options describe, with `config` from [`ClientArgs::tauri_config`].
-    pub fn builder(&self, config: Option<&TauriConfig>) -> anyhow::Result<UpdaterBuilder> {
-        let version = upkit::core::version::parse(&self.current_version)?;
+    pub fn builder(&self, config: Option<&Loaded>) -> anyhow::Result<UpdaterBuilder> {
+        let version = match (&self.current_version, config) {
+            (Some(version), _) => upkit::core::version::parse(version)?,
+            (
+                None,
+                Some(Loaded {
+                    version: Some(version),
+                    ..
+                }),
+            ) => version.clone(),
+            (None, Some(loaded)) => bail!(
+                "--current-version is required: {} has no `version` (Tauri then takes the version of the app's Cargo.toml)",
+                loaded.files[0].display()
+            ),
+            (None, None) => bail!("--current-version is required"),
+        };
         let mut builder = match config {
-            Some(config) => UpdaterBuilder::from_updater_config(&config.updater, version)?,
+            Some(loaded) => UpdaterBuilder::from_updater_config(&loaded.config.updater, version)?,
             None => {
                 if self.pubkey.is_empty() {
                     bail!("--pubkey is required unless --config gives the key");

@@ -15,6 +15,7 @@ mod keygen;
 mod manifest;
 mod serve;
 mod sign;
+mod tauri_config;
 mod update;
 mod validate;
 mod verify;

@@ -115,9 +115,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         options = options.install_path(path);
     }
     let mut allow_downgrades = args.client.allow_downgrades;
-    if let Some(config) = &config {
-        options = options.windows(WindowsOptions::from_config(&config.updater.windows));
-        allow_downgrades |= config.updater.allow_downgrades;
+    if let Some(loaded) = &config {
+        let updater = &loaded.config.updater;
+        options = options.windows(WindowsOptions::from_config(&updater.windows));
+        allow_downgrades |= updater.allow_downgrades;
     }
     // The package manager may install an older package only when the check could offer one.
     if allow_downgrades {
