@@ -43,7 +43,7 @@ use crate::artifact::VerifiedArtifact;
 use crate::download::{self, RetryPolicy};
 use crate::error::Error;
 use crate::http::{CertificateCheck, ClientOptions, Fetched, HostnameCheck, Http, SystemProxy};
-use crate::install::{InstallOptions, Installed};
+use crate::install::{Downgrades, InstallOptions, Installed, WindowsOptions};
 use crate::progress::Progress;
 
 /// The default connect timeout and stall timeout.
@@ -103,6 +103,7 @@ pub struct UpdaterBuilder {
     file_binding: FileBinding,
     legacy: Legacy,
     retry: RetryPolicy,
+    windows: WindowsOptions,
 }
 
 impl UpdaterBuilder {
@@ -137,6 +138,7 @@ impl UpdaterBuilder {
             file_binding: FileBinding::Off,
             legacy: Legacy::Refuse,
             retry: RetryPolicy::default(),
+            windows: WindowsOptions::default(),
         }
     }
 
@@ -185,7 +187,14 @@ impl UpdaterBuilder {
         if config.allow_downgrades {
             builder = builder.comparator(Comparator::Different);
         }
-        Ok(builder)
+        Ok(builder.windows(WindowsOptions::from_config(&config.windows)))
+    }
+
+    /// The Windows installer settings that [`Update::install_options`] gives (a
+    /// `tauri.conf.json`'s `windows` section sets them).
+    pub fn windows(mut self, windows: WindowsOptions) -> Self {
+        self.windows = windows;
+        self
     }
 
     /// Adds an endpoint (an absolute URL, placeholders allowed). Endpoints are tried in order.
@@ -460,6 +469,7 @@ impl UpdaterBuilder {
                 artifact_limit: self.artifact_limit,
                 retry: self.retry,
                 deadline: self.deadline,
+                windows: self.windows,
             }),
         })
     }
@@ -543,6 +553,7 @@ struct Inner {
     artifact_limit: u64,
     retry: RetryPolicy,
     deadline: Option<Duration>,
+    windows: WindowsOptions,
 }
 
 /// Checks for updates. Cheap to clone; `Send + Sync`. Cancel a check by dropping its future.
@@ -745,6 +756,26 @@ impl Update {
         }
     }
 
+    /// The install options for this update: the platform and bundle type it was checked for,
+    /// the Windows settings the updater was given ([`UpdaterBuilder::windows`], or a
+    /// `tauri.conf.json`'s `installMode` and `installerArgs`), and downgrades allowed when the
+    /// check allows them (`allowDowngrades`), so that a deb or rpm older than the installed
+    /// package is not refused. Add an install path or an observer to them as needed.
+    pub fn install_options(&self) -> InstallOptions<'static> {
+        let target = &self.inner.config.target;
+        let mut options = InstallOptions::new()
+            .os(target.os)
+            .windows(self.inner.windows.clone())
+            .downgrades(match self.inner.config.comparator {
+                Comparator::Newer => Downgrades::Refuse,
+                _ => Downgrades::Allow,
+            });
+        if let Some(installer) = target.installer {
+            options = options.installer(installer);
+        }
+        options
+    }
+
     /// Downloads and verifies the artifact as [`Update::download`] does, then installs it with
     /// [`install::install`](crate::install::install) (Tauri's `download_and_install`).
     ///
@@ -755,10 +786,10 @@ impl Update {
     /// it is done: to avoid that, call [`download`](Update::download), then
     /// [`install::install`](crate::install::install) in `spawn_blocking`. On Windows it does not
     /// return on success (the installer takes over and the process exits). The downloaded
-    /// artifact stays in `dest_dir`; use a temporary directory to have it removed. An updater
-    /// that allows downgrades should pass `options` with
-    /// [`Downgrades::Allow`](crate::install::Downgrades::Allow), or a deb or rpm older than the
-    /// installed package is refused.
+    /// artifact stays in `dest_dir`; use a temporary directory to have it removed (except on
+    /// Windows, where the process exits). Pass [`Update::install_options`] (possibly with more
+    /// set), which carry the configuration's Windows settings and downgrade rule; a bare
+    /// [`InstallOptions::new`] has Tauri's defaults instead.
     ///
     /// # Errors
     /// Those of [`Update::download`], and [`Error::Install`].

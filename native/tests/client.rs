@@ -1177,6 +1177,45 @@ async fn tauri_config() {
     );
 }
 
+/// An update from a `tauri.conf.json` installs with the configuration's Windows settings and
+/// downgrade rule, as Tauri's does, and with the platform and bundle type it was checked for.
+#[tokio::test]
+async fn install_options_follow_the_tauri_config() {
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let config = |allow_downgrades: bool| {
+        json!({
+            "plugins": { "updater": {
+                "pubkey": pubkey(),
+                "endpoints": [server.url("/latest.json")],
+                "dangerousInsecureTransportProtocol": true,
+                "allowDowngrades": allow_downgrades,
+                "windows": { "installMode": "quiet", "installerArgs": ["/NS"] }
+            }}
+        })
+        .to_string()
+    };
+    let options = |config: String, current: &'static str| async move {
+        let updater = upkit::UpdaterBuilder::from_tauri_config(&config, parse(current).unwrap())
+            .unwrap()
+            .os(Os::Linux)
+            .arch(Arch::X86_64)
+            .installer(Some(upkit::core::target::Installer::Deb))
+            .build()
+            .unwrap();
+        let update = updater.check().await.unwrap().expect("an update");
+        format!("{:?}", update.install_options())
+    };
+    let expected = |downgrades: &str| {
+        format!(
+            "InstallOptions {{ os: Linux, installer: Some(Deb), install_path: None, limits: {:?}, package_args: [], downgrades: {downgrades}, windows: WindowsOptions {{ mode: Quiet, restart: Relaunch, installer_args: [\"/NS\"], app_args: None }}, .. }}",
+            upkit::install::Limits::default()
+        )
+    };
+    assert_eq!(options(config(false), "1.0.0").await, expected("Refuse"));
+    // 2.1.0 offered to 3.0.0: a downgrade, which the package manager must then accept.
+    assert_eq!(options(config(true), "3.0.0").await, expected("Allow"));
+}
+
 /// Runs the `upkit` binary; gives (exit code, stdout, stderr).
 async fn upkit(args: &[&str]) -> (i32, String, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_upkit"))
