@@ -125,7 +125,9 @@ fn the_platform_file_is_merged_for_the_target() {
         let (code, stdout, stderr) = check(&main, &["--target", target]);
         assert_eq!(code, 0, "{target}: {stderr}");
         assert!(
-            stdout.starts_with(&format!("update available: 1.0.0 -> 2.0.0 ({target}-x86_64)\n")),
+            stdout.starts_with(&format!(
+                "update available: 1.0.0 -> 2.0.0 ({target}-x86_64)\n"
+            )),
             "{stdout}"
         );
     }
