@@ -423,6 +423,49 @@ fn appimage_truncated_archive_fails_midway_and_cleans_up() {
 }
 
 #[test]
+fn appimage_archive_without_its_end_is_refused() {
+    let no_end = "{payload}: is truncated (no end-of-archive marker after the last tar entry)";
+    // Complete up to the AppImage, but the tar has no end: what followed is lost.
+    let (tar, end) = plain_tar(&[
+        Entry::File("x.AppImage".into(), elf(3000, 4), 0o755),
+        Entry::file("README", "read me", 0o644),
+    ]);
+    appimage_refused(
+        "x.AppImage.tar.gz",
+        &gzip(&tar[..end]),
+        Limits::default(),
+        no_end,
+    );
+    let cut = header_at(&tar, "README");
+    appimage_refused(
+        "x.AppImage.tar.gz",
+        &gzip(&tar[..cut]),
+        Limits::default(),
+        no_end,
+    );
+    let gz = gzip(&tar);
+    appimage_refused(
+        "x.AppImage.tar.gz",
+        &gz[..gz.len() - 4],
+        Limits::default(),
+        "{payload}: is truncated (the gzip stream ends early)",
+    );
+    // Entries after the AppImage are still counted.
+    let many: Vec<Entry> = std::iter::once(Entry::File("x.AppImage".into(), elf(300, 4), 0o755))
+        .chain((0..20).map(|i| Entry::file(&format!("f{i}"), "x", 0o644)))
+        .collect();
+    appimage_refused(
+        "x.AppImage.tar.gz",
+        &tar_gz(&many),
+        Limits {
+            max_entries: 10,
+            ..Limits::default()
+        },
+        "{payload}: holds more than 10 entries",
+    );
+}
+
+#[test]
 fn appimage_leftovers_of_a_killed_install_are_removed() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("Demo.AppImage");
@@ -731,6 +774,105 @@ fn bundle_archives_are_read_defensively() {
     );
 }
 
+/// The plain tar inside a gzip'd tar.
+fn gunzip(gz: &[u8]) -> Vec<u8> {
+    let mut tar = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz), &mut tar).unwrap();
+    tar
+}
+
+/// `tar` gzip'd, as one valid gzip stream.
+fn gzip(tar: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, tar).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Where the header of the entry `path` starts in the plain tar `tar`.
+fn header_at(tar: &[u8], path: &str) -> usize {
+    let mut archive = tar::Archive::new(tar);
+    for entry in archive.entries().unwrap() {
+        let entry = entry.unwrap();
+        if *entry.path_bytes() == *path.as_bytes() {
+            return usize::try_from(entry.raw_header_position()).unwrap();
+        }
+    }
+    panic!("no entry `{path}`");
+}
+
+/// The plain tar of `entries` (as [`tar_gz`] writes it) and where its end-of-archive marker (two
+/// zero blocks) starts.
+fn plain_tar(entries: &[Entry]) -> (Vec<u8>, usize) {
+    let tar = gunzip(&tar_gz(entries));
+    let end = tar.len() - 1024;
+    assert!(tar[end..].iter().all(|b| *b == 0));
+    (tar, end)
+}
+
+#[test]
+fn bundle_archives_without_their_end_are_refused() {
+    let d = Limits::default();
+    let (tar, end) = plain_tar(&bundle_entries("2.0"));
+    // Cut at an entry boundary, then gzip'd: a valid gzip stream holding a tar without its end.
+    // This installed a bundle without `Contents/MacOS` and the binary.
+    let cut = header_at(&tar, "Demo.app/Contents/MacOS/");
+    let no_end = "{payload}: is truncated (no end-of-archive marker after the last tar entry)";
+    bundle_refused_bytes(&gzip(&tar[..cut]), d, no_end);
+    bundle_refused_bytes(&gzip(&tar[..end]), d, no_end);
+    // One of the two zero blocks.
+    let lone =
+        "{payload}: is truncated (the tar's end-of-archive marker is one zero block, not two)";
+    bundle_refused_bytes(&gzip(&tar[..end + 512]), d, lone);
+    // A zero block that hides the entries after it from every tar reader.
+    let mut hiding = tar[..cut].to_vec();
+    hiding.extend([0; 512]);
+    hiding.extend(&tar[cut..]);
+    bundle_refused_bytes(&gzip(&hiding), d, lone);
+    // The gzip trailer (CRC-32 and length) cut off, or not matching.
+    let gz = tar_gz(&bundle_entries("2.0"));
+    bundle_refused_bytes(
+        &gz[..gz.len() - 4],
+        d,
+        "{payload}: is truncated (the gzip stream ends early)",
+    );
+    let mut bad_crc = gz.clone();
+    let crc_at = bad_crc.len() - 8;
+    bad_crc[crc_at] ^= 1;
+    bundle_refused_bytes(
+        &bad_crc,
+        d,
+        "cannot unpack {payload}: corrupt gzip stream does not have a matching checksum",
+    );
+    // What follows the end is read to the gzip trailer, within the limits: a bomb of zeros there
+    // is not read forever.
+    let mut padded = tar.clone();
+    padded.resize(tar.len() + (8 << 20), 0);
+    bundle_refused_bytes(
+        &gzip(&padded),
+        Limits {
+            max_unpacked_bytes: 1 << 20,
+            ..d
+        },
+        "{payload}: unpacks to more than 1048576 bytes",
+    );
+    // Zeros padding the tar to its record size (GNU tar writes 10 KiB records) are fine.
+    let mut record = tar.clone();
+    record.resize(10240, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("Demo.app");
+    make_bundle(&app, "1.0");
+    let payload = put(dir.path(), "Demo.app.tar.gz", &gzip(&record));
+    install(
+        &Signer::new().verified(&payload),
+        &darwin().install_path(&app),
+    )
+    .unwrap();
+    assert_eq!(
+        fs::read_to_string(app.join("Contents/MacOS/Demo")).unwrap(),
+        "binary 2.0"
+    );
+}
+
 #[test]
 fn bundle_archive_without_info_plist_is_refused() {
     let d = Limits::default();
@@ -887,6 +1029,10 @@ fn archives_made_by_gnu_tar_and_by_upkit_bundle_install() {
         src.join("Demo.app/Contents/Frameworks/A.framework/Versions/Current"),
     )
     .unwrap();
+    // A path too long for the header: a GNU long-name entry or a pax header comes first, and the
+    // end of the archive is still found.
+    let long = format!("Demo.app/Contents/Resources/{}", "long-name-".repeat(12));
+    write_mode(&src.join(long), b"long", 0o644);
     let expected = snapshot(&src.join("Demo.app"));
     let src_s = src.to_string_lossy().into_owned();
     let signer = Signer::new();

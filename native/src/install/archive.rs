@@ -5,12 +5,15 @@
 //! be fooled into signing a hostile archive): entry paths must stay inside the destination (no
 //! `..`, no absolute paths, no writing through symlinks), symlinks must point inside, device files
 //! and FIFOs are refused, and the unpacked size and entry count are capped so that a gzip bomb is
-//! an error and not a full disk.
+//! an error and not a full disk. A gzip'd tar is read to its end, its end-of-archive marker and
+//! gzip trailer checked, so that a truncated archive is not taken for a smaller whole one.
 
+use std::cell::Cell;
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use flate2::read::GzDecoder;
 
@@ -122,6 +125,16 @@ pub enum ArchiveError {
         archive: PathBuf,
         /// The entry path as stored.
         entry: String,
+    },
+    /// The archive stops before its end: the tar has no complete end-of-archive marker (two
+    /// zero blocks) after its last entry, as when it was cut at an entry boundary, or the gzip
+    /// stream ends before its trailer. What it holds may be a part of the update.
+    #[error("{}: is truncated ({what})", archive.display())]
+    Truncated {
+        /// The archive.
+        archive: PathBuf,
+        /// What is missing.
+        what: &'static str,
     },
     /// The archive does not hold what the update needs.
     #[error("{}: holds no {what}", archive.display())]
@@ -254,20 +267,108 @@ fn symlink_stays_inside(link: &[String], target: &Path) -> bool {
     climbs <= depth
 }
 
+/// A reader that counts the bytes read through it, in a counter shared with its owner.
+struct Counted<R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.read.set(self.read.get() + read as u64);
+        Ok(read)
+    }
+}
+
+/// A gzip'd tar being read, with the count of decompressed bytes read so far: where the entries
+/// end is known from it (see [`finish_tar_gz`]).
+struct TarGz {
+    tar: tar::Archive<Counted<GzDecoder<BufReader<File>>>>,
+    read: Rc<Cell<u64>>,
+}
+
+/// Where the data of `entry` ends (padded to whole 512-byte blocks), `read` bytes into the tar
+/// when the iterator gave it: its headers were just read, its data follows.
+fn data_end<R: Read>(entry: &tar::Entry<'_, R>, read: u64) -> io::Result<u64> {
+    // The size stored in the archive (a sparse file's expands on reading).
+    let stored = if entry.header().entry_type() == tar::EntryType::GNUSparse {
+        entry.header().entry_size()?
+    } else {
+        entry.size()
+    };
+    Ok(read.saturating_add(stored.div_ceil(512).saturating_mul(512)))
+}
+
 /// Opens a gzip'd tar for reading.
-fn open_tar_gz(archive: &Path) -> Result<tar::Archive<GzDecoder<BufReader<File>>>, ArchiveError> {
+fn open_tar_gz(archive: &Path) -> Result<TarGz, ArchiveError> {
     let file = File::open(archive).map_err(|source| ArchiveError::Io {
         archive: archive.to_owned(),
         source,
     })?;
-    Ok(tar::Archive::new(GzDecoder::new(BufReader::new(file))))
+    let read = Rc::new(Cell::new(0));
+    let tar = tar::Archive::new(Counted {
+        inner: GzDecoder::new(BufReader::new(file)),
+        read: Rc::clone(&read),
+    });
+    Ok(TarGz { tar, read })
+}
+
+/// Reads what follows the entries of a gzip'd tar, once the tar crate has no more entries (the
+/// last one ending at `entries_end`): the end-of-archive marker, then the rest of the gzip
+/// stream, so that its trailer (CRC-32 and length) is checked. The tar crate stops silently
+/// where the data ends on an entry boundary (an archive cut there and gzip'd again), and at the
+/// first zero block, which it consumes: the second must follow. What follows the marker (GNU
+/// tar pads to 10 KiB records) is read within the budget.
+fn finish_tar_gz(
+    tar: TarGz,
+    entries_end: u64,
+    budget: &mut Budget<'_>,
+) -> Result<(), ArchiveError> {
+    let truncated = |what| ArchiveError::Truncated {
+        archive: budget.archive.to_owned(),
+        what,
+    };
+    let gzip_ends_early = "the gzip stream ends early";
+    let mut rest = tar.tar.into_inner();
+    if tar.read.get() <= entries_end {
+        return Err(truncated(
+            "no end-of-archive marker after the last tar entry",
+        ));
+    }
+    let mut block = [0u8; 512];
+    let mut read = 0;
+    while read < block.len() {
+        match rest.read(&mut block[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                return Err(truncated(gzip_ends_early));
+            }
+            Err(e) => return Err(budget.io(e)),
+        }
+    }
+    // Short, or data after a lone zero block (which hides that data from every tar reader).
+    if read < block.len() || block.iter().any(|b| *b != 0) {
+        return Err(truncated(
+            "the tar's end-of-archive marker is one zero block, not two",
+        ));
+    }
+    match budget.copy(&mut rest, &mut io::sink(), None, &mut |_| {}) {
+        Err(ArchiveError::Io { source, .. }) if source.kind() == io::ErrorKind::UnexpectedEof => {
+            Err(truncated(gzip_ends_early))
+        }
+        copied => copied.map(drop),
+    }
 }
 
 /// Copies the one `.AppImage` file of a gzip'd tar (the v1 `.AppImage.tar.gz`) to `out`, the
 /// file at `out_path`.
 ///
 /// The first regular entry whose name ends with `.AppImage` is used; other entries are skipped
-/// but still counted against the limits. `progress` sees the bytes written so far.
+/// but still counted against the limits. The archive is read to its end (a truncated one is
+/// refused, even past the AppImage). `progress` sees the bytes written so far.
 pub(crate) fn extract_appimage(
     archive: &Path,
     out: &mut dyn Write,
@@ -277,27 +378,33 @@ pub(crate) fn extract_appimage(
 ) -> Result<u64, ArchiveError> {
     let mut budget = Budget::new(archive, limits);
     let mut tar = open_tar_gz(archive)?;
-    let entries = tar.entries().map_err(|e| budget.io(e))?;
+    let mut copied = None;
+    let mut entries_end = 0;
+    let entries = tar.tar.entries().map_err(|e| budget.io(e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| budget.io(e))?;
         budget.entry()?;
+        entries_end = data_end(&entry, tar.read.get()).map_err(|e| budget.io(e))?;
         let path = entry.path().map_err(|e| budget.io(e))?.into_owned();
         clean_components(archive, &path)?;
         let is_appimage = path.extension() == Some(OsStr::new("AppImage"));
-        if is_appimage && entry.header().entry_type().is_file() {
-            return budget.copy(&mut entry, out, Some(out_path), progress);
+        if copied.is_none() && is_appimage && entry.header().entry_type().is_file() {
+            copied = Some(budget.copy(&mut entry, out, Some(out_path), progress)?);
+            continue;
         }
         // Skipped entries still cost: a bomb hidden in a skipped entry is found here.
         budget.copy(&mut entry, &mut io::sink(), None, &mut |_| {})?;
     }
-    Err(ArchiveError::Missing {
+    finish_tar_gz(tar, entries_end, &mut budget)?;
+    copied.ok_or_else(|| ArchiveError::Missing {
         archive: archive.to_owned(),
         what: "`.AppImage` file",
     })
 }
 
 /// Unpacks a macOS `<Name>.app.tar.gz` into `dest` (which must exist and be empty), stripping the
-/// top `<Name>.app/` component. Returns the top directory's name (`<Name>.app`).
+/// top `<Name>.app/` component. Returns the top directory's name (`<Name>.app`). The archive is
+/// read to its end: a truncated one is refused.
 ///
 /// Entry modes are kept without setuid, setgid and sticky bits; the bundle root gets 0755.
 /// `progress` sees the number of entries unpacked so far.
@@ -311,10 +418,12 @@ pub(crate) fn unpack_bundle(
     let mut tar = open_tar_gz(archive)?;
     let mut top: Option<String> = None;
     let mut links = Vec::new();
-    let entries = tar.entries().map_err(|e| budget.io(e))?;
+    let mut entries_end = 0;
+    let entries = tar.tar.entries().map_err(|e| budget.io(e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| budget.io(e))?;
         budget.entry()?;
+        entries_end = data_end(&entry, tar.read.get()).map_err(|e| budget.io(e))?;
         if entry.header().entry_type() == tar::EntryType::XGlobalHeader {
             // pax global metadata (`git archive` writes one), not a file.
             continue;
@@ -424,6 +533,7 @@ pub(crate) fn unpack_bundle(
         }
         progress(budget.entries);
     }
+    finish_tar_gz(tar, entries_end, &mut budget)?;
     for (source, target) in links {
         let meta = fs::symlink_metadata(&source).map_err(|e| budget.io(e))?;
         if !meta.is_file() {
