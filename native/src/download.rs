@@ -228,6 +228,12 @@ fn content_range(headers: &HeaderMap) -> Option<(u64, Option<u64>)> {
     Some((start.parse().ok()?, total))
 }
 
+/// The file's length from a 416 answer's `Content-Range: bytes */LENGTH`.
+fn unsatisfied_range(headers: &HeaderMap) -> Option<u64> {
+    let text = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    text.trim().strip_prefix("bytes */")?.parse().ok()
+}
+
 /// Whether a status is worth retrying.
 fn transient(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
@@ -416,6 +422,12 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
             }
             let mut response = match http.send(request).await {
                 Ok(response) => response,
+                Err(ReadError::Refused(message)) => {
+                    return Err(Error::Network {
+                        url: url.clone(),
+                        message,
+                    });
+                }
                 Err(e) => break 'attempt Failure::Read(e),
             };
             let status = response.status();
@@ -461,6 +473,24 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                     });
                 }
                 reporter.started(0, total.or(size));
+            } else if status == StatusCode::RANGE_NOT_SATISFIABLE
+                && let Some(length) = unsatisfied_range(response.headers())
+                && length == written
+            {
+                // Every byte had arrived before the connection broke (a body with no end
+                // marker, or a wrong length): the file is whole; the size and the signature
+                // decide.
+                tracing::debug!(%url, written, "the file was complete");
+                break 'attempts;
+            } else if let (StatusCode::RANGE_NOT_SATISFIABLE, Some(expected), Some(length)) =
+                (status, size, unsatisfied_range(response.headers()))
+                && length != expected
+            {
+                return Err(Error::SizeMismatch {
+                    url: url.clone(),
+                    expected,
+                    found: FoundSize::Exactly(length),
+                });
             } else if status == StatusCode::PARTIAL_CONTENT
                 || status == StatusCode::RANGE_NOT_SATISFIABLE
             {
@@ -521,6 +551,12 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                         if !sink.flush(&mut batch).await {
                             break 'attempts;
                         }
+                        if total.or(size) == Some(written) {
+                            // Only the end of the body was lost (a chunked body's last
+                            // chunk): every announced byte is here.
+                            tracing::debug!(%url, written, "the body broke after its last byte: {e}");
+                            break 'attempts;
+                        }
                         break 'attempt Failure::Read(e);
                     }
                 }
@@ -537,10 +573,12 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                     url: url.clone(),
                     message,
                 },
-                Failure::Read(e @ ReadError::Unanswered(_)) => Error::Network {
-                    url: url.clone(),
-                    message: e.to_string(),
-                },
+                Failure::Read(e @ (ReadError::Unanswered(_) | ReadError::Refused(_))) => {
+                    Error::Network {
+                        url: url.clone(),
+                        message: e.to_string(),
+                    }
+                }
                 Failure::Status(status) => Error::Status {
                     url: url.clone(),
                     status,

@@ -130,6 +130,9 @@ pub(crate) enum ReadError {
     Stalled(Duration),
     /// The connection failed (reset, truncated, TLS error...).
     Network(String),
+    /// The request was refused in a way that asking again cannot change: a redirect refused
+    /// (too many, or to plain http) or a certificate not trusted.
+    Refused(String),
 }
 
 impl Http {
@@ -235,6 +238,7 @@ impl Http {
     pub(crate) async fn send(&self, request: RequestBuilder) -> Result<Response, ReadError> {
         match tokio::time::timeout(self.stall, request.send()).await {
             Err(_) => Err(ReadError::Unanswered(self.stall)),
+            Ok(Err(e)) if final_error(&e) => Err(ReadError::Refused(describe(&e))),
             Ok(Err(e)) => Err(ReadError::Network(describe(&e))),
             Ok(Ok(response)) => Ok(response),
         }
@@ -302,9 +306,33 @@ impl fmt::Display for ReadError {
                 write!(f, "no response within {after:?} (redirects included)")
             }
             ReadError::Stalled(after) => write!(f, "no data received for {after:?}"),
-            ReadError::Network(message) => f.write_str(message),
+            ReadError::Network(message) | ReadError::Refused(message) => f.write_str(message),
         }
     }
+}
+
+/// Whether retrying cannot help: a redirect refused by the policy (too many, or to plain http),
+/// or a TLS certificate that is not trusted (retrying only repeats the handshake).
+fn final_error(error: &reqwest::Error) -> bool {
+    if error.is_redirect() {
+        return true;
+    }
+    let mut source = error.source();
+    while let Some(e) = source {
+        #[cfg(feature = "rustls")]
+        {
+            let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
+                e.downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            });
+            if matches!(tls, Some(rustls::Error::InvalidCertificate(_))) {
+                return true;
+            }
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// A one-line description of a transport error, without reqwest's "for url (...)" wrapper

@@ -1111,6 +1111,99 @@ async fn the_manifest_size_is_enforced_exactly() {
     }
 }
 
+/// A body whose end is lost after its last byte (the connection reset instead of closed), from
+/// a server that answers a range past the end with 416 and the file's length, as `upkit serve`
+/// does: the bytes are all there, so the download verifies instead of starting over.
+#[tokio::test]
+async fn a_body_broken_after_its_last_byte_is_complete() {
+    let body = payload(50_000);
+    let signer = Signer::new();
+    let sig = signer.sign(&body, "app.bin", "2.0.0");
+    let pubkey = signer.pubkey();
+    let served = body.clone();
+    let server = Server::start(move |r, _| {
+        let size = match r.target.as_str() {
+            "/unsized.json" => json!(null),
+            "/sized.json" => json!(50_000),
+            "/oversized.json" => json!(50_500),
+            _ => {
+                return match r.header("range") {
+                    Some(_) => Reply::status(416).header("Content-Range", "bytes */50000"),
+                    None => Reply::ok(Vec::new())
+                        .parts(vec![Part::Data(served.clone()), Part::Reset], None),
+                };
+            }
+        };
+        Reply::json(&json!({
+            "version": "2.0.0",
+            "platforms": { "linux-x86_64": { "url": format!("{}/app.bin", host(r)), "signature": sig, "size": size } }
+        }))
+    })
+    .await;
+    for endpoint in ["/unsized.json", "/sized.json"] {
+        let before = server.requests().len();
+        let builder = client(&[server.url(endpoint)]).pubkey(&pubkey);
+        let (dir, result) = check_and_download(&server, builder).await;
+        let artifact = result.unwrap_or_else(|e| panic!("{endpoint}: {e}"));
+        assert_eq!(std::fs::read(artifact.path()).unwrap(), body);
+        assert_eq!(entries(dir.path()), [artifact.path().to_owned()]);
+        let requests = server.requests();
+        let ranges: Vec<Option<&str>> = requests[before..]
+            .iter()
+            .filter(|r| r.target == "/app.bin")
+            .map(|r| r.header("range"))
+            .collect();
+        // Without a size, one request for the range past the end tells that the file is whole;
+        // with the size, the bytes received tell it.
+        let expected: &[Option<&str>] = match endpoint {
+            "/unsized.json" => &[None, Some("bytes=50000-")],
+            _ => &[None],
+        };
+        assert_eq!(ranges, expected, "{endpoint}");
+    }
+    // The file is shorter than the manifest says: the 416 gives its length, and that is the
+    // answer (it was 3 more whole downloads, then "the server answered 416").
+    let builder = client(&[server.url("/oversized.json")]).pubkey(&pubkey);
+    let before = server.requests().len();
+    let (dir, result) = check_and_download(&server, builder).await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "the artifact at {} is 50000 bytes, but the manifest says 50500",
+            server.url("/app.bin")
+        )
+    );
+    assert_eq!(
+        server.requests()[before..].len(),
+        3,
+        "manifest, body, range"
+    );
+    assert!(entries(dir.path()).is_empty());
+}
+
+/// A redirect loop is not retried: asking again follows the same loop.
+#[tokio::test]
+async fn a_redirect_loop_fails_at_once() {
+    let server = Server::start(|r, _| match r.target.as_str() {
+        "/latest.json" => Reply::json(&static_manifest(&host(r), "2.1.0", &vector(SIG_210))),
+        _ => Reply::redirect(302, &format!("{}/loop", host(r))),
+    })
+    .await;
+    let builder = client(&[server.url("/latest.json")]);
+    let (dir, result) = check_and_download(&server, builder).await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "downloading {} failed: more than 10 redirects (the last one to {})",
+            server.url("/app.bin"),
+            server.url("/loop")
+        )
+    );
+    // The manifest, then one try: the artifact and 10 redirects followed, the 11th refused.
+    assert_eq!(server.requests().len(), 1 + 11);
+    assert!(entries(dir.path()).is_empty());
+}
+
 #[tokio::test]
 async fn dropping_the_download_future_leaves_nothing() {
     let server = release_server(|_, _, body| {
