@@ -123,17 +123,10 @@ pub(crate) fn install(
             }),
         }
     };
-    if let Err(e) = swapped {
-        return Err(match (keep_parked(stage, &parking), e) {
-            (_, e @ InstallError::NotRestored { .. }) | (None, e) => e,
-            // The elevated swap failed after parking the old bundle and could not put it back.
-            (Some(kept), e) => InstallError::NotRestored {
-                path: app.to_owned(),
-                kept,
-                source: io::Error::other(e.to_string()),
-            },
-        });
-    }
+    let stage = match swapped {
+        Ok(()) => Some(stage),
+        Err(e) => failed_swap(stage, &new, app, &parking, e)?,
+    };
     observer(&InstallEvent::Replaced { path: app });
     if let Err(e) = fs::File::open(parent).and_then(|d| d.sync_all()) {
         tracing::warn!("cannot sync {}: {e}", parent.display());
@@ -142,13 +135,59 @@ pub(crate) fn install(
     if let Err(e) = fs::File::open(app).and_then(|d| d.set_modified(SystemTime::now())) {
         tracing::warn!("cannot touch {}: {e}", app.display());
     }
-    if let Err(e) = stage.close() {
+    if let Some(Err(e)) = stage.map(tempfile::TempDir::close) {
         tracing::warn!(
             "cannot remove the staging directory of {}: {e}",
             app.display()
         );
     }
     Ok(app.to_owned())
+}
+
+/// After a failed swap: what is true, judged from what is where (an elevated script says only
+/// that it failed, not at which step).
+///
+/// - The install path is empty: the old bundle is parked at `parking`, which is kept and named
+///   ([`InstallError::NotRestored`]).
+/// - The new bundle was moved in (`new` is gone; the script failed while removing the old
+///   one, or touching the new one): the update is installed. Returns the staging directory to
+///   remove, `None` when it is kept because the old bundle is still parked in it.
+/// - Else nothing was replaced: `error`, and the staging directory goes with what is in it.
+fn failed_swap(
+    stage: tempfile::TempDir,
+    new: &Path,
+    app: &Path,
+    parking: &Path,
+    error: InstallError,
+) -> Result<Option<tempfile::TempDir>, InstallError> {
+    let exists = |path: &Path| fs::symlink_metadata(path).is_ok();
+    if let InstallError::NotRestored { .. } = error {
+        // The swap itself said where the old bundle is.
+        keep_parked(stage, parking);
+        return Err(error);
+    }
+    if !exists(app) {
+        return Err(match keep_parked(stage, parking) {
+            Some(kept) => InstallError::NotRestored {
+                path: app.to_owned(),
+                kept,
+                source: io::Error::other(error.to_string()),
+            },
+            None => error,
+        });
+    }
+    if exists(new) {
+        return Err(error);
+    }
+    tracing::warn!("{error}; the new version is in place at {}", app.display());
+    if exists(parking) {
+        tracing::warn!("the previous version is left at {}", parking.display());
+        if parking.starts_with(stage.path()) {
+            keep_parked(stage, parking);
+            return Ok(None);
+        }
+    }
+    Ok(Some(stage))
 }
 
 /// Why the directory `app` is not a `.app` bundle, if it is not: the swap replaces the whole
@@ -169,14 +208,16 @@ fn has_info_plist(bundle: &Path) -> bool {
     fs::symlink_metadata(bundle.join("Contents/Info.plist")).is_ok_and(|m| m.is_file())
 }
 
-/// After a failed swap: when the old bundle is still parked in the staging directory (neither
-/// moved back nor kept beside the app), the directory is kept, not removed with it, and the
-/// next install's [`recover`] (or the user, told where) puts the bundle back.
-/// Returns where the bundle is kept then.
+/// After a failed swap: when the old bundle is still parked (neither moved back nor kept beside
+/// the app under its own name), a staging directory holding it is kept, not removed with it,
+/// and the next install's [`recover`] (or the user, told where) puts the bundle back.
+/// Returns where the bundle is then.
 fn keep_parked(stage: tempfile::TempDir, parking: &Path) -> Option<PathBuf> {
     fs::symlink_metadata(parking).ok()?;
-    let name = parking.file_name()?.to_owned();
-    Some(stage.keep().join(name))
+    if parking.starts_with(stage.path()) {
+        let _kept = stage.keep();
+    }
+    Some(parking.to_owned())
 }
 
 /// Puts back a bundle that a killed rename-with-rollback left parked in a staging directory.
@@ -422,6 +463,104 @@ mod tests {
         let dir = stage.path().to_owned();
         assert_eq!(keep_parked(stage, &dir.join("old")), None);
         assert!(!dir.exists());
+    }
+
+    /// A failed elevated script: the bundles laid out as it left them (`None`: absent).
+    fn after_script(app: Option<&str>, new: Option<&str>, parked: Option<&str>) -> Outcome {
+        let root = tempfile::tempdir().unwrap();
+        let stage = tempfile::Builder::new()
+            .prefix(".A.app.upkit-staging-")
+            .tempdir_in(root.path())
+            .unwrap();
+        let paths = [
+            root.path().join("A.app"),
+            stage.path().join("new"),
+            stage.path().join("old"),
+        ];
+        for (path, version) in paths.iter().zip([app, new, parked]) {
+            if let Some(version) = version {
+                fs::create_dir_all(path.join("Contents")).unwrap();
+                fs::write(path.join("Contents/Info.plist"), version).unwrap();
+            }
+        }
+        let error = InstallError::CommandFailed {
+            command: "osascript",
+            path: paths[0].clone(),
+            code: Some(1),
+            stderr: "rm: Operation not permitted".into(),
+        };
+        let stage_path = stage.path().to_owned();
+        let result = failed_swap(stage, &paths[1], &paths[0], &paths[2], error);
+        let version = |p: &Path| fs::read_to_string(p.join("Contents/Info.plist")).ok();
+        Outcome {
+            result: match result {
+                Ok(stage) => Ok(stage.is_some()),
+                Err(e) => Err(e
+                    .to_string()
+                    .replace(&stage_path.display().to_string(), "STAGE")
+                    .replace(&format!("{}/", root.path().display()), "")),
+            },
+            app: version(&paths[0]),
+            parked: version(&paths[2]),
+        }
+    }
+
+    #[derive(Debug, PartialEq, Eq)]
+    struct Outcome {
+        /// `Ok(whether the staging directory is still to be removed)`, or the error message
+        /// (paths relative to the app's directory).
+        result: Result<bool, String>,
+        /// The version at the install path.
+        app: Option<String>,
+        /// The version still parked (its staging directory kept).
+        parked: Option<String>,
+    }
+
+    #[test]
+    fn a_failed_elevated_swap_reports_what_is_where() {
+        let failed = "`osascript` failed for A.app (exit code 1): rm: Operation not permitted";
+        // Failed before moving anything (the password prompt cancelled, say).
+        assert_eq!(
+            after_script(Some("1"), Some("2"), None),
+            Outcome {
+                result: Err(failed.into()),
+                app: Some("1".into()),
+                parked: None,
+            }
+        );
+        // Failed after moving the new bundle in, while removing the old one: the update is
+        // installed (this reported "the previous version is kept at ..." as if the install
+        // path were empty). The old bundle stays where it is.
+        assert_eq!(
+            after_script(Some("2"), None, Some("1")),
+            Outcome {
+                result: Ok(false),
+                app: Some("2".into()),
+                parked: Some("1".into()),
+            }
+        );
+        // Failed to move the new bundle in, and to put the old one back: only then is the
+        // install path empty.
+        assert_eq!(
+            after_script(None, Some("2"), Some("1")),
+            Outcome {
+                result: Err(format!(
+                    "cannot replace A.app: {failed}; the previous version is kept at STAGE/old"
+                )),
+                app: None,
+                parked: Some("1".into()),
+            }
+        );
+        // Failed while parking (a copy across volumes stopped midway): the app is untouched,
+        // what was parked is a partial copy, not a version to point the user to.
+        assert_eq!(
+            after_script(Some("1"), Some("2"), Some("partial")),
+            Outcome {
+                result: Err(failed.into()),
+                app: Some("1".into()),
+                parked: None,
+            }
+        );
     }
 
     #[test]
