@@ -194,7 +194,9 @@ fn left_behind(path: &Path) -> bool {
 
 /// The file name an artifact is saved under: the last segment of the URL's path,
 /// percent-decoded, when it is a plain file name; `update` otherwise. A `:` is refused too: on
-/// Windows `C:name` would be a path on drive C, and `name:stream` an alternate data stream.
+/// Windows `C:name` would be a path on drive C, and `name:stream` an alternate data stream. So
+/// is a leading `.`: the URL is not signed, and no artifact is a hidden file, but `.bashrc` or
+/// `.profile` beside the download would be replaced by it.
 pub(crate) fn file_name(url: &Url) -> String {
     let segment = url
         .path_segments()
@@ -203,10 +205,8 @@ pub(crate) fn file_name(url: &Url) -> String {
     match percent_encoding::percent_decode_str(segment).decode_utf8() {
         Ok(name)
             if !name.is_empty()
-                && name != "."
-                && name != ".."
-                && !name.contains(['/', '\\', '\0', ':'])
-                && !name.starts_with(PART_PREFIX) =>
+                && !name.starts_with('.')
+                && !name.contains(['/', '\\', '\0', ':']) =>
         {
             name.into_owned()
         }
@@ -635,7 +635,16 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
 /// returns it and a second handle for the writer.
 fn create_part(dir: &Path) -> Result<(NamedTempFile, File), Error> {
     remove_stale_parts(dir);
-    let temp = tempfile::Builder::new()
+    #[cfg_attr(not(unix), allow(unused_mut))]
+    let mut builder = tempfile::Builder::new();
+    // The artifact gets the mode of any new file (0666 less the umask), not the temp file's
+    // private 0600: a web server or another account may have to read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let temp = builder
         .prefix(PART_PREFIX)
         .suffix(PART_SUFFIX)
         .tempfile_in(dir)
@@ -691,6 +700,11 @@ mod tests {
         assert_eq!(name("https://x.test/C:evil.exe"), "update");
         assert_eq!(name("https://x.test/a/C%3Aevil.exe"), "update");
         assert_eq!(name("https://x.test/a/app.exe:stream"), "update");
+        // Hidden files (a shell's start-up files, a download's own temp files) are not replaced.
+        assert_eq!(name("https://x.test/a/.bashrc"), "update");
+        assert_eq!(name("https://x.test/a/%2Eprofile"), "update");
+        assert_eq!(name("https://x.test/a/.upkit-x.part"), "update");
+        assert_eq!(name("https://x.test/a/app.v2.AppImage"), "app.v2.AppImage");
     }
 
     #[test]

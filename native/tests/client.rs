@@ -607,6 +607,16 @@ async fn download_recorded(builder: UpdaterBuilder) -> Vec<Progress> {
         vector_bytes(ARTIFACT)
     );
     assert_eq!(entries(dir.path()), [artifact.path()]);
+    // The mode of any new file (here, of one made beside it), not a temp file's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode =
+            |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o7777;
+        let probe = dir.path().join("probe");
+        std::fs::File::create(&probe).unwrap();
+        assert_eq!(mode(artifact.path()), mode(&probe));
+    }
     events.lock().unwrap().clone()
 }
 
@@ -1307,6 +1317,55 @@ async fn install_options_follow_the_tauri_config() {
     assert_eq!(options(config(false), "1.0.0").await, expected("Refuse"));
     // 2.1.0 offered to 3.0.0: a downgrade, which the package manager must then accept.
     assert_eq!(options(config(true), "3.0.0").await, expected("Allow"));
+}
+
+/// Ctrl-C during `upkit download` removes the partial download and exits 130.
+#[tokio::test]
+async fn an_interrupted_cli_download_leaves_nothing() {
+    use tokio::io::AsyncBufReadExt as _;
+
+    let server = release_server(|_, _, body| {
+        Reply::ok(Vec::new()).parts(
+            vec![Part::Data(body[..100_000].to_vec()), Part::Stall],
+            Some(body.len() as u64),
+        )
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = server.url("/latest.json");
+    let key = pubkey();
+    let mut args = vec!["download", "--out", dir.path().to_str().unwrap()];
+    args.extend(cli_args(&endpoint, &key, "1.0.0"));
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .args(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    // Under way: the temp file holds the first bytes, and the server stalls.
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        if line.starts_with("started: ") {
+            break;
+        }
+    }
+    while entries(dir.path()).is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let id = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &id])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().await.unwrap();
+    let mut rest = Vec::new();
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        rest.push(line);
+    }
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert_eq!(rest, ["interrupted: the partial download was removed"]);
+    assert!(entries(dir.path()).is_empty());
 }
 
 /// Runs the `upkit` binary; gives (exit code, stdout, stderr).

@@ -10,7 +10,7 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use upkit::{DownloadEvent, Progress, Update};
 
-use crate::client_args::{ClientArgs, runtime};
+use crate::client_args::{ClientArgs, interrupted, runtime, until_interrupted};
 
 /// Options of `upkit check`.
 #[derive(clap::Args)]
@@ -123,8 +123,11 @@ pub fn run_download(args: DownloadArgs) -> anyhow::Result<ExitCode> {
         let _ = std::io::stdout().flush();
     }
     let mut display = ProgressDisplay::new(std::io::stderr().is_terminal());
-    let artifact = rt.block_on(update.download(&args.out, |p| display.show(p)));
+    let artifact = until_interrupted(&rt, update.download(&args.out, |p| display.show(p)));
     display.done();
+    let Some(artifact) = artifact else {
+        return Ok(interrupted());
+    };
     let artifact = artifact?;
     if args.json {
         let mut object = report(&current, Some(&update));

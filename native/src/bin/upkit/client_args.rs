@@ -1,6 +1,7 @@
 //! The updater-client options shared by `upkit check`, `upkit download` and `upkit update`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -172,6 +173,26 @@ impl ClientArgs {
         }
         Ok(builder)
     }
+}
+
+/// Runs `future` on `rt` to its end, or until Ctrl-C (or SIGTERM): then `None`, and the future
+/// is dropped, which removes a download's temporary file (a killed process cannot).
+pub fn until_interrupted<F: std::future::Future>(
+    rt: &tokio::runtime::Runtime,
+    future: F,
+) -> Option<F::Output> {
+    rt.block_on(async {
+        tokio::select! {
+            output = future => Some(output),
+            () = crate::serve::shutdown() => None,
+        }
+    })
+}
+
+/// What `upkit download` and `upkit update` say and exit with when interrupted.
+pub fn interrupted() -> ExitCode {
+    eprintln!("interrupted: the partial download was removed");
+    ExitCode::from(130)
 }
 
 /// A multi-threaded runtime for one command.

@@ -12,7 +12,7 @@ use upkit::install::{
 };
 
 use crate::check::ProgressDisplay;
-use crate::client_args::{ClientArgs, runtime};
+use crate::client_args::{ClientArgs, interrupted, runtime, until_interrupted};
 
 /// Options of `upkit update`.
 #[derive(clap::Args)]
@@ -79,12 +79,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .tempdir()
         .context("cannot create a temporary directory")?;
     let mut display = ProgressDisplay::new(!args.json && std::io::stderr().is_terminal());
-    let artifact = rt.block_on(update.download(dir.path(), |p| {
-        if !args.json {
-            display.show(p);
-        }
-    }));
+    let artifact = until_interrupted(
+        &rt,
+        update.download(dir.path(), |p| {
+            if !args.json {
+                display.show(p);
+            }
+        }),
+    );
     display.done();
+    let Some(artifact) = artifact else {
+        return Ok(interrupted());
+    };
     let artifact = artifact?;
     if !args.json {
         println!(
