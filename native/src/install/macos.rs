@@ -12,7 +12,9 @@
 //! even that fails it is kept as `<Name> (previous version).app`, or, failing that too, left in
 //! the staging directory, which is then kept (the error names the path). Installs into one
 //! directory wait for each other (an `flock` on it), so that no install puts back or removes what
-//! a running one parked.
+//! a running one parked. Where the app's directory is not writable by us, a script run with
+//! administrator rights parks the old bundle beside the app and moves the new one in; when it
+//! fails, what is at the install path says what to report.
 
 use std::fs;
 use std::io;
@@ -106,26 +108,35 @@ pub(crate) fn install(
     observer(&InstallEvent::Staged { path: &new });
 
     let parking = stage.path().join("old");
-    let swapped = if elevated {
-        elevate(&new, app, &parking)
+    let beside = elevated_parking(parent, &name, stage.path());
+    let (swapped, parked) = if elevated {
+        (elevate(&new, app, &beside), &beside)
     } else {
         match swap(&new, app, &parking) {
-            Ok(()) => Ok(()),
-            Err(SwapError::Denied(_)) if cfg!(target_os = "macos") => elevate(&new, app, &parking),
-            Err(SwapError::Denied(source) | SwapError::Failed(source)) => Err(InstallError::Io {
-                path: app.to_owned(),
-                source,
-            }),
-            Err(SwapError::NotRestored { source, kept }) => Err(InstallError::NotRestored {
-                path: app.to_owned(),
-                kept,
-                source,
-            }),
+            Ok(()) => (Ok(()), &parking),
+            Err(SwapError::Denied(_)) if cfg!(target_os = "macos") => {
+                (elevate(&new, app, &beside), &beside)
+            }
+            Err(SwapError::Denied(source) | SwapError::Failed(source)) => (
+                Err(InstallError::Io {
+                    path: app.to_owned(),
+                    source,
+                }),
+                &parking,
+            ),
+            Err(SwapError::NotRestored { source, kept }) => (
+                Err(InstallError::NotRestored {
+                    path: app.to_owned(),
+                    kept,
+                    source,
+                }),
+                &parking,
+            ),
         }
     };
     let stage = match swapped {
         Ok(()) => Some(stage),
-        Err(e) => failed_swap(stage, &new, app, &parking, e)?,
+        Err(e) => failed_swap(stage, &new, app, parked, e)?,
     };
     observer(&InstallEvent::Replaced { path: app });
     if let Err(e) = fs::File::open(parent).and_then(|d| d.sync_all()) {
@@ -220,7 +231,8 @@ fn keep_parked(stage: tempfile::TempDir, parking: &Path) -> Option<PathBuf> {
     Some(parking.to_owned())
 }
 
-/// Puts back a bundle that a killed rename-with-rollback left parked in a staging directory.
+/// Puts back a bundle that a killed rename-with-rollback, or a failed elevated swap, left parked
+/// in a staging directory.
 fn recover(parent: &Path, name: &str, app: &Path) {
     if fs::symlink_metadata(app).is_ok() {
         return;
@@ -334,6 +346,23 @@ pub(crate) fn rename_with_rollback(
     }
 }
 
+/// Where an elevated swap parks the old bundle: `old` in a directory beside the app (`name` in
+/// `parent`) that the script creates, as root since the app's directory may not be writable by
+/// us. It is named as the staging directories are, so that [`recover`] finds a bundle left
+/// there and the next install removes it when it can, after the random part of `stage`'s name
+/// (with a suffix, as `stage` itself may be beside the app): a name that is taken makes the
+/// script's `mkdir` fail before anything is moved.
+fn elevated_parking(parent: &Path, name: &str, stage: &Path) -> PathBuf {
+    let stage = stage
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let random = stage.rsplit('-').next().unwrap_or_default();
+    parent
+        .join(format!(".{name}.upkit-staging-{random}-root"))
+        .join("old")
+}
+
 /// Quotes `s` for a POSIX shell (single quotes).
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -344,18 +373,23 @@ fn applescript_quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', r"\\").replace('"', "\\\""))
 }
 
-/// The AppleScript that swaps `new` into `app` with administrator rights: the old bundle is
-/// parked, the new one moved in (the old one put back if that fails), the old one removed, the
-/// bundle touched.
+/// The AppleScript that swaps `new` into `app` with administrator rights: the directory of
+/// `parking` is created beside the app (see [`elevated_parking`]), the old bundle parked there
+/// (a rename in one directory), the new one moved in (the old one put back if that fails), the
+/// directory removed, the bundle touched. A failure leaves the app as it was, or the new
+/// version in place, or (when even putting back failed) the old bundle at `parking`.
 pub(crate) fn elevation_script(new: &Path, app: &Path, parking: &Path) -> String {
-    let (new, app, parking) = (
+    let dir = parking.parent().unwrap_or(parking);
+    let (new, app, parking, dir) = (
         shell_quote(&new.to_string_lossy()),
         shell_quote(&app.to_string_lossy()),
         shell_quote(&parking.to_string_lossy()),
+        shell_quote(&dir.to_string_lossy()),
     );
     let shell = format!(
-        "mv -f {app} {parking} && {{ mv -f {new} {app} || {{ mv -f {parking} {app}; exit 1; }}; }} \
-         && rm -rf {parking} && touch {app}"
+        "mkdir -m 700 {dir} && {{ mv -f {app} {parking} || {{ rmdir {dir}; exit 1; }}; }} \
+         && {{ mv -f {new} {app} || {{ mv -f {parking} {app} && rmdir {dir}; exit 1; }}; }} \
+         && rm -rf {dir} && touch {app}"
     );
     format!(
         "do shell script {} with administrator privileges",
@@ -365,7 +399,9 @@ pub(crate) fn elevation_script(new: &Path, app: &Path, parking: &Path) -> String
 
 /// Runs [`elevation_script`] through `osascript` (macOS only).
 fn elevate(new: &Path, app: &Path, parking: &Path) -> Result<(), InstallError> {
-    let script = elevation_script(new, app, parking);
+    // The script runs in `/`: relative paths would name other files there.
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let script = elevation_script(&absolute(new), &absolute(app), &absolute(parking));
     if !cfg!(target_os = "macos") {
         return Err(InstallError::Unsupported {
             what: "installing with administrator rights through AppleScript",
@@ -400,12 +436,41 @@ mod tests {
         let script = elevation_script(
             Path::new("/tmp/s/new"),
             Path::new("/Applications/It's \"Mine\".app"),
-            Path::new("/tmp/s/old"),
+            Path::new("/Applications/.p/old"),
         );
         assert_eq!(
             script,
-            r#"do shell script "mv -f '/Applications/It'\\''s \"Mine\".app' '/tmp/s/old' && { mv -f '/tmp/s/new' '/Applications/It'\\''s \"Mine\".app' || { mv -f '/tmp/s/old' '/Applications/It'\\''s \"Mine\".app'; exit 1; }; } && rm -rf '/tmp/s/old' && touch '/Applications/It'\\''s \"Mine\".app'" with administrator privileges"#
+            r#"do shell script "mkdir -m 700 '/Applications/.p' && { mv -f '/Applications/It'\\''s \"Mine\".app' '/Applications/.p/old' || { rmdir '/Applications/.p'; exit 1; }; } && { mv -f '/tmp/s/new' '/Applications/It'\\''s \"Mine\".app' || { mv -f '/Applications/.p/old' '/Applications/It'\\''s \"Mine\".app' && rmdir '/Applications/.p'; exit 1; }; } && rm -rf '/Applications/.p' && touch '/Applications/It'\\''s \"Mine\".app'" with administrator privileges"#
         );
+    }
+
+    #[test]
+    fn elevated_swap_parks_beside_the_app() {
+        // Where `recover` looks, under a name no staging directory has.
+        assert_eq!(
+            elevated_parking(
+                Path::new("/Applications"),
+                "Demo.app",
+                Path::new("/var/folders/x/T/upkit-staging-Ab12Cd")
+            ),
+            Path::new("/Applications/.Demo.app.upkit-staging-Ab12Cd-root/old")
+        );
+        assert_eq!(
+            elevated_parking(
+                Path::new("/Applications"),
+                "Demo.app",
+                Path::new("/Applications/.Demo.app.upkit-staging-Ab12Cd")
+            ),
+            Path::new("/Applications/.Demo.app.upkit-staging-Ab12Cd-root/old")
+        );
+        // A bundle the script left parked there is put back by the next install.
+        let root = tempfile::tempdir().unwrap();
+        let app = root.path().join("Demo.app");
+        let parked = elevated_parking(root.path(), "Demo.app", Path::new("/tmp/upkit-staging-x1"));
+        fs::create_dir_all(parked.join("Contents")).unwrap();
+        recover(root.path(), "Demo.app", &app);
+        assert!(app.join("Contents").is_dir());
+        assert!(!parked.exists());
     }
 
     #[test]
@@ -561,6 +626,54 @@ mod tests {
                 parked: None,
             }
         );
+    }
+
+    #[test]
+    fn a_failed_elevated_swap_that_parked_beside_the_app() {
+        let root = tempfile::tempdir().unwrap();
+        let app = root.path().join("A.app");
+        let stage = tempfile::tempdir().unwrap();
+        let stage_path = stage.path().to_owned();
+        let new = stage.path().join("new");
+        fs::create_dir(&new).unwrap();
+        let parked = elevated_parking(root.path(), "A.app", stage.path());
+        fs::create_dir_all(parked.join("Contents")).unwrap();
+        let error = InstallError::CommandFailed {
+            command: "osascript",
+            path: app.clone(),
+            code: Some(1),
+            stderr: String::new(),
+        };
+        // The install path is empty: the old bundle is named where it is; the staging
+        // directory (in the temp dir, holding only the new bundle) goes.
+        let err = failed_swap(stage, &new, &app, &parked, error).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot replace {}: `osascript` failed for {} (exit code 1); the previous \
+                 version is kept at {}",
+                app.display(),
+                app.display(),
+                parked.display()
+            )
+        );
+        assert!(parked.is_dir());
+        assert!(!stage_path.exists());
+
+        // The new bundle is in place, the old one could not be removed: installed, the staging
+        // directory to be removed.
+        let stage = tempfile::tempdir().unwrap();
+        fs::create_dir(&app).unwrap();
+        let error = InstallError::CommandFailed {
+            command: "osascript",
+            path: app.clone(),
+            code: Some(1),
+            stderr: String::new(),
+        };
+        let new = stage.path().join("new");
+        let left = failed_swap(stage, &new, &app, &parked, error).unwrap();
+        assert!(left.is_some());
+        assert!(parked.is_dir());
     }
 
     #[test]
