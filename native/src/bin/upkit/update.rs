@@ -100,7 +100,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let mut options = InstallOptions::new();
+    // On Windows the installer takes over and this process exits before `install` returns: the
+    // report comes first, and the download directory is removed by hand (no destructor runs).
+    let before_exit = || {
+        if args.json {
+            println!(
+                "{}",
+                json!({
+                    "available": true,
+                    "current_version": update.current_version().to_string(),
+                    "version": update.version().to_string(),
+                    "installed": "started the Windows installer",
+                    "path": null,
+                })
+            );
+        } else {
+            println!(
+                "installing {}: started the Windows installer, which restarts the app when done",
+                update.version()
+            );
+        }
+        let _ = std::io::stdout().flush();
+        let _ = std::fs::remove_dir_all(dir.path());
+    };
+    let mut options = InstallOptions::new().before_exit(&before_exit);
     if let Some(os) = args
         .client
         .target
@@ -121,11 +144,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         options = options.install_path(path);
     }
     let mut allow_downgrades = args.client.allow_downgrades;
+    let mut windows = WindowsOptions::default();
     if let Some(loaded) = &config {
         let updater = &loaded.config.updater;
-        options = options.windows(WindowsOptions::from_config(&updater.windows));
+        windows = WindowsOptions::from_config(&updater.windows);
         allow_downgrades |= updater.allow_downgrades;
     }
+    // The app the installer restarts gets no arguments: this process's are upkit's (a header
+    // given here could hold a secret).
+    windows.app_args = Some(Vec::new());
+    options = options.windows(windows);
     // The package manager may install an older package only when the check could offer one.
     if allow_downgrades {
         options = options.downgrades(Downgrades::Allow);
