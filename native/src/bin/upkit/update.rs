@@ -1,7 +1,7 @@
 //! `upkit update`: check, download, verify, install.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -42,6 +42,17 @@ fn failure(err: &InstallError) -> String {
         ),
         _ => format!("install failed, nothing was replaced: {err}"),
     }
+}
+
+/// The `--json` report of an install: what was done, and the path replaced, if any.
+fn report(update: &upkit::Update, installed: &str, path: Option<&Path>) -> serde_json::Value {
+    json!({
+        "available": true,
+        "current_version": update.current_version().to_string(),
+        "version": update.version().to_string(),
+        "installed": installed,
+        "path": path.map(|p| p.display().to_string()),
+    })
 }
 
 /// Runs `upkit update`.
@@ -104,16 +115,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // report comes first, and the download directory is removed by hand (no destructor runs).
     let before_exit = || {
         if args.json {
-            println!(
-                "{}",
-                json!({
-                    "available": true,
-                    "current_version": update.current_version().to_string(),
-                    "version": update.version().to_string(),
-                    "installed": "started the Windows installer",
-                    "path": null,
-                })
-            );
+            let report = report(&update, "started the Windows installer", None);
+            println!("{report}");
         } else {
             println!(
                 "installing {}: started the Windows installer, which restarts the app when done",
@@ -164,19 +167,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     if args.json {
         let path = match &installed {
-            Installed::Replaced { path, .. } => json!(path.display().to_string()),
-            _ => serde_json::Value::Null,
+            Installed::Replaced { path, .. } => Some(path.as_path()),
+            _ => None,
         };
-        println!(
-            "{}",
-            json!({
-                "available": true,
-                "current_version": update.current_version().to_string(),
-                "version": update.version().to_string(),
-                "installed": installed.to_string(),
-                "path": path,
-            })
-        );
+        println!("{}", report(&update, &installed.to_string(), path));
     } else {
         println!("installed {}: {installed}", update.version());
     }
