@@ -746,19 +746,24 @@ fn bundle_archives_are_read_defensively() {
     bundle_refused(
         &with(Entry::file("Other.app/x", "x", 0o644)),
         d,
-        "{payload}: entry `Other.app/x` is not inside one top `<Name>.app/` directory",
+        "{payload}: entry `Other.app/x` is not inside the archive's one top directory (`<Name>.app/`)",
     );
     bundle_refused(
-        &[Entry::file("Demo/x", "x", 0o644)],
+        &with(Entry::file("./Contents/x", "x", 0o644)),
         d,
-        "{payload}: entry `Demo/x` is not inside one top `<Name>.app/` directory",
+        "{payload}: entry `./Contents/x` is not inside the archive's one top directory (`<Name>.app/`)",
+    );
+    bundle_refused(
+        &[Entry::file("Demo.txt", "x", 0o644)],
+        d,
+        "{payload}: entry `Demo.txt` is not inside the archive's one top directory (`<Name>.app/`)",
     );
     bundle_refused(
         &with(Entry::file("Demo.app/Contents/Info.plist", "again", 0o644)),
         d,
         "{payload}: entry `Demo.app/Contents/Info.plist` appears twice",
     );
-    bundle_refused(&[], d, "{payload}: holds no `<Name>.app/` directory");
+    bundle_refused(&[], d, "{payload}: holds no top directory (`<Name>.app/`)");
     bundle_refused_bytes(
         &bomb("Demo.app/Contents/big", 32 << 20),
         Limits {
@@ -894,26 +899,37 @@ fn bundle_archive_without_info_plist_is_refused() {
     entries.push(Entry::Symlink("Demo.app/Contents/Info.plist", "MacOS/Demo"));
     bundle_refused(&entries, d, missing);
 
-    // The top directory's name does not matter (Tauri ignores it).
-    let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("Demo.app");
-    make_bundle(&app, "1.0");
-    let renamed: Vec<Entry> = [
-        Entry::Dir("Renamed.app/", 0o755),
-        Entry::file("Renamed.app/Contents/Info.plist", "plist 2.0", 0o644),
-        Entry::file("Renamed.app/Contents/MacOS/Demo", "binary 2.0", 0o755),
-    ]
-    .into();
-    let payload = put(dir.path(), "Demo.app.tar.gz", &tar_gz(&renamed));
-    install(
-        &Signer::new().verified(&payload),
-        &darwin().install_path(&app),
-    )
-    .unwrap();
-    assert_eq!(
-        fs::read_to_string(app.join("Contents/Info.plist")).unwrap(),
-        "plist 2.0"
-    );
+    // The top directory's name does not matter (Tauri strips it unread): another `.app`, a
+    // name without `.app`, or `.` (an archive made inside the bundle, `tar -C Demo.app .`).
+    for (top, root) in [
+        ("Renamed.app", "Renamed.app/"),
+        ("Demo", "Demo/"),
+        (".", "./"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("Demo.app");
+        make_bundle(&app, "1.0");
+        let (plist, binary) = (
+            format!("{top}/Contents/Info.plist"),
+            format!("{top}/Contents/MacOS/Demo"),
+        );
+        let renamed: Vec<Entry> = [
+            Entry::Dir(root, 0o755),
+            Entry::file(&plist, "plist 2.0", 0o644),
+            Entry::file(&binary, "binary 2.0", 0o755),
+        ]
+        .into();
+        let payload = put(dir.path(), "Demo.app.tar.gz", &tar_gz(&renamed));
+        install(
+            &Signer::new().verified(&payload),
+            &darwin().install_path(&app),
+        )
+        .unwrap_or_else(|e| panic!("{top}: {e}"));
+        assert_eq!(
+            fs::read_to_string(app.join("Contents/Info.plist")).unwrap(),
+            "plist 2.0"
+        );
+    }
 }
 
 #[test]

@@ -118,8 +118,8 @@ pub enum ArchiveError {
         /// The limit.
         limit: u64,
     },
-    /// A bundle archive whose entries are not all under one `<Name>.app/` directory.
-    #[error("{}: entry `{entry}` is not inside one top `<Name>.app/` directory", archive.display())]
+    /// A bundle archive whose entries are not all under one top directory.
+    #[error("{}: entry `{entry}` is not inside the archive's one top directory (`<Name>.app/`)", archive.display())]
     NotInBundle {
         /// The archive.
         archive: PathBuf,
@@ -246,6 +246,21 @@ fn clean_components(archive: &Path, entry: &Path) -> Result<Vec<String>, Archive
         }
     }
     Ok(parts)
+}
+
+/// An entry path of a bundle archive as its top directory and the components below it. The top
+/// is what Tauri strips, the first component as written: `<Name>.app`, any other name, or `.`
+/// (an archive made inside the bundle, `./Contents/...`). `None` for the empty path.
+fn split_top(archive: &Path, entry: &Path) -> Result<Option<(String, Vec<String>)>, ArchiveError> {
+    let mut parts = clean_components(archive, entry)?;
+    if entry.components().next() == Some(Component::CurDir) {
+        return Ok(Some((".".to_owned(), parts)));
+    }
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let top = parts.remove(0);
+    Ok(Some((top, parts)))
 }
 
 /// Whether a symlink at `link` (components below the destination) pointing to `target` stays
@@ -403,8 +418,9 @@ pub(crate) fn extract_appimage(
 }
 
 /// Unpacks a macOS `<Name>.app.tar.gz` into `dest` (which must exist and be empty), stripping the
-/// top `<Name>.app/` component. Returns the top directory's name (`<Name>.app`). The archive is
-/// read to its end: a truncated one is refused.
+/// top component, as Tauri does: `<Name>.app/`, any other name, or `./` (see [`split_top`]);
+/// every entry must be under that one top (Tauri would merge several). Returns the top's name.
+/// The archive is read to its end: a truncated one is refused.
 ///
 /// Entry modes are kept without setuid, setgid and sticky bits; the bundle root gets 0755.
 /// `progress` sees the number of entries unpacked so far.
@@ -430,13 +446,13 @@ pub(crate) fn unpack_bundle(
         }
         let path = entry.path().map_err(|e| budget.io(e))?.into_owned();
         let shown = path.display().to_string();
-        let parts = clean_components(archive, &path)?;
-        let Some((first, rest)) = parts.split_first() else {
+        let Some((first, rest)) = split_top(archive, &path)? else {
             continue;
         };
+        let rest = &rest[..];
         match &top {
-            None if first.ends_with(".app") && first.len() > 4 => top = Some(first.clone()),
-            Some(name) if name == first => {}
+            None => top = Some(first),
+            Some(name) if *name == first => {}
             _ => {
                 return Err(ArchiveError::NotInBundle {
                     archive: archive.to_owned(),
@@ -510,10 +526,9 @@ pub(crate) fn unpack_bundle(
                 entry: shown.clone(),
                 target: link.display().to_string(),
             };
-            let link_parts = clean_components(archive, &link).map_err(|_| outside())?;
-            match link_parts.split_first() {
-                Some((head, tail)) if top.as_deref() == Some(head.as_str()) && !tail.is_empty() => {
-                    links.push((dest_path(archive, dest, tail, &shown)?, target));
+            match split_top(archive, &link).map_err(|_| outside())? {
+                Some((head, tail)) if top.as_ref() == Some(&head) && !tail.is_empty() => {
+                    links.push((dest_path(archive, dest, &tail, &shown)?, target));
                 }
                 _ => return Err(outside()),
             }
@@ -548,7 +563,7 @@ pub(crate) fn unpack_bundle(
     let Some(top) = top else {
         return Err(ArchiveError::Missing {
             archive: archive.to_owned(),
-            what: "`<Name>.app/` directory",
+            what: "top directory (`<Name>.app/`)",
         });
     };
     set_mode(dest, 0o755).map_err(|e| budget.write(dest, e))?;
