@@ -44,6 +44,20 @@ fn scratch(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+#[test]
+fn json_keeps_every_character() {
+    // DEL (0x7F), raw and escaped: JSON carries it unescaped, and a pipe must not lose it.
+    let body = good_manifest().replace(
+        "\"version\"",
+        "\"notes\": \"a\u{7f}b\\u007fc\",\n  \"version\"",
+    );
+    let dir = scratch(&[("latest.json", &body)]);
+    let out = upkit(&["--json", "latest.json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["notes"], "a\u{7f}b\u{7f}c");
+}
+
 fn good_manifest() -> String {
     format!(
         "{{\n  \"version\": \"v2.1.0\",\n  \"pub_date\": \"2026-11-29T09:30:00Z\",\n  \"platforms\": {{\n    \"linux-x86_64\": {{\"url\": \"https://e.com/a.AppImage\", \"signature\": \"{}\"}}\n  }}\n}}\n",

@@ -46,7 +46,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         Strictness::Lenient
     };
-    let mut out = anstream::stdout().lock();
+    // JSON goes out as it is: anstream, which strips colours for a pipe, also drops DEL (0x7F)
+    // characters, which JSON carries unescaped.
+    let mut out: Box<dyn Write> = if args.json {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(anstream::stdout().lock())
+    };
     let mut all_pass = true;
     let colours = Colours::new();
     let palette = colours.palette();
