@@ -1404,6 +1404,41 @@ fn cli_args<'a>(endpoint: &'a str, key: &'a str, version: &'a str) -> Vec<&'a st
     ]
 }
 
+/// The CLI's bundle type is `unknown` unless given: it does not guess from its own machine (an
+/// `$APPIMAGE`, a macOS target), so that it answers as `resolveUpdate` does.
+#[tokio::test]
+async fn cli_bundle_type_is_unknown_unless_given() {
+    let server = Server::start(|_, _| Reply::status(204)).await;
+    let endpoint = server.url("/{{target}}/{{bundle_type}}");
+    let key = pubkey();
+    for (target, bundle, asked) in [
+        ("linux", None, "/linux/unknown"),
+        ("darwin", None, "/darwin/unknown"),
+        ("darwin", Some("app"), "/darwin/app"),
+    ] {
+        let mut args = vec!["check", "--endpoint", &endpoint, "--pubkey", &key];
+        args.extend(["--current-version", "1.0.0", "--target", target]);
+        args.extend(["--arch", "x86_64", "--insecure-transport"]);
+        if let Some(bundle) = bundle {
+            args.extend(["--bundle-type", bundle]);
+        }
+        let before = server.requests().len();
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_upkit"))
+            .args(&args)
+            .env("APPIMAGE", "/opt/Some.AppImage")
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let requests = server.requests();
+        let targets: Vec<&str> = requests[before..]
+            .iter()
+            .map(|r| r.target.as_str())
+            .collect();
+        assert_eq!(targets, [asked]);
+    }
+}
+
 #[tokio::test]
 async fn cli_check_json_and_text() {
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;

@@ -45,7 +45,9 @@ pub struct ClientArgs {
     /// machine's.
     #[arg(long, value_name = "A")]
     pub arch: Option<String>,
-    /// The bundle type (`appimage`, `deb`, `rpm`, `app`, `msi`, `nsis`, or `unknown`).
+    /// The bundle type (`appimage`, `deb`, `rpm`, `app`, `msi`, `nsis`, or `unknown`): the
+    /// `{{bundle_type}}` of endpoints, and the `{os}-{arch}-{bundle}` key tried first. Default:
+    /// `unknown` (a Tauri app on macOS has `app`).
     #[arg(long, value_name = "B")]
     pub bundle_type: Option<String>,
     /// A header sent with every request, `Name: value` (repeatable).
@@ -137,12 +139,13 @@ impl ClientArgs {
         if let Some(arch) = &self.arch {
             builder = builder.arch(arch.parse::<Arch>()?);
         }
-        if let Some(bundle) = &self.bundle_type {
-            builder = builder.installer(match bundle.as_str() {
-                "unknown" => None,
-                name => Some(name.parse::<Installer>()?),
-            });
-        }
+        // The CLI is not the app: how the app was installed is not this machine's guess (an
+        // `$APPIMAGE`, the package owning this binary), so unless given it is unknown, as it is
+        // for `resolveUpdate` in JS.
+        builder = builder.installer(match self.bundle_type.as_deref() {
+            None | Some("unknown") => None,
+            Some(name) => Some(name.parse::<Installer>()?),
+        });
         for header in &self.header {
             let Some((name, value)) = header.split_once(':') else {
                 bail!("invalid --header `{header}`: expected `Name: value`");
