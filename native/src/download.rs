@@ -384,8 +384,6 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
     let dest = dest_dir.join(file_name(url));
     let dir = dest_dir.to_owned();
     let (temp, file) = blocking(move || create_part(&dir)).await?;
-    let temp_path = temp.path().to_owned();
-    let write_error = || Error::io("cannot write the temporary file", temp_path.clone());
     let sink = Sink::start(file, fresh.clone());
     let mut batch = Batch::default();
 
@@ -603,7 +601,11 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
         tokio::time::sleep(delay).await;
     }
 
-    let verifier = sink.finish().await.map_err(write_error())?;
+    // Named by its directory: the temporary file is gone by the time the error is read.
+    let verifier = sink
+        .finish()
+        .await
+        .map_err(Error::io("cannot write the download into", dest_dir))?;
     if let Some(expected) = size
         && written != expected
     {

@@ -1440,6 +1440,27 @@ async fn cli_bundle_type_is_unknown_unless_given() {
 }
 
 #[tokio::test]
+async fn cli_timeouts_must_be_above_zero() {
+    let key = pubkey();
+    for (arg, flag, value) in [
+        ("--timeout=0", "--timeout", "0"),
+        ("--deadline=0", "--deadline", "0"),
+        ("--timeout=-1", "--timeout", "-1"),
+    ] {
+        let mut args = vec!["check", arg];
+        args.extend(cli_args("http://127.0.0.1:9/x", &key, "1.0.0"));
+        let (code, _, stderr) = upkit(&args).await;
+        assert_eq!(
+            (code, stderr),
+            (
+                2,
+                format!("error: invalid {flag} `{value}`: expected seconds above 0\n")
+            )
+        );
+    }
+}
+
+#[tokio::test]
 async fn cli_check_json_and_text() {
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let endpoint = server.url("/latest.json");

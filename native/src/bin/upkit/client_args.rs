@@ -79,7 +79,9 @@ pub struct ClientArgs {
 
 fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(secs)
-        .map_err(|_| anyhow::anyhow!("invalid {flag} `{secs}`: expected seconds"))
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| anyhow::anyhow!("invalid {flag} `{secs}`: expected seconds above 0"))
 }
 
 impl ClientArgs {
