@@ -169,9 +169,8 @@ describe('dashboard in headless Chromium', () => {
   });
 
   test('a manifest fetched by URL: the platform table with key ids, signed versions and files', async () => {
-    await page.fill('#manifest-url', `${server.base}/fixtures/latest.json`);
-    await page.click('#url-form button');
-    await page.waitForFunction(() => document.querySelector('#verdict').textContent.startsWith('Valid'));
+    // The manifest shown before is valid too: wait for this one to be rendered, not for "Valid".
+    await fetchManifest(`${server.base}/fixtures/latest.json`);
     assert.equal(await text('#verdict'), 'Valid static manifest: version 2.1.0, 3 platforms, 2 warnings');
     // The file picker no longer names the file opened before.
     assert.equal(await page.locator('#manifest-file').evaluate((input) => input.files.length), 0);
