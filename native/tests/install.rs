@@ -746,17 +746,26 @@ fn bundle_archives_are_read_defensively() {
     bundle_refused(
         &with(Entry::file("Other.app/x", "x", 0o644)),
         d,
-        "{payload}: entry `Other.app/x` is not inside the archive's one top directory (`<Name>.app/`)",
+        "{payload}: entry `Other.app/x` is not inside the archive's top directory `Demo.app/`",
     );
     bundle_refused(
         &with(Entry::file("./Contents/x", "x", 0o644)),
         d,
-        "{payload}: entry `./Contents/x` is not inside the archive's one top directory (`<Name>.app/`)",
+        "{payload}: entry `./Contents/x` is not inside the archive's top directory `Demo.app/`",
     );
     bundle_refused(
         &[Entry::file("Demo.txt", "x", 0o644)],
         d,
-        "{payload}: entry `Demo.txt` is not inside the archive's one top directory (`<Name>.app/`)",
+        "{payload}: entry `Demo.txt` is not inside a top directory (`<Name>.app/`)",
+    );
+    bundle_refused(
+        &[
+            Entry::Dir("./", 0o755),
+            Entry::file("./Contents/Info.plist", "plist", 0o644),
+            Entry::file("Contents/MacOS/Demo", "binary", 0o755),
+        ],
+        d,
+        "{payload}: entry `Contents/MacOS/Demo` is not inside the archive's top directory `./`",
     );
     bundle_refused(
         &with(Entry::file("Demo.app/Contents/Info.plist", "again", 0o644)),

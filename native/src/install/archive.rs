@@ -119,12 +119,14 @@ pub enum ArchiveError {
         limit: u64,
     },
     /// A bundle archive whose entries are not all under one top directory.
-    #[error("{}: entry `{entry}` is not inside the archive's one top directory (`<Name>.app/`)", archive.display())]
+    #[error("{}: entry `{entry}` is not inside {}", archive.display(), top_directory(.top.as_deref()))]
     NotInBundle {
         /// The archive.
         archive: PathBuf,
         /// The entry path as stored.
         entry: String,
+        /// The top directory of the entries before it (`.` for `./`), if any.
+        top: Option<String>,
     },
     /// The archive stops before its end: the tar has no complete end-of-archive marker (two
     /// zero blocks) after its last entry, as when it was cut at an entry boundary, or the gzip
@@ -246,6 +248,14 @@ fn clean_components(archive: &Path, entry: &Path) -> Result<Vec<String>, Archive
         }
     }
     Ok(parts)
+}
+
+/// The top directory of a bundle archive, for [`ArchiveError::NotInBundle`].
+fn top_directory(top: Option<&str>) -> String {
+    match top {
+        Some(top) => format!("the archive's top directory `{top}/`"),
+        None => "a top directory (`<Name>.app/`)".to_owned(),
+    }
 }
 
 /// An entry path of a bundle archive as its top directory and the components below it. The top
@@ -457,6 +467,7 @@ pub(crate) fn unpack_bundle(
                 return Err(ArchiveError::NotInBundle {
                     archive: archive.to_owned(),
                     entry: shown,
+                    top,
                 });
             }
         }
@@ -467,6 +478,7 @@ pub(crate) fn unpack_bundle(
                 return Err(ArchiveError::NotInBundle {
                     archive: archive.to_owned(),
                     entry: shown,
+                    top: None,
                 });
             }
             continue;
