@@ -474,6 +474,10 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
             } else if status == StatusCode::RANGE_NOT_SATISFIABLE
                 && let Some(length) = unsatisfied_range(response.headers())
                 && length == written
+                && total.is_none_or(|t| t == length)
+                && validator
+                    .as_ref()
+                    .is_none_or(|v| v.matches(response.headers()))
             {
                 // Every byte had arrived before the connection broke (a body with no end
                 // marker, or a wrong length): the file is whole; the size and the signature

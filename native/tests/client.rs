@@ -1191,6 +1191,41 @@ async fn a_body_broken_after_its_last_byte_is_complete() {
     assert!(entries(dir.path()).is_empty());
 }
 
+/// A 416 that gives the length received so far, but for another file (a new ETag, another length
+/// than announced), does not end the download: it starts again.
+#[tokio::test]
+async fn a_416_for_a_changed_file_restarts() {
+    let artifact_requests = std::sync::atomic::AtomicUsize::new(0);
+    let server = release_server(move |r, _, body| {
+        match artifact_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => reset_after_100_000(body),
+            1 => {
+                assert_eq!(r.header("range"), Some("bytes=100000-"));
+                Reply::status(416)
+                    .header("Content-Range", "bytes */100000")
+                    .header("ETag", "\"v2\"")
+            }
+            _ => ranged(r, body, "\"v1\""),
+        }
+    })
+    .await;
+    let builder = client(&[server.url("/latest.json")]);
+    let (dir, result) = check_and_download(&server, builder).await;
+    let artifact = result.unwrap();
+    assert_eq!(
+        std::fs::read(artifact.path()).unwrap(),
+        vector_bytes(ARTIFACT)
+    );
+    assert_eq!(entries(dir.path()), [artifact.path().to_owned()]);
+    let ranges: Vec<Option<String>> = server
+        .requests()
+        .iter()
+        .filter(|r| r.target == "/app.bin")
+        .map(|r| r.header("range").map(str::to_owned))
+        .collect();
+    assert_eq!(ranges, [None, Some("bytes=100000-".to_owned()), None]);
+}
+
 /// A redirect loop is not retried: asking again follows the same loop.
 #[tokio::test]
 async fn a_redirect_loop_fails_at_once() {
