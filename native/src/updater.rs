@@ -758,18 +758,19 @@ impl Update {
 
     /// The install options for this update: the platform and bundle type it was checked for,
     /// the Windows settings the updater was given ([`UpdaterBuilder::windows`], or a
-    /// `tauri.conf.json`'s `installMode` and `installerArgs`), and downgrades allowed when the
-    /// check allows them (`allowDowngrades`), so that a deb or rpm older than the installed
-    /// package is not refused. Add an install path or an observer to them as needed.
+    /// `tauri.conf.json`'s `installMode` and `installerArgs`), and package downgrades allowed
+    /// when this update is a downgrade (offered because the check allows them, as with
+    /// `allowDowngrades`): a deb or rpm older than the installed package is then expected, and
+    /// otherwise a publishing mistake. Add an install path or an observer as needed.
     pub fn install_options(&self) -> InstallOptions<'static> {
         let target = &self.inner.config.target;
         let mut options = InstallOptions::new()
             .os(target.os)
             .windows(self.inner.windows.clone())
-            .downgrades(match self.inner.config.comparator {
-                Comparator::Newer => Downgrades::Refuse,
-                _ => Downgrades::Allow,
-            });
+            .downgrades(Downgrades::for_update(
+                self.version(),
+                self.current_version(),
+            ));
         if let Some(installer) = target.installer {
             options = options.installer(installer);
         }

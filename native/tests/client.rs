@@ -1352,6 +1352,8 @@ async fn install_options_follow_the_tauri_config() {
     assert_eq!(options(config(false), "1.0.0").await, expected("Refuse"));
     // 2.1.0 offered to 3.0.0: a downgrade, which the package manager must then accept.
     assert_eq!(options(config(true), "3.0.0").await, expected("Allow"));
+    // Downgrades allowed, but 2.1.0 is newer than 1.0.0: an older package inside is a mistake.
+    assert_eq!(options(config(true), "1.0.0").await, expected("Refuse"));
 }
 
 /// Ctrl-C during `upkit download` removes the partial download and exits 130.

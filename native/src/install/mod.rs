@@ -460,7 +460,7 @@ impl<'a> InstallOptions<'a> {
 
     /// Whether a deb or rpm older than the installed package may be installed (refused by
     /// default: the check offered a newer version, so an older package is a publishing
-    /// mistake; allow it when the check allowed downgrades).
+    /// mistake; allow it when the update is a downgrade, see [`Downgrades::for_update`]).
     pub fn downgrades(mut self, downgrades: Downgrades) -> Self {
         self.downgrades = downgrades;
         self

@@ -77,8 +77,23 @@ pub enum Downgrades {
     /// is a publishing mistake.
     #[default]
     Refuse,
-    /// Allowed (the check allowed downgrades).
+    /// Allowed (the update is a downgrade, which the check allowed).
     Allow,
+}
+
+impl Downgrades {
+    /// [`Downgrades::Allow`] for an update to `version` from `current` that is a downgrade,
+    /// else [`Downgrades::Refuse`]: the package is expected to be older only then.
+    pub fn for_update(
+        version: &upkit_core::version::Version,
+        current: &upkit_core::version::Version,
+    ) -> Downgrades {
+        if upkit_core::version::compare(version, current) == std::cmp::Ordering::Less {
+            Downgrades::Allow
+        } else {
+            Downgrades::Refuse
+        }
+    }
 }
 
 /// Refuses a deb older than the installed package of the same name. `dpkg -i` downgrades

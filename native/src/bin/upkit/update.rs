@@ -146,21 +146,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.install_path {
         options = options.install_path(path);
     }
-    let mut allow_downgrades = args.client.allow_downgrades;
     let mut windows = WindowsOptions::default();
     if let Some(loaded) = &config {
-        let updater = &loaded.config.updater;
-        windows = WindowsOptions::from_config(&updater.windows);
-        allow_downgrades |= updater.allow_downgrades;
+        windows = WindowsOptions::from_config(&loaded.config.updater.windows);
     }
     // The app the installer restarts gets no arguments: this process's are upkit's (a header
     // given here could hold a secret).
     windows.app_args = Some(Vec::new());
     options = options.windows(windows);
-    // The package manager may install an older package only when the check could offer one.
-    if allow_downgrades {
-        options = options.downgrades(Downgrades::Allow);
-    }
+    // The package manager may install an older package only when the update is a downgrade
+    // (which the check offers only when downgrades are allowed).
+    options = options.downgrades(Downgrades::for_update(
+        update.version(),
+        update.current_version(),
+    ));
     let installed = match install(&artifact, &options) {
         Ok(installed) => installed,
         Err(err) => anyhow::bail!(failure(&err)),
