@@ -220,6 +220,24 @@ fn the_current_version_comes_from_the_config() {
             s.app.path().join(&relative).display()
         )
     );
+    // `--current-version` stands in for a `version` that does not resolve.
+    let (code, stdout, stderr) = check(&main, &["--current-version", "1.0.0"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("update available: 1.0.0 -> 2.0.0 "),
+        "{stdout}"
+    );
+    assert_eq!(
+        refused(Some("../nowhere/package.json")),
+        format!(
+            "error: in CONFIG: `version` `../nowhere/package.json` is neither a SemVer version nor a file ({} does not exist)\n",
+            s.app.path().join("../nowhere/package.json").display()
+        )
+    );
+    assert_eq!(
+        refused(Some("")),
+        "error: in CONFIG: `version` must be a SemVer version, found ``: empty string, expected a semver version\n"
+    );
 }
 
 #[test]

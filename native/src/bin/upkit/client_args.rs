@@ -105,17 +105,13 @@ impl ClientArgs {
     pub fn builder(&self, config: Option<&Loaded>) -> anyhow::Result<UpdaterBuilder> {
         let version = match (&self.current_version, config) {
             (Some(version), _) => upkit::core::version::parse(version)?,
-            (
-                None,
-                Some(Loaded {
-                    version: Some(version),
-                    ..
-                }),
-            ) => version.clone(),
-            (None, Some(loaded)) => bail!(
-                "--current-version is required: {} has no `version` (Tauri then takes the version of the app's Cargo.toml)",
-                loaded.files[0].display()
-            ),
+            (None, Some(loaded)) => match loaded.version()? {
+                Some(version) => version,
+                None => bail!(
+                    "--current-version is required: {} has no `version` (Tauri then takes the version of the app's Cargo.toml)",
+                    loaded.files[0].display()
+                ),
+            },
             (None, None) => bail!("--current-version is required"),
         };
         let mut builder = match config {

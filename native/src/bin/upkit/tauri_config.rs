@@ -21,8 +21,22 @@ pub struct Loaded {
     pub config: TauriConfig,
     /// The files read: the main one, then the platform's, if any.
     pub files: Vec<PathBuf>,
-    /// `version`, resolved: the version of the app built from this configuration.
-    pub version: Option<Version>,
+    /// The main file's directory, which a `version` path is relative to.
+    dir: PathBuf,
+}
+
+impl Loaded {
+    /// `version`, resolved: the version of the app built from this configuration (`None` when
+    /// it has none). Resolved only when asked, so that `--current-version` can stand in for a
+    /// `version` that does not resolve here.
+    pub fn version(&self) -> anyhow::Result<Option<Version>> {
+        self.config
+            .version
+            .as_deref()
+            .map(|raw| resolve_version(raw, &self.dir))
+            .transpose()
+            .with_context(|| format!("in {}", describe(&self.files)))
+    }
 }
 
 /// The files read, for messages: `a`, or `a (with b merged)`.
@@ -90,17 +104,7 @@ pub fn load(path: &Path, os: Os, transport: Option<Transport>) -> anyhow::Result
     let config = TauriConfig::from_value(&value, transport)
         .map_err(upkit::Error::from)
         .with_context(|| format!("in {}", describe(&files)))?;
-    let version = config
-        .version
-        .as_deref()
-        .map(|raw| resolve_version(raw, &dir))
-        .transpose()
-        .with_context(|| format!("in {}", describe(&files)))?;
-    Ok(Loaded {
-        config,
-        files,
-        version,
-    })
+    Ok(Loaded { config, files, dir })
 }
 
 /// Reads one configuration file into a JSON value, by its extension as Tauri does: `.json5` as
@@ -129,7 +133,7 @@ fn read(file: &Path) -> anyhow::Result<serde_json::Value> {
 /// JSON file whose `version` it is, as tauri-utils reads it.
 fn resolve_version(raw: &str, dir: &Path) -> anyhow::Result<Version> {
     let path = dir.join(raw);
-    let version = if path.exists() {
+    let version = if !raw.is_empty() && path.exists() {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}, named by `version`", path.display()))?;
         let json: serde_json::Value = serde_json::from_str(&text)
@@ -145,7 +149,14 @@ fn resolve_version(raw: &str, dir: &Path) -> anyhow::Result<Version> {
         raw.to_owned()
     };
     // Strict SemVer, as Tauri's build (no leading `v` here, unlike versions in manifests).
-    version
-        .parse::<Version>()
-        .map_err(|e| anyhow::anyhow!("`version` must be a SemVer version, found `{version}`: {e}"))
+    version.parse::<Version>().map_err(|e| {
+        if version == raw && (raw.contains(['/', '\\']) || raw.ends_with(".json")) {
+            anyhow::anyhow!(
+                "`version` `{raw}` is neither a SemVer version nor a file ({} does not exist)",
+                path.display()
+            )
+        } else {
+            anyhow::anyhow!("`version` must be a SemVer version, found `{version}`: {e}")
+        }
+    })
 }
