@@ -164,6 +164,15 @@ fn the_demo_cleans_up_after_itself_and_ignores_proxies() {
 
 #[test]
 fn an_interrupted_demo_removes_its_directory() {
+    // At once (keys, builds and signatures still to come: seconds of work before anything
+    // waits), and once the server runs.
+    interrupt_after(None);
+    interrupt_after(Some("     serve  "));
+}
+
+/// Runs the demo, sends it SIGINT once it printed its first line and then a line starting with
+/// `step`, if any, and checks that it exits 130 having removed its directory.
+fn interrupt_after(step: Option<&str>) {
     use std::io::{BufRead as _, BufReader};
     use std::process::Stdio;
 
@@ -180,15 +189,18 @@ fn an_interrupted_demo_removes_its_directory() {
         line.trim_end().to_owned()
     };
     let dir = demo_dir(&read_line());
-    // Interrupted once the server runs (the download and the rest are still to come).
-    while !read_line().starts_with("     serve  ") {}
+    match step {
+        Some(step) => while !read_line().starts_with(step) {},
+        // Into the first steps, which run without waiting on anything.
+        None => std::thread::sleep(std::time::Duration::from_millis(200)),
+    }
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
+    assert_eq!(out.status.code(), Some(130), "{step:?}");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "interrupted\n");
     let rest: String = std::iter::from_fn(|| Some(read_line()))
         .take_while(|l| !l.is_empty())

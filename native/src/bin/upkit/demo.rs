@@ -208,6 +208,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if upkit::install::host_os() != Os::Linux {
         bail!("the demo installs an AppImage-style program, which needs Linux");
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    // Ctrl-C (or SIGTERM) stops the story at its next step, and the directory is still removed:
+    // the signals are caught from before the directory exists.
+    let interrupted = {
+        let _runtime = runtime.enter();
+        crate::serve::shutdown()
+    };
     let tmp = tempfile::Builder::new()
         .prefix("upkit-demo-")
         .tempdir()
@@ -220,15 +230,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "upkit demo: keys, releases, an update server and a real update, in {}",
         root.display()
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    // Ctrl-C (or SIGTERM) stops the story at its next step, and the directory is still removed.
     let result = runtime.block_on(async {
         tokio::select! {
+            biased;
+            () = interrupted => None,
             result = story(&root, &steps) => Some(result),
-            () = crate::serve::shutdown() => None,
         }
     });
     drop(runtime);

@@ -85,20 +85,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what service managers send).
-pub async fn shutdown() {
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what service managers send). On Unix the
+/// signals are caught from this call on (inside a runtime), not from the first poll: a signal
+/// that comes while other work runs first is not lost.
+pub fn shutdown() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let signals = {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+        signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)))
+    };
+    async move {
+        #[cfg(unix)]
+        if let Ok((mut int, mut term)) = signals {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = int.recv() => {}
                 _ = term.recv() => {}
             }
             tracing::info!("shutting down");
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
     }
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!("shutting down");
 }
