@@ -377,7 +377,10 @@ fn applescript_quote(s: &str) -> String {
 /// `parking` is created beside the app (see [`elevated_parking`]), the old bundle parked there
 /// (a rename in one directory), the new one moved in (the old one put back if that fails), the
 /// directory removed, the bundle touched. A failure leaves the app as it was, or the new
-/// version in place, or (when even putting back failed) the old bundle at `parking`.
+/// version in place, or (when even putting back failed) the old bundle at `parking`. The
+/// directory is 0755, not private: it is root's, and this process must see what is in it to
+/// tell the user (and the next install) where the old bundle is; an app bundle is readable by
+/// all anyway.
 pub(crate) fn elevation_script(new: &Path, app: &Path, parking: &Path) -> String {
     let dir = parking.parent().unwrap_or(parking);
     let (new, app, parking, dir) = (
@@ -387,7 +390,7 @@ pub(crate) fn elevation_script(new: &Path, app: &Path, parking: &Path) -> String
         shell_quote(&dir.to_string_lossy()),
     );
     let shell = format!(
-        "mkdir -m 700 {dir} && {{ mv -f {app} {parking} || {{ rmdir {dir}; exit 1; }}; }} \
+        "mkdir -m 755 {dir} && {{ mv -f {app} {parking} || {{ rmdir {dir}; exit 1; }}; }} \
          && {{ mv -f {new} {app} || {{ mv -f {parking} {app} && rmdir {dir}; exit 1; }}; }} \
          && rm -rf {dir} && touch {app}"
     );
@@ -440,7 +443,7 @@ mod tests {
         );
         assert_eq!(
             script,
-            r#"do shell script "mkdir -m 700 '/Applications/.p' && { mv -f '/Applications/It'\\''s \"Mine\".app' '/Applications/.p/old' || { rmdir '/Applications/.p'; exit 1; }; } && { mv -f '/tmp/s/new' '/Applications/It'\\''s \"Mine\".app' || { mv -f '/Applications/.p/old' '/Applications/It'\\''s \"Mine\".app' && rmdir '/Applications/.p'; exit 1; }; } && rm -rf '/Applications/.p' && touch '/Applications/It'\\''s \"Mine\".app'" with administrator privileges"#
+            r#"do shell script "mkdir -m 755 '/Applications/.p' && { mv -f '/Applications/It'\\''s \"Mine\".app' '/Applications/.p/old' || { rmdir '/Applications/.p'; exit 1; }; } && { mv -f '/tmp/s/new' '/Applications/It'\\''s \"Mine\".app' || { mv -f '/Applications/.p/old' '/Applications/It'\\''s \"Mine\".app' && rmdir '/Applications/.p'; exit 1; }; } && rm -rf '/Applications/.p' && touch '/Applications/It'\\''s \"Mine\".app'" with administrator privileges"#
         );
     }
 
