@@ -115,11 +115,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // report comes first, and the download directory is removed by hand (no destructor runs).
     let before_exit = || {
         if args.json {
-            let report = report(&update, "started the Windows installer", None);
+            let report = report(&update, "starting the Windows installer", None);
             println!("{report}");
         } else {
             println!(
-                "installing {}: started the Windows installer, which restarts the app when done",
+                "installing {}: starting the Windows installer, which takes over from here",
                 update.version()
             );
         }
