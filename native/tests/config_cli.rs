@@ -5,42 +5,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use upkit::serve::{Config, Server};
+use cli_support::serve;
 
-/// Publishes a signed 2.0.0 of `Demo.AppImage` in `dir`; returns the public key.
-fn publish(dir: &Path) -> String {
-    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-    let name = "Demo_2.0.0_amd64.AppImage";
-    let body = b"\x7fELF version 2";
-    fs::write(dir.join(name), body).unwrap();
-    let trusted = format!("timestamp:1764400000\tfile:{name}\tversion:2.0.0");
-    let sig = minisign::sign(Some(&pair.pk), &pair.sk, &body[..], Some(&trusted), None).unwrap();
-    let entry = serde_json::json!({"url": name, "signature": STANDARD.encode(sig.to_string())});
-    let manifest = serde_json::json!({"version": "2.0.0", "platforms": {
-        "linux-x86_64": entry, "windows-x86_64": entry, "darwin-x86_64": entry,
-    }});
-    fs::write(dir.join("latest.json"), manifest.to_string()).unwrap();
-    STANDARD.encode(pair.pk.to_box().unwrap().to_string())
-}
-
-/// `upkit serve` over `dir` on loopback, until the runtime drops; and its `latest.json` URL.
-fn serve(dir: &Path) -> (tokio::runtime::Runtime, String) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = rt
-        .block_on(Server::bind(
-            "127.0.0.1:0".parse().unwrap(),
-            Config::new(dir),
-        ))
-        .unwrap();
-    let url = format!("http://{}/latest.json", server.local_addr());
-    rt.spawn(server.run(std::future::pending()));
-    (rt, url)
-}
+mod cli_support;
 
 /// `upkit check --config CONFIG --insecure-transport --arch x86_64 EXTRA...`: exit code, stdout,
 /// stderr.
@@ -72,8 +39,13 @@ struct Setup {
 
 fn setup() -> Setup {
     let releases = tempfile::tempdir().unwrap();
-    let pubkey = publish(releases.path());
-    let (server, url) = serve(releases.path());
+    let pubkey = cli_support::publish(
+        releases.path(),
+        b"\x7fELF version 2",
+        &["linux-x86_64", "windows-x86_64", "darwin-x86_64"],
+    );
+    let (server, base) = serve(releases.path());
+    let url = format!("{base}/latest.json");
     Setup {
         _server: server,
         url,

@@ -1,33 +1,19 @@
 //! `upkit update` end to end: a real update server on loopback, the real `upkit` binary, a real
 //! AppImage-style file replaced.
 
+mod cli_support;
 mod install_support;
 
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use cli_support::serve;
 use install_support::{elf, mode, names, write_mode};
-use upkit::serve::{Config, Server};
 
-/// Writes a signed release 2.0.0 of `Demo.AppImage` (bytes `new`) into `dir`; returns the key.
+/// Publishes `new` as release 2.0.0 for AppImage clients; returns the key.
 fn publish(dir: &Path, new: &[u8]) -> String {
-    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-    let name = "Demo_2.0.0_amd64.AppImage";
-    fs::write(dir.join(name), new).unwrap();
-    let trusted = format!("timestamp:1764400000\tfile:{name}\tversion:2.0.0");
-    let sig = minisign::sign(Some(&pair.pk), &pair.sk, new, Some(&trusted), None).unwrap();
-    let signature = STANDARD.encode(sig.to_string());
-    let entry = serde_json::json!({"url": name, "signature": signature});
-    let manifest = serde_json::json!({
-        "version": "2.0.0",
-        "notes": "new",
-        "platforms": {"linux-x86_64-appimage": entry, "linux-x86_64": entry},
-    });
-    fs::write(dir.join("latest.json"), manifest.to_string()).unwrap();
-    STANDARD.encode(pair.pk.to_box().unwrap().to_string())
+    cli_support::publish(dir, new, &["linux-x86_64-appimage", "linux-x86_64"])
 }
 
 fn upkit(args: &[&str]) -> (i32, String, String) {
@@ -134,23 +120,6 @@ fn upkit_update_replaces_the_appimage_and_says_so() {
         stdout,
         "{\"available\":false,\"current_version\":\"2.0.0\"}\n"
     );
-}
-
-/// `upkit serve` over `dir` on loopback, running until the returned guard drops; and its base URL.
-fn serve(dir: &Path) -> (tokio::runtime::Runtime, String) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = rt
-        .block_on(Server::bind(
-            "127.0.0.1:0".parse().unwrap(),
-            Config::new(dir),
-        ))
-        .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    rt.spawn(server.run(std::future::pending()));
-    (rt, base)
 }
 
 #[test]
