@@ -520,23 +520,9 @@ fn detect_installer(os: Os) -> Option<Installer> {
 /// --search` and `rpm --query --file`, a few tens of milliseconds); `None` when neither does or
 /// neither tool is installed.
 fn package_owning(file: &Path) -> Option<Installer> {
-    let owns = |program: &str, args: &[&str]| {
-        std::process::Command::new(program)
-            .args(args)
-            .arg(file)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-    };
-    if owns("dpkg-query", &["--search", "--"]) {
-        Some(Installer::Deb)
-    } else if owns("rpm", &["--query", "--quiet", "--file", "--"]) {
-        Some(Installer::Rpm)
-    } else {
-        None
-    }
+    [Installer::Deb, Installer::Rpm]
+        .into_iter()
+        .find(|installer| crate::install::owning_package(*installer, file).is_some())
 }
 
 #[derive(Debug)]
@@ -761,7 +747,9 @@ impl Update {
     /// `tauri.conf.json`'s `installMode` and `installerArgs`), and package downgrades allowed
     /// when this update is a downgrade (offered because the check allows them, as with
     /// `allowDowngrades`): a deb or rpm older than the installed package is then expected, and
-    /// otherwise a publishing mistake. Add an install path or an observer as needed.
+    /// otherwise a publishing mistake. For a deb or rpm, the package name must be that of the
+    /// package owning the running executable, when one does
+    /// ([`InstallOptions::package_name`]). Add an install path or an observer as needed.
     pub fn install_options(&self) -> InstallOptions<'static> {
         let target = &self.inner.config.target;
         let mut options = InstallOptions::new()
@@ -773,6 +761,13 @@ impl Update {
             ));
         if let Some(installer) = target.installer {
             options = options.installer(installer);
+            // A deb or rpm must be the package the app came from.
+            let owner = std::env::current_exe()
+                .ok()
+                .and_then(|exe| crate::install::owning_package(installer, &exe));
+            if let Some(owner) = owner {
+                options = options.package_name(owner);
+            }
         }
         options
     }

@@ -1345,7 +1345,7 @@ async fn install_options_follow_the_tauri_config() {
     };
     let expected = |downgrades: &str| {
         format!(
-            "InstallOptions {{ os: Linux, installer: Some(Deb), install_path: None, limits: {:?}, package_args: [], downgrades: {downgrades}, windows: WindowsOptions {{ mode: Quiet, restart: Relaunch, installer_args: [\"/NS\"], app_args: None }}, .. }}",
+            "InstallOptions {{ os: Linux, installer: Some(Deb), install_path: None, limits: {:?}, package_args: [], package_name: None, downgrades: {downgrades}, windows: WindowsOptions {{ mode: Quiet, restart: Relaunch, installer_args: [\"/NS\"], app_args: None }}, .. }}",
             upkit::install::Limits::default()
         )
     };

@@ -1450,19 +1450,24 @@ fn dpkg_root(dir: &Path) -> PathBuf {
 
 /// Builds `upkit-hello_<version>.deb` with `dpkg-deb`; `extra` goes into the control file.
 fn build_deb(dir: &Path, version: &str, extra: &str) -> PathBuf {
-    let tree = dir.join(format!("deb-{version}"));
+    build_named_deb(dir, "upkit-hello", version, extra)
+}
+
+/// Builds `<name>_<version>_all.deb` with `dpkg-deb`; `extra` goes into the control file.
+fn build_named_deb(dir: &Path, name: &str, version: &str, extra: &str) -> PathBuf {
+    let tree = dir.join(format!("deb-{name}-{version}"));
     fs::create_dir_all(tree.join("DEBIAN")).unwrap();
     fs::create_dir_all(tree.join("opt/upkit-hello")).unwrap();
     fs::write(
         tree.join("DEBIAN/control"),
         format!(
-            "Package: upkit-hello\nVersion: {version}\nArchitecture: all\n\
+            "Package: {name}\nVersion: {version}\nArchitecture: all\n\
              Maintainer: upkit tests <tests@example.com>\nDescription: upkit test package\n{extra}"
         ),
     )
     .unwrap();
     fs::write(tree.join("opt/upkit-hello/version"), version).unwrap();
-    let out = dir.join(format!("upkit-hello_{version}_all.deb"));
+    let out = dir.join(format!("{name}_{version}_all.deb"));
     run(
         "dpkg-deb",
         &[
@@ -1671,6 +1676,30 @@ fn deb_installs_with_the_real_dpkg_on_a_private_database() {
     install(&v1, &options.downgrades(Downgrades::Allow)).unwrap();
     assert_eq!(dpkg_version(&root), "1.0 ii ");
 
+    // Another product's package (one key can sign several): dpkg would install it beside the
+    // app, as root. Refused when the app's package is known; installed as asked otherwise.
+    let other = build_named_deb(dir.path(), "upkit-other", "3.0", "");
+    let other = signer.verified(&other);
+    let options = InstallOptions::new()
+        .os(Os::Linux)
+        .package_args([&root_arg]);
+    let err = install(&other, &options.package_name("upkit-hello")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} holds the deb package upkit-other, not upkit-hello, the app's: it would be installed beside the app",
+            other.path().display()
+        )
+    );
+    assert!(!err.may_have_changed_the_app());
+    assert!(!root.join("var/lib/dpkg/info/upkit-other.list").exists());
+    let v3 = signer.verified(&build_deb(dir.path(), "3.0", ""));
+    let options = InstallOptions::new()
+        .os(Os::Linux)
+        .package_args([&root_arg]);
+    install(&v3, &options.package_name("upkit-hello")).unwrap();
+    assert_eq!(dpkg_version(&root), "3.0 ii ");
+
     // Declared deb, but an rpm (or anything else) arrives.
     let not_deb = put(dir.path(), "x.deb", &[0xED, 0xAB, 0xEE, 0xDB, 1, 2, 3]);
     let options = InstallOptions::new()
@@ -1795,13 +1824,18 @@ fn escalation_chain_with_the_real_dpkg() {
 
 /// Builds `upkit-hello-<version>-1.noarch.rpm` with `rpmbuild`.
 fn build_rpm(dir: &Path, version: &str) -> PathBuf {
-    let top = dir.join(format!("rpmbuild-{version}"));
+    build_named_rpm(dir, "upkit-hello", version)
+}
+
+/// Builds `<name>-<version>-1.noarch.rpm` with `rpmbuild`.
+fn build_named_rpm(dir: &Path, name: &str, version: &str) -> PathBuf {
+    let top = dir.join(format!("rpmbuild-{name}-{version}"));
     fs::create_dir_all(top.join("SPECS")).unwrap();
     let spec = top.join("SPECS/hello.spec");
     fs::write(
         &spec,
         format!(
-            "Name: upkit-hello\nVersion: {version}\nRelease: 1\nSummary: upkit test package\n\
+            "Name: {name}\nVersion: {version}\nRelease: 1\nSummary: upkit test package\n\
              License: MIT\nBuildArch: noarch\n%description\nupkit test package\n\
              %install\nmkdir -p %{{buildroot}}/opt/upkit-hello\n\
              echo {version} > %{{buildroot}}/opt/upkit-hello/version\n\
@@ -1819,7 +1853,7 @@ fn build_rpm(dir: &Path, version: &str) -> PathBuf {
             &spec.to_string_lossy(),
         ],
     );
-    top.join(format!("RPMS/noarch/upkit-hello-{version}-1.noarch.rpm"))
+    top.join(format!("RPMS/noarch/{name}-{version}-1.noarch.rpm"))
 }
 
 #[test]
@@ -1886,6 +1920,29 @@ fn rpm_installs_with_the_real_rpm_on_a_private_database() {
         "{installed:?}"
     );
     assert_eq!(query(), "upkit-hello-1.0-1.noarch\n");
+
+    // Another product's package: refused when the app's package is known.
+    let other = signer.verified(&build_named_rpm(dir.path(), "upkit-other", "3.0"));
+    let options = InstallOptions::new()
+        .os(Os::Linux)
+        .package_args(["--root", &root_s])
+        .package_name("upkit-hello");
+    let err = install(&other, &options).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} holds the rpm package upkit-other, not upkit-hello, the app's: it would be installed beside the app",
+            other.path().display()
+        )
+    );
+    let others = std::process::Command::new("rpm")
+        .args(["--root", &root_s, "-q", "upkit-other"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&others.stdout),
+        "package upkit-other is not installed\n"
+    );
 
     // Declared rpm, but a deb arrives.
     let deb = signer.verified(&build_deb(dir.path(), "9.0", ""));

@@ -183,3 +183,64 @@ fn upkit_update_takes_endpoints_key_and_downgrades_from_a_tauri_config() {
     assert_eq!(report["current_version"], "3.0.0", "{stdout}");
     assert_eq!(fs::read(&target).unwrap(), offered);
 }
+
+/// `upkit update --package NAME`: a deb holding another package is refused before the package
+/// manager runs (so nothing here needs root; should that break, the package's unmet
+/// pre-dependency still stops dpkg before it unpacks anything on this machine).
+#[test]
+fn upkit_update_refuses_another_products_package() {
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("tree");
+    fs::create_dir_all(tree.join("DEBIAN")).unwrap();
+    fs::write(
+        tree.join("DEBIAN/control"),
+        "Package: upkit-other\nVersion: 2.0\nArchitecture: all\n\
+         Maintainer: upkit tests <tests@example.com>\nDescription: another product\n\
+         Pre-Depends: upkit-nonexistent\n",
+    )
+    .unwrap();
+    let deb = work.path().join("other.deb");
+    let built = Command::new("dpkg-deb")
+        .args(["--root-owner-group", "--build"])
+        .arg(&tree)
+        .arg(&deb)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{built:?}");
+
+    let releases = tempfile::tempdir().unwrap();
+    let pubkey = cli_support::publish(
+        releases.path(),
+        &fs::read(&deb).unwrap(),
+        &["linux-x86_64-deb"],
+    );
+    let (_server, base) = serve(releases.path());
+    let (code, stdout, stderr) = upkit(&[
+        "update",
+        "--endpoint",
+        &format!("{base}/latest.json"),
+        "--pubkey",
+        &pubkey,
+        "--insecure-transport",
+        "--current-version",
+        "1.0.0",
+        "--target",
+        "linux",
+        "--arch",
+        "x86_64",
+        "--bundle-type",
+        "deb",
+        "--package",
+        "upkit-hello",
+    ]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    let last = stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: install failed, nothing was replaced: ")
+            && last.ends_with(&format!(
+                "/{} holds the deb package upkit-other, not upkit-hello, the app's: it would be installed beside the app",
+                cli_support::ARTIFACT
+            )),
+        "{stderr}"
+    );
+}

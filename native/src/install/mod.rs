@@ -205,6 +205,21 @@ pub enum InstallError {
         /// The payload's version.
         offered: String,
     },
+    /// The package is not the app's: installing it would add another package beside the app.
+    #[error(
+        "{} holds the {format} package {package}, not {expected}, the app's: it would be installed beside the app",
+        path.display()
+    )]
+    OtherPackage {
+        /// The payload.
+        path: PathBuf,
+        /// `deb` or `rpm`.
+        format: &'static str,
+        /// The payload's package name.
+        package: String,
+        /// The app's package name.
+        expected: String,
+    },
     /// The payload is a system package, but the app to update is an AppImage.
     #[error(
         "{} is a {format} package, but the app to update is an AppImage: set the bundle type to {format} to have the package manager install it",
@@ -361,6 +376,7 @@ pub struct InstallOptions<'a> {
     limits: Limits,
     runner: &'a dyn CommandRunner,
     package_args: Vec<OsString>,
+    package_name: Option<String>,
     downgrades: Downgrades,
     windows: WindowsOptions,
     observer: Option<&'a Observer<'a>>,
@@ -375,6 +391,7 @@ impl fmt::Debug for InstallOptions<'_> {
             .field("install_path", &self.install_path)
             .field("limits", &self.limits)
             .field("package_args", &self.package_args)
+            .field("package_name", &self.package_name)
             .field("downgrades", &self.downgrades)
             .field("windows", &self.windows)
             .finish_non_exhaustive()
@@ -408,6 +425,7 @@ impl<'a> InstallOptions<'a> {
             limits: Limits::default(),
             runner: &SystemRunner,
             package_args: Vec::new(),
+            package_name: None,
             downgrades: Downgrades::Refuse,
             windows: WindowsOptions::default(),
             observer: None,
@@ -455,6 +473,17 @@ impl<'a> InstallOptions<'a> {
         S: Into<OsString>,
     {
         self.package_args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The package the app was installed from (a deb's or rpm's name): a payload holding
+    /// another package is refused, since the package manager would install it beside the app
+    /// (as root) instead of updating it; a publisher whose one key signs several products can
+    /// point a manifest at the wrong one. Unset, any package name goes;
+    /// [`Update::install_options`](crate::Update::install_options) sets it to the package that
+    /// owns the running executable.
+    pub fn package_name(mut self, name: impl Into<String>) -> Self {
+        self.package_name = Some(name.into());
         self
     }
 
@@ -509,6 +538,15 @@ impl<'a> InstallOptions<'a> {
             // `Os` is non-exhaustive.
             (_, None) => Err(InstallError::UnknownBundleType),
         }
+    }
+}
+
+/// The deb or rpm package (per `installer`) that owns `file`, if exactly one does.
+pub(crate) fn owning_package(installer: Installer, file: &Path) -> Option<String> {
+    match installer {
+        Installer::Deb => package::owning_package(package::PackageKind::Deb, file),
+        Installer::Rpm => package::owning_package(package::PackageKind::Rpm, file),
+        _ => None,
     }
 }
 
@@ -592,7 +630,7 @@ pub fn install(
                 kind,
                 options.runner,
                 &options.package_args,
-                options.downgrades,
+                (options.downgrades, options.package_name.as_deref()),
                 observer,
             )?;
             Installed::Package { method, command }

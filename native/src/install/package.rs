@@ -160,15 +160,92 @@ fn refuse_downgrade(
     Ok(())
 }
 
+/// The name of the package in `file` (`dpkg-deb --field FILE Package`, `rpm --query --package
+/// --queryformat %{NAME} FILE`); `None` when the tool cannot tell.
+fn payload_name(runner: &dyn CommandRunner, kind: PackageKind, file: &Path) -> Option<String> {
+    let file = file.as_os_str().to_owned();
+    let invocation = match kind {
+        PackageKind::Deb => Invocation::new(
+            "dpkg-deb",
+            [OsString::from("--field"), file, "Package".into()],
+        ),
+        PackageKind::Rpm => Invocation::new(
+            "rpm",
+            [
+                OsString::from("--query"),
+                "--package".into(),
+                "--queryformat".into(),
+                "%{NAME}".into(),
+                file,
+            ],
+        ),
+    };
+    let done = runner.run(&invocation).ok().filter(|done| done.success())?;
+    let name = String::from_utf8(done.stdout).ok()?.trim().to_owned();
+    (!name.is_empty() && !name.contains(char::is_whitespace)).then_some(name)
+}
+
+/// The package that owns `file` in the system's database (`dpkg-query --search`, `rpm --query
+/// --file`): the package an app running from `file` was installed from. `None` when no package
+/// or several own it, or the tool is missing.
+pub(crate) fn owning_package(kind: PackageKind, file: &Path) -> Option<String> {
+    let file = file.as_os_str().to_owned();
+    let invocation = match kind {
+        PackageKind::Deb => Invocation::new(
+            "dpkg-query",
+            [OsString::from("--search"), "--".into(), file],
+        ),
+        PackageKind::Rpm => Invocation::new(
+            "rpm",
+            [
+                OsString::from("--query"),
+                "--queryformat".into(),
+                "%{NAME}\\n".into(),
+                "--file".into(),
+                "--".into(),
+                file,
+            ],
+        ),
+    };
+    let done = super::SystemRunner
+        .run(&invocation)
+        .ok()
+        .filter(|done| done.success())?;
+    let text = String::from_utf8(done.stdout).ok()?;
+    match kind {
+        PackageKind::Deb => owner_from_dpkg_search(&text),
+        PackageKind::Rpm => {
+            let mut names = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let name = names.next()?;
+            names.next().is_none().then(|| name.to_owned())
+        }
+    }
+}
+
+/// The one package in `dpkg-query --search` output (`pkg: /path`, `pkg:arch: /path`, diversion
+/// lines skipped); `None` when there are several (`a, b: /path`) or none.
+fn owner_from_dpkg_search(text: &str) -> Option<String> {
+    let mut owners = text
+        .lines()
+        .filter(|line| !line.starts_with("diversion by "))
+        .filter_map(|line| line.split_once(": ").map(|(owners, _)| owners));
+    let owners = owners.next()?;
+    if owners.contains(", ") {
+        return None;
+    }
+    Some(owners.split(':').next()?.to_owned())
+}
+
 /// Installs the package at `payload` (already verified): magic checked, copied into a private
 /// temp dir, then `dpkg -i` / `rpm -U` through the escalation chain. A package older than the
-/// installed one is refused unless `downgrades` allows it.
+/// installed one is refused unless `downgrades` allows it, and one named otherwise than
+/// `expected` (the app's package), if given, is refused.
 pub(crate) fn install(
     payload: &Path,
     kind: PackageKind,
     runner: &dyn CommandRunner,
     extra: &[OsString],
-    downgrades: Downgrades,
+    (downgrades, expected): (Downgrades, Option<&str>),
     observer: &Observer<'_>,
 ) -> Result<String, InstallError> {
     // A private copy (0700 directory): the package manager, running as root, reads a file that
@@ -194,6 +271,17 @@ pub(crate) fn install(
         return Err(InstallError::NotAPackage {
             path: payload.to_owned(),
             format: kind.name(),
+        });
+    }
+    if let Some(expected) = expected
+        && let Some(package) = payload_name(runner, kind, &file)
+        && package != expected
+    {
+        return Err(InstallError::OtherPackage {
+            path: payload.to_owned(),
+            format: kind.name(),
+            package,
+            expected: expected.to_owned(),
         });
     }
     if kind == PackageKind::Deb && downgrades == Downgrades::Refuse {
@@ -232,4 +320,30 @@ pub(crate) fn install(
         });
     }
     Ok(shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner_from_dpkg_search;
+
+    #[test]
+    fn dpkg_search_output() {
+        let owner = |text: &str| owner_from_dpkg_search(text);
+        assert_eq!(
+            owner("upkit-hello: /opt/upkit-hello/bin\n"),
+            Some("upkit-hello".into())
+        );
+        assert_eq!(
+            owner("libc6:amd64: /usr/lib/x86_64-linux-gnu/libc.so.6\n"),
+            Some("libc6".into())
+        );
+        assert_eq!(
+            owner(
+                "diversion by dash from: /bin/sh\ndiversion by dash to: /bin/sh.distrib\ndash: /bin/sh\n"
+            ),
+            Some("dash".into())
+        );
+        assert_eq!(owner("a, b: /usr/share/doc\n"), None);
+        assert_eq!(owner(""), None);
+    }
 }

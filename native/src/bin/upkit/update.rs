@@ -23,6 +23,10 @@ pub struct Args {
     /// `$APPIMAGE`, else this executable (or the bundle holding it).
     #[arg(long, value_name = "PATH")]
     install_path: Option<PathBuf>,
+    /// For a deb or rpm: the package the app was installed from. A payload holding another
+    /// package is refused (the package manager would install it beside the app).
+    #[arg(long, value_name = "NAME")]
+    package: Option<String>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -145,6 +149,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(path) = &args.install_path {
         options = options.install_path(path);
+    }
+    if let Some(package) = &args.package {
+        options = options.package_name(package);
     }
     let mut windows = WindowsOptions::default();
     if let Some(loaded) = &config {
