@@ -511,6 +511,17 @@ fn sign_environment_fallbacks() {
     assert_code(&output, 0);
     signed_by(&nopass_pub);
 
+    // Without --app-version: signed, with a warning that clients will want a version.
+    let output = upkit(
+        &["sign", path(&file)],
+        &[("TAURI_SIGNING_PRIVATE_KEY_PATH", path(&nopass_path))],
+    );
+    assert_code(&output, 0);
+    assert_eq!(
+        stderr(&output),
+        "warning: no --app-version: the signature names no version, which upkit's clients require by default (Tauri's with requireSignedVersion)\n"
+    );
+
     // The flag beats the environment.
     let output = upkit(
         &[
@@ -526,10 +537,20 @@ fn sign_environment_fallbacks() {
     assert_code(&output, 0);
     signed_by(&nopass_pub);
 
-    // A wrong password from the environment names the source.
+    // No password, no terminal, and the empty one does not open the key: say what to pass.
     assert_fails(
         &["sign", path(&file)],
         &[("TAURI_SIGNING_PRIVATE_KEY", path(&secret_path))],
+        2,
+        "error: cannot use the key from TAURI_SIGNING_PRIVATE_KEY: it needs a password: pass --password PW or set UPKIT_SIGNING_PRIVATE_KEY_PASSWORD (without a terminal only the empty password was tried)\n",
+    );
+    // A wrong password from the environment names the source.
+    assert_fails(
+        &["sign", path(&file)],
+        &[
+            ("TAURI_SIGNING_PRIVATE_KEY", path(&secret_path)),
+            ("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "wrong"),
+        ],
         2,
         "error: cannot use the key from TAURI_SIGNING_PRIVATE_KEY: wrong password for the secret key (or the key is corrupted)\n",
     );

@@ -33,5 +33,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", artifact.path.display());
         println!("{}", artifact.signature.display());
     }
+    crate::sign::warn_unversioned(version.as_deref());
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use upkit::keys::{SecretKey, sign_file};
+use upkit::keys::{KeysError, SecretKey, sign_file};
 
 /// Options of `upkit sign`.
 #[derive(clap::Args)]
@@ -40,12 +40,23 @@ impl SigningArgs {
     }
 }
 
+/// Said after signing without `--app-version`.
+pub(crate) fn warn_unversioned(version: Option<&str>) {
+    if version.is_none() {
+        eprintln!(
+            "warning: no --app-version: the signature names no version, which upkit's clients \
+             require by default (Tauri's with requireSignedVersion)"
+        );
+    }
+}
+
 /// Runs `upkit sign`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let version = args.signing.app_version.clone();
     let key = args.signing.secret_key()?;
     let sig_path = sign_file(&key, &args.file, version.as_deref())?;
     println!("wrote {} (key id {})", sig_path.display(), key.key_id());
+    warn_unversioned(version.as_deref());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -70,16 +81,22 @@ fn signing_key(key: Option<String>, password: Option<String>) -> anyhow::Result<
             "no signing key: pass --key KEY_OR_PATH or set UPKIT_SIGNING_PRIVATE_KEY (or Tauri's TAURI_SIGNING_PRIVATE_KEY / TAURI_SIGNING_PRIVATE_KEY_PATH)"
         )
     };
-    let password = match password
+    let given = password
         .or_else(|| std::env::var("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD").ok())
-        .or_else(|| std::env::var("TAURI_SIGNING_PRIVATE_KEY_PASSWORD").ok())
-    {
+        .or_else(|| std::env::var("TAURI_SIGNING_PRIVATE_KEY_PASSWORD").ok());
+    let guessed = given.is_none() && !std::io::stdin().is_terminal();
+    let password = match given {
         Some(password) => password,
-        None if std::io::stdin().is_terminal() => {
-            rpassword::prompt_password("Password for the secret key: ")
-                .context("cannot read the password")?
-        }
+        None if !guessed => rpassword::prompt_password("Password for the secret key: ")
+            .context("cannot read the password")?,
+        // Without a terminal, the empty password (Tauri's keys made without one have it).
         None => String::new(),
     };
-    SecretKey::load(&key, &password).with_context(|| format!("cannot use the key from {source}"))
+    match SecretKey::load(&key, &password) {
+        Err(KeysError::WrongPassword) if guessed => anyhow::bail!(
+            "cannot use the key from {source}: it needs a password: pass --password PW or set \
+             UPKIT_SIGNING_PRIVATE_KEY_PASSWORD (without a terminal only the empty password was tried)"
+        ),
+        loaded => loaded.with_context(|| format!("cannot use the key from {source}")),
+    }
 }
