@@ -1517,6 +1517,7 @@ async fn cli_check_json_and_text() {
             "platform_key": "linux-x86_64",
             "url": server.url("/app.bin"),
             "signature": vector(SIG_210).trim(),
+            "size": null,
             "notes": "Fixes",
             "pub_date": "2026-11-01T12:00:00Z",
             "endpoint": endpoint,
