@@ -24,6 +24,10 @@ use std::time::SystemTime;
 use super::archive::{self, ArchiveError, Limits};
 use super::{InstallError, InstallEvent, Observer, staging};
 
+/// The role of the staging directories beside the app (see [`staging::prefix`]), which
+/// [`recover`] looks in.
+const STAGING: &str = "staging";
+
 /// Where the old bundle goes when it cannot be put back.
 pub(crate) fn previous_version_path(app: &Path) -> PathBuf {
     let stem = app
@@ -79,7 +83,7 @@ pub(crate) fn install(
         move |source| InstallError::Io { path, source }
     };
 
-    let (stage, elevated) = match staging::dir(parent, &name, "staging") {
+    let (stage, elevated) = match staging::dir(parent, &name, STAGING) {
         Ok(stage) => (stage, false),
         Err(e) if cfg!(target_os = "macos") && e.kind() == io::ErrorKind::PermissionDenied => {
             // Not writable by us: stage in the temp dir, swap with administrator rights.
@@ -237,7 +241,7 @@ fn recover(parent: &Path, name: &str, app: &Path) {
     if fs::symlink_metadata(app).is_ok() {
         return;
     }
-    let marker = format!(".{name}.upkit-staging-");
+    let marker = staging::prefix(name, STAGING);
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
@@ -358,9 +362,8 @@ fn elevated_parking(parent: &Path, name: &str, stage: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let random = stage.rsplit('-').next().unwrap_or_default();
-    parent
-        .join(format!(".{name}.upkit-staging-{random}-root"))
-        .join("old")
+    let marker = staging::prefix(name, STAGING);
+    parent.join(format!("{marker}{random}-root")).join("old")
 }
 
 /// Quotes `s` for a POSIX shell (single quotes).

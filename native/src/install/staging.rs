@@ -8,7 +8,8 @@ use std::path::Path;
 
 use tempfile::{NamedTempFile, TempDir};
 
-fn prefix(name: &str, role: &str) -> String {
+/// The name prefix of the temp files and directories of role `role` beside the app `name`.
+pub(crate) fn prefix(name: &str, role: &str) -> String {
     format!(".{name}.upkit-{role}-")
 }
 
