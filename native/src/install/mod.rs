@@ -625,14 +625,7 @@ pub fn install(
                 method,
                 path: payload,
             });
-            let command = package::install(
-                payload,
-                kind,
-                options.runner,
-                &options.package_args,
-                (options.downgrades, options.package_name.as_deref()),
-                observer,
-            )?;
+            let command = package::install(payload, kind, options, observer)?;
             Installed::Package { method, command }
         }
         Method::Windows => {

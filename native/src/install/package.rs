@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::runner::{CommandRunner, Escalation, Invocation};
-use super::{InstallError, InstallEvent, Observer};
+use super::{InstallError, InstallEvent, InstallOptions, Observer};
 
 /// A system package format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,17 +237,20 @@ fn owner_from_dpkg_search(text: &str) -> Option<String> {
 }
 
 /// Installs the package at `payload` (already verified): magic checked, copied into a private
-/// temp dir, then `dpkg -i` / `rpm -U` through the escalation chain. A package older than the
-/// installed one is refused unless `downgrades` allows it, and one named otherwise than
-/// `expected` (the app's package), if given, is refused.
+/// temp dir, then `dpkg -i` / `rpm -U` through the escalation chain, with the options' runner and
+/// package arguments. A package older than the installed one is refused unless the options'
+/// downgrades allow it, and one named otherwise than the options' package name, if given.
 pub(crate) fn install(
     payload: &Path,
     kind: PackageKind,
-    runner: &dyn CommandRunner,
-    extra: &[OsString],
-    (downgrades, expected): (Downgrades, Option<&str>),
+    options: &InstallOptions<'_>,
     observer: &Observer<'_>,
 ) -> Result<String, InstallError> {
+    let (runner, extra, downgrades) = (
+        options.runner,
+        options.package_args.as_slice(),
+        options.downgrades,
+    );
     // A private copy (0700 directory): the package manager, running as root, reads a file that
     // nobody else can swap; the magic is checked on that copy.
     let dir = tempfile::Builder::new()
@@ -273,7 +276,7 @@ pub(crate) fn install(
             format: kind.name(),
         });
     }
-    if let Some(expected) = expected
+    if let Some(expected) = options.package_name.as_deref()
         && let Some(package) = payload_name(runner, kind, &file)
         && package != expected
     {
