@@ -430,6 +430,10 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
             };
             let status = response.status();
             let now = Validator::of(response.headers());
+            // A 416's `bytes */LENGTH`: the file's length as the server has it.
+            let unsatisfied = (status == StatusCode::RANGE_NOT_SATISFIABLE)
+                .then(|| unsatisfied_range(response.headers()))
+                .flatten();
             let continues = status == StatusCode::PARTIAL_CONTENT
                 && written > 0
                 && content_range(response.headers()).is_some_and(|(start, whole)| {
@@ -471,8 +475,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                     });
                 }
                 reporter.started(0, total.or(size));
-            } else if status == StatusCode::RANGE_NOT_SATISFIABLE
-                && let Some(length) = unsatisfied_range(response.headers())
+            } else if let Some(length) = unsatisfied
                 && length == written
                 && total.is_none_or(|t| t == length)
                 && validator
@@ -484,8 +487,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                 // decide.
                 tracing::debug!(%url, written, "the file was complete");
                 break 'attempts;
-            } else if let (StatusCode::RANGE_NOT_SATISFIABLE, Some(expected), Some(length)) =
-                (status, size, unsatisfied_range(response.headers()))
+            } else if let (Some(expected), Some(length)) = (size, unsatisfied)
                 && length != expected
             {
                 return Err(Error::SizeMismatch {

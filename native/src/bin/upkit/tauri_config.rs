@@ -70,8 +70,7 @@ pub fn load(path: &Path, os: Os, transport: Option<Transport>) -> anyhow::Result
             .find(|file| file.exists())
             .with_context(|| {
                 format!(
-                    "no {} in {}",
-                    MAIN_FILES.join(", ").replace(", Tauri", " or Tauri"),
+                    "no tauri.conf.json, tauri.conf.json5 or Tauri.toml in {}",
                     path.display()
                 )
             })?
