@@ -1,9 +1,9 @@
 //! `upkit check --config`: a Tauri configuration read as Tauri's build reads it (platform files
 //! merged, JSON5 and TOML, `version`), against a real update server on loopback.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use cli_support::serve;
 
@@ -12,18 +12,10 @@ mod cli_support;
 /// `upkit check --config CONFIG --insecure-transport --arch x86_64 EXTRA...`: exit code, stdout,
 /// stderr.
 fn check(config: &Path, extra: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_upkit"))
-        .args(["check", "--config"])
-        .arg(config)
-        .args(["--insecure-transport", "--arch", "x86_64"])
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let mut args = vec!["check".as_ref(), "--config".as_ref(), config.as_os_str()];
+    args.extend(["--insecure-transport", "--arch", "x86_64"].map(OsStr::new));
+    args.extend(extra.iter().map(OsStr::new));
+    cli_support::upkit(args)
 }
 
 /// A port nothing listens on (the discard port, refused on loopback).

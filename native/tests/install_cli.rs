@@ -5,10 +5,10 @@ mod cli_support;
 mod install_support;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cli_support::serve;
+use cli_support::{serve, upkit};
 use install_support::{elf, mode, names, write_mode};
 
 /// Publishes `new` as release 2.0.0 for AppImage clients; returns the key.
@@ -16,29 +16,44 @@ fn publish(dir: &Path, new: &[u8]) -> String {
     cli_support::publish(dir, new, &["linux-x86_64-appimage", "linux-x86_64"])
 }
 
-fn upkit(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_upkit"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+/// A release 2.0.0 holding `offered`, served on loopback, and an installed `Demo.AppImage`
+/// (mode 0755) holding `installed`.
+struct Installed {
+    _releases: tempfile::TempDir,
+    _server: tokio::runtime::Runtime,
+    base: String,
+    pubkey: String,
+    apps: tempfile::TempDir,
+    target: PathBuf,
+}
+
+fn installed(offered: &[u8], installed: &[u8]) -> Installed {
+    let releases = tempfile::tempdir().unwrap();
+    let pubkey = publish(releases.path(), offered);
+    let apps = tempfile::tempdir().unwrap();
+    let target = apps.path().join("Demo.AppImage");
+    write_mode(&target, installed, 0o755);
+    let (server, base) = serve(releases.path());
+    Installed {
+        _releases: releases,
+        _server: server,
+        base,
+        pubkey,
+        apps,
+        target,
+    }
 }
 
 #[test]
 fn upkit_update_replaces_the_appimage_and_says_so() {
-    let releases = tempfile::tempdir().unwrap();
     let new = elf(300_000, 7);
-    let pubkey = publish(releases.path(), &new);
-    let apps = tempfile::tempdir().unwrap();
-    let target = apps.path().join("Demo.AppImage");
-    let old = elf(1000, 1);
-    write_mode(&target, &old, 0o755);
-
-    let (_server, base) = serve(releases.path());
+    let Installed {
+        base,
+        pubkey,
+        apps,
+        target,
+        ..
+    } = &installed(&new, &elf(1000, 1));
     let endpoint = format!("{base}/{{{{target}}}}/{{{{arch}}}}/{{{{current_version}}}}");
     let target_s = target.to_string_lossy().into_owned();
     let common = [
@@ -47,7 +62,7 @@ fn upkit_update_replaces_the_appimage_and_says_so() {
         &endpoint,
         "--insecure-transport",
         "--pubkey",
-        &pubkey,
+        pubkey,
         "--target",
         "linux",
         "--arch",
@@ -98,11 +113,11 @@ fn upkit_update_replaces_the_appimage_and_says_so() {
         lines[3],
         format!(
             "installed 2.0.0: replaced the AppImage at {}",
-            fs::canonicalize(&target).unwrap().display()
+            fs::canonicalize(target).unwrap().display()
         )
     );
-    assert_eq!(fs::read(&target).unwrap(), new);
-    assert_eq!(mode(&target), 0o755);
+    assert_eq!(fs::read(target).unwrap(), new);
+    assert_eq!(mode(target), 0o755);
     assert_eq!(names(apps.path()), ["Demo.AppImage"]);
 
     // Up to date now.
@@ -124,14 +139,15 @@ fn upkit_update_replaces_the_appimage_and_says_so() {
 
 #[test]
 fn upkit_update_takes_endpoints_key_and_downgrades_from_a_tauri_config() {
-    let releases = tempfile::tempdir().unwrap();
     let offered = elf(2000, 3);
-    let pubkey = publish(releases.path(), &offered);
-    let apps = tempfile::tempdir().unwrap();
-    let target = apps.path().join("Demo.AppImage");
-    let installed = elf(1000, 1);
-    write_mode(&target, &installed, 0o755);
-    let (_server, base) = serve(releases.path());
+    let old = elf(1000, 1);
+    let Installed {
+        base,
+        pubkey,
+        apps,
+        target,
+        ..
+    } = &installed(&offered, &old);
     let config = |allow_downgrades: bool| {
         let file = apps
             .path()
@@ -148,7 +164,7 @@ fn upkit_update_takes_endpoints_key_and_downgrades_from_a_tauri_config() {
     };
     let target_s = target.to_string_lossy().into_owned();
     let update = |config: &str| {
-        upkit(&[
+        upkit([
             "update",
             "--config",
             config,
@@ -174,14 +190,14 @@ fn upkit_update_takes_endpoints_key_and_downgrades_from_a_tauri_config() {
         stdout,
         "{\"available\":false,\"current_version\":\"3.0.0\"}\n"
     );
-    assert_eq!(fs::read(&target).unwrap(), installed);
+    assert_eq!(fs::read(target).unwrap(), old);
 
     let (code, stdout, stderr) = update(&config(true));
     assert_eq!(code, 0, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["version"], "2.0.0", "{stdout}");
     assert_eq!(report["current_version"], "3.0.0", "{stdout}");
-    assert_eq!(fs::read(&target).unwrap(), offered);
+    assert_eq!(fs::read(target).unwrap(), offered);
 }
 
 /// `upkit update --package NAME`: a deb holding another package is refused before the package
@@ -215,7 +231,7 @@ fn upkit_update_refuses_another_products_package() {
         &["linux-x86_64-deb"],
     );
     let (_server, base) = serve(releases.path());
-    let (code, stdout, stderr) = upkit(&[
+    let (code, stdout, stderr) = upkit([
         "update",
         "--endpoint",
         &format!("{base}/latest.json"),

@@ -2,8 +2,10 @@
 
 #![allow(dead_code, missing_docs)]
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -46,4 +48,21 @@ pub fn serve(dir: &Path) -> (tokio::runtime::Runtime, String) {
     let base = format!("http://{}", server.local_addr());
     rt.spawn(server.run(std::future::pending()));
     (rt, base)
+}
+
+/// Runs the `upkit` binary with `args`: exit code, stdout, stderr.
+pub fn upkit<I, S>(args: I) -> (i32, String, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let output = Command::new(env!("CARGO_BIN_EXE_upkit"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
 }
