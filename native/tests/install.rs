@@ -409,14 +409,16 @@ fn appimage_truncated_archive_fails_midway_and_cleans_up() {
     assert!(
         matches!(
             err,
-            InstallError::Archive(upkit::install::ArchiveError::Io { .. })
+            InstallError::Archive(upkit::install::ArchiveError::Truncated { .. })
         ),
         "{err}"
     );
-    assert!(
-        err.to_string()
-            .starts_with(&format!("cannot unpack {}: ", payload.display())),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: is truncated (the gzip stream ends early)",
+            payload.display()
+        )
     );
     assert_eq!(fs::read(&target).unwrap(), elf(100, 1));
     assert_eq!(names(dir.path()), ["Demo.AppImage", "cut.tar.gz"]);
@@ -443,6 +445,18 @@ fn appimage_archive_without_its_end_is_refused() {
         Limits::default(),
         no_end,
     );
+    // Cut inside an entry, then gzip'd: in the AppImage's data, in a skipped entry's data, in a
+    // header.
+    let in_entry = "{payload}: is truncated (the tar ends inside an entry)";
+    let readme = header_at(&tar, "README");
+    for cut in [readme - 1000, readme + 512 + 3, readme + 100] {
+        appimage_refused(
+            "x.AppImage.tar.gz",
+            &gzip(&tar[..cut]),
+            Limits::default(),
+            in_entry,
+        );
+    }
     let gz = gzip(&tar);
     appimage_refused(
         "x.AppImage.tar.gz",
@@ -833,6 +847,18 @@ fn bundle_archives_without_their_end_are_refused() {
     let no_end = "{payload}: is truncated (no end-of-archive marker after the last tar entry)";
     bundle_refused_bytes(&gzip(&tar[..cut]), d, no_end);
     bundle_refused_bytes(&gzip(&tar[..end]), d, no_end);
+    // Cut inside an entry, then gzip'd: in a file's data (it was installed short), in a header.
+    let in_entry = "{payload}: is truncated (the tar ends inside an entry)";
+    let binary = header_at(&tar, "Demo.app/Contents/MacOS/Demo");
+    bundle_refused_bytes(&gzip(&tar[..binary + 512 + 1]), d, in_entry);
+    bundle_refused_bytes(&gzip(&tar[..binary + 100]), d, in_entry);
+    // The gzip stream cut inside the entries.
+    let gz = tar_gz(&bundle_entries("2.0"));
+    bundle_refused_bytes(
+        &gz[..gz.len() / 2],
+        d,
+        "{payload}: is truncated (the gzip stream ends early)",
+    );
     // One of the two zero blocks.
     let lone =
         "{payload}: is truncated (the tar's end-of-archive marker is one zero block, not two)";

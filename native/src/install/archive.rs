@@ -128,9 +128,9 @@ pub enum ArchiveError {
         /// The top directory of the entries before it (`.` for `./`), if any.
         top: Option<String>,
     },
-    /// The archive stops before its end: the tar has no complete end-of-archive marker (two
-    /// zero blocks) after its last entry, as when it was cut at an entry boundary, or the gzip
-    /// stream ends before its trailer. What it holds may be a part of the update.
+    /// The archive stops before its end: the gzip stream ends before its trailer, or the tar
+    /// (cut, then gzip'd again) ends inside an entry, or has no complete end-of-archive marker
+    /// (two zero blocks) after its last entry. What it holds may be a part of the update.
     #[error("{}: is truncated ({what})", archive.display())]
     Truncated {
         /// The archive.
@@ -148,12 +148,20 @@ pub enum ArchiveError {
     },
 }
 
+/// What [`ArchiveError::Truncated`] says of a gzip stream that stops before its trailer.
+const GZIP_ENDS_EARLY: &str = "the gzip stream ends early";
+/// What [`ArchiveError::Truncated`] says of a tar that stops inside an entry's headers or data
+/// (in a gzip stream that is whole: a cut tar, gzip'd again).
+const TAR_ENDS_IN_ENTRY: &str = "the tar ends inside an entry";
+
 /// The byte budget of one unpacking.
 struct Budget<'a> {
     archive: &'a Path,
     limits: Limits,
     bytes: u64,
     entries: u64,
+    /// For a gzip'd tar, the state of its reader: whether a failed read is a truncation.
+    tar: Option<Rc<ReadState>>,
 }
 
 impl<'a> Budget<'a> {
@@ -163,6 +171,15 @@ impl<'a> Budget<'a> {
             limits,
             bytes: 0,
             entries: 0,
+            tar: None,
+        }
+    }
+
+    /// The budget of reading `tar`.
+    fn for_tar(archive: &'a Path, limits: Limits, tar: &TarGz) -> Self {
+        Budget {
+            tar: Some(Rc::clone(&tar.state)),
+            ..Budget::new(archive, limits)
         }
     }
 
@@ -201,7 +218,7 @@ impl<'a> Budget<'a> {
                 Ok(0) => return Ok(copied),
                 Ok(read) => read,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.io(e)),
+                Err(e) => return Err(self.read_error(e)),
             };
             self.bytes += read as u64;
             if self.bytes > self.limits.max_unpacked_bytes {
@@ -221,6 +238,43 @@ impl<'a> Budget<'a> {
             archive: self.archive.to_owned(),
             source,
         }
+    }
+
+    /// A failure to read the archive. In a gzip'd tar, an end of the gzip stream before its
+    /// trailer, or an error once the tar's data has ended (the tar crate's "failed to read
+    /// entire block", "unexpected EOF during skip"), is a truncation.
+    fn read_error(&self, source: io::Error) -> ArchiveError {
+        match &self.tar {
+            Some(_) if source.kind() == io::ErrorKind::UnexpectedEof => {
+                self.truncated(GZIP_ENDS_EARLY)
+            }
+            Some(tar) if tar.ended.get() => self.truncated(TAR_ENDS_IN_ENTRY),
+            _ => self.io(source),
+        }
+    }
+
+    fn truncated(&self, what: &'static str) -> ArchiveError {
+        ArchiveError::Truncated {
+            archive: self.archive.to_owned(),
+            what,
+        }
+    }
+
+    /// Copies the data of a tar entry as [`Budget::copy`] does, refusing it when short: where
+    /// the data stops early, the tar crate gives an end of file, not an error.
+    fn copy_entry<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        out: &mut dyn Write,
+        out_path: Option<&Path>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, ArchiveError> {
+        let size = entry.size();
+        let copied = self.copy(entry, out, out_path, progress)?;
+        if copied < size {
+            return Err(self.truncated(TAR_ENDS_IN_ENTRY));
+        }
+        Ok(copied)
     }
 
     fn write(&self, path: &Path, source: io::Error) -> ArchiveError {
@@ -292,16 +346,28 @@ fn symlink_stays_inside(link: &[String], target: &Path) -> bool {
     climbs <= depth
 }
 
-/// A reader that counts the bytes read through it, in a counter shared with its owner.
+/// What the reader under a tar has seen, shared with its owner.
+#[derive(Default)]
+struct ReadState {
+    /// The bytes read so far.
+    read: Cell<u64>,
+    /// Whether a read found the end of the data.
+    ended: Cell<bool>,
+}
+
+/// A reader that records what is read through it.
 struct Counted<R> {
     inner: R,
-    read: Rc<Cell<u64>>,
+    state: Rc<ReadState>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self.inner.read(buf)?;
-        self.read.set(self.read.get() + read as u64);
+        self.state.read.set(self.state.read.get() + read as u64);
+        if read == 0 && !buf.is_empty() {
+            self.state.ended.set(true);
+        }
         Ok(read)
     }
 }
@@ -310,7 +376,7 @@ impl<R: Read> Read for Counted<R> {
 /// end is known from it (see [`finish_tar_gz`]).
 struct TarGz {
     tar: tar::Archive<Counted<GzDecoder<BufReader<File>>>>,
-    read: Rc<Cell<u64>>,
+    state: Rc<ReadState>,
 }
 
 /// Where the data of `entry` ends (padded to whole 512-byte blocks), `read` bytes into the tar
@@ -331,12 +397,12 @@ fn open_tar_gz(archive: &Path) -> Result<TarGz, ArchiveError> {
         archive: archive.to_owned(),
         source,
     })?;
-    let read = Rc::new(Cell::new(0));
+    let state = Rc::new(ReadState::default());
     let tar = tar::Archive::new(Counted {
         inner: GzDecoder::new(BufReader::new(file)),
-        read: Rc::clone(&read),
+        state: Rc::clone(&state),
     });
-    Ok(TarGz { tar, read })
+    Ok(TarGz { tar, state })
 }
 
 /// Reads what follows the entries of a gzip'd tar, once the tar crate has no more entries (the
@@ -350,16 +416,9 @@ fn finish_tar_gz(
     entries_end: u64,
     budget: &mut Budget<'_>,
 ) -> Result<(), ArchiveError> {
-    let truncated = |what| ArchiveError::Truncated {
-        archive: budget.archive.to_owned(),
-        what,
-    };
-    let gzip_ends_early = "the gzip stream ends early";
     let mut rest = tar.tar.into_inner();
-    if tar.read.get() <= entries_end {
-        return Err(truncated(
-            "no end-of-archive marker after the last tar entry",
-        ));
+    if tar.state.read.get() <= entries_end {
+        return Err(budget.truncated("no end-of-archive marker after the last tar entry"));
     }
     let mut block = [0u8; 512];
     let mut read = 0;
@@ -368,24 +427,15 @@ fn finish_tar_gz(
             Ok(0) => break,
             Ok(n) => read += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                return Err(truncated(gzip_ends_early));
-            }
-            Err(e) => return Err(budget.io(e)),
+            Err(e) => return Err(budget.read_error(e)),
         }
     }
     // Short, or data after a lone zero block (which hides that data from every tar reader).
     if read < block.len() || block.iter().any(|b| *b != 0) {
-        return Err(truncated(
-            "the tar's end-of-archive marker is one zero block, not two",
-        ));
+        return Err(budget.truncated("the tar's end-of-archive marker is one zero block, not two"));
     }
-    match budget.copy(&mut rest, &mut io::sink(), None, &mut |_| {}) {
-        Err(ArchiveError::Io { source, .. }) if source.kind() == io::ErrorKind::UnexpectedEof => {
-            Err(truncated(gzip_ends_early))
-        }
-        copied => copied.map(drop),
-    }
+    budget.copy(&mut rest, &mut io::sink(), None, &mut |_| {})?;
+    Ok(())
 }
 
 /// Copies the one `.AppImage` file of a gzip'd tar (the v1 `.AppImage.tar.gz`) to `out`, the
@@ -401,24 +451,24 @@ pub(crate) fn extract_appimage(
     limits: Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, ArchiveError> {
-    let mut budget = Budget::new(archive, limits);
     let mut tar = open_tar_gz(archive)?;
+    let mut budget = Budget::for_tar(archive, limits, &tar);
     let mut copied = None;
     let mut entries_end = 0;
-    let entries = tar.tar.entries().map_err(|e| budget.io(e))?;
+    let entries = tar.tar.entries().map_err(|e| budget.read_error(e))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| budget.io(e))?;
+        let mut entry = entry.map_err(|e| budget.read_error(e))?;
         budget.entry()?;
-        entries_end = data_end(&entry, tar.read.get()).map_err(|e| budget.io(e))?;
+        entries_end = data_end(&entry, tar.state.read.get()).map_err(|e| budget.io(e))?;
         let path = entry.path().map_err(|e| budget.io(e))?.into_owned();
         clean_components(archive, &path)?;
         let is_appimage = path.extension() == Some(OsStr::new("AppImage"));
         if copied.is_none() && is_appimage && entry.header().entry_type().is_file() {
-            copied = Some(budget.copy(&mut entry, out, Some(out_path), progress)?);
+            copied = Some(budget.copy_entry(&mut entry, out, Some(out_path), progress)?);
             continue;
         }
         // Skipped entries still cost: a bomb hidden in a skipped entry is found here.
-        budget.copy(&mut entry, &mut io::sink(), None, &mut |_| {})?;
+        budget.copy_entry(&mut entry, &mut io::sink(), None, &mut |_| {})?;
     }
     finish_tar_gz(tar, entries_end, &mut budget)?;
     copied.ok_or_else(|| ArchiveError::Missing {
@@ -440,16 +490,16 @@ pub(crate) fn unpack_bundle(
     limits: Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<String, ArchiveError> {
-    let mut budget = Budget::new(archive, limits);
     let mut tar = open_tar_gz(archive)?;
+    let mut budget = Budget::for_tar(archive, limits, &tar);
     let mut top: Option<String> = None;
     let mut links = Vec::new();
     let mut entries_end = 0;
-    let entries = tar.tar.entries().map_err(|e| budget.io(e))?;
+    let entries = tar.tar.entries().map_err(|e| budget.read_error(e))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| budget.io(e))?;
+        let mut entry = entry.map_err(|e| budget.read_error(e))?;
         budget.entry()?;
-        entries_end = data_end(&entry, tar.read.get()).map_err(|e| budget.io(e))?;
+        entries_end = data_end(&entry, tar.state.read.get()).map_err(|e| budget.io(e))?;
         if entry.header().entry_type() == tar::EntryType::XGlobalHeader {
             // pax global metadata (`git archive` writes one), not a file.
             continue;
@@ -508,7 +558,7 @@ pub(crate) fn unpack_bundle(
                 .create_new(true)
                 .open(&target)
                 .map_err(|e| budget.write(&target, e))?;
-            budget.copy(&mut entry, &mut file, Some(&target), &mut |_| {})?;
+            budget.copy_entry(&mut entry, &mut file, Some(&target), &mut |_| {})?;
             file.sync_all().map_err(|e| budget.write(&target, e))?;
             drop(file);
             set_mode(&target, mode).map_err(|e| budget.write(&target, e))?;
