@@ -20,7 +20,9 @@ use flate2::read::GzDecoder;
 /// Caps on what an archive may unpack to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The most bytes all entries together may unpack to.
+    /// The most bytes all entries together may unpack to. For a gzip'd tar, the whole
+    /// decompressed tar counts: headers, skipped data, and pax and GNU long-name data, which the
+    /// tar crate holds in memory.
     pub max_unpacked_bytes: u64,
     /// The most entries an archive may hold.
     pub max_entries: u64,
@@ -245,6 +247,7 @@ impl<'a> Budget<'a> {
     /// entire block", "unexpected EOF during skip"), is a truncation.
     fn read_error(&self, source: io::Error) -> ArchiveError {
         match &self.tar {
+            Some(tar) if tar.over.get() => self.too_large(),
             Some(_) if source.kind() == io::ErrorKind::UnexpectedEof => {
                 self.truncated(GZIP_ENDS_EARLY)
             }
@@ -347,15 +350,20 @@ fn symlink_stays_inside(link: &[String], target: &Path) -> bool {
 }
 
 /// What the reader under a tar has seen, shared with its owner.
-#[derive(Default)]
 struct ReadState {
     /// The bytes read so far.
     read: Cell<u64>,
+    /// The most bytes it may read: [`Limits::max_unpacked_bytes`].
+    limit: u64,
+    /// Whether a read went over the limit.
+    over: Cell<bool>,
     /// Whether a read found the end of the data.
     ended: Cell<bool>,
 }
 
-/// A reader that records what is read through it.
+/// A reader that records what is read through it, and fails past the limit. This counts what
+/// the tar crate reads without [`Budget::copy`] seeing it: headers, skipped data, and pax and
+/// GNU long-name data, which it reads wholly into memory.
 struct Counted<R> {
     inner: R,
     state: Rc<ReadState>,
@@ -363,10 +371,15 @@ struct Counted<R> {
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let state = &self.state;
+        if state.read.get() > state.limit {
+            state.over.set(true);
+            return Err(io::Error::other("over the unpacked size limit"));
+        }
         let read = self.inner.read(buf)?;
-        self.state.read.set(self.state.read.get() + read as u64);
+        state.read.set(state.read.get() + read as u64);
         if read == 0 && !buf.is_empty() {
-            self.state.ended.set(true);
+            state.ended.set(true);
         }
         Ok(read)
     }
@@ -391,13 +404,18 @@ fn data_end<R: Read>(entry: &tar::Entry<'_, R>, read: u64) -> io::Result<u64> {
     Ok(read.saturating_add(stored.div_ceil(512).saturating_mul(512)))
 }
 
-/// Opens a gzip'd tar for reading.
-fn open_tar_gz(archive: &Path) -> Result<TarGz, ArchiveError> {
+/// Opens a gzip'd tar for reading, at most `limits.max_unpacked_bytes` of it.
+fn open_tar_gz(archive: &Path, limits: Limits) -> Result<TarGz, ArchiveError> {
     let file = File::open(archive).map_err(|source| ArchiveError::Io {
         archive: archive.to_owned(),
         source,
     })?;
-    let state = Rc::new(ReadState::default());
+    let state = Rc::new(ReadState {
+        read: Cell::new(0),
+        limit: limits.max_unpacked_bytes,
+        over: Cell::new(false),
+        ended: Cell::new(false),
+    });
     let tar = tar::Archive::new(Counted {
         inner: GzDecoder::new(BufReader::new(file)),
         state: Rc::clone(&state),
@@ -451,7 +469,7 @@ pub(crate) fn extract_appimage(
     limits: Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, ArchiveError> {
-    let mut tar = open_tar_gz(archive)?;
+    let mut tar = open_tar_gz(archive, limits)?;
     let mut budget = Budget::for_tar(archive, limits, &tar);
     let mut copied = None;
     let mut entries_end = 0;
@@ -490,7 +508,7 @@ pub(crate) fn unpack_bundle(
     limits: Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<String, ArchiveError> {
-    let mut tar = open_tar_gz(archive)?;
+    let mut tar = open_tar_gz(archive, limits)?;
     let mut budget = Budget::for_tar(archive, limits, &tar);
     let mut top: Option<String> = None;
     let mut links = Vec::new();

@@ -170,17 +170,33 @@ pub fn tar_gz(entries: &[Entry]) -> Vec<u8> {
 
 /// A gzip'd tar holding one `size`-byte file of zeros (compresses about 1000:1).
 pub fn bomb(name: &str, size: u64) -> Vec<u8> {
+    repeated_bytes_tar_gz(&[(tar::EntryType::Regular, name, size, 0)])
+}
+
+/// A gzip'd tar whose one file has a GNU long name of `size` bytes (`a/a/...`), which the tar
+/// crate reads wholly into memory.
+pub fn long_name_bomb(size: u64) -> Vec<u8> {
+    repeated_bytes_tar_gz(&[
+        (tar::EntryType::GNULongName, "././@LongLink", size, b'a'),
+        (tar::EntryType::Regular, "Demo.app/x", 0, 0),
+    ])
+}
+
+/// A gzip'd tar of `(type, name, size, byte)` entries, each holding `size` times `byte`.
+fn repeated_bytes_tar_gz(entries: &[(tar::EntryType, &str, u64, u8)]) -> Vec<u8> {
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let mut builder = tar::Builder::new(gz);
-    let mut header = tar::Header::new_gnu();
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_mode(0o755);
-    header.set_size(size);
-    raw_name(&mut header, name);
-    header.set_cksum();
-    builder
-        .append(&header, std::io::Read::take(std::io::repeat(0), size))
-        .unwrap();
+    for &(kind, name, size, byte) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_mode(0o755);
+        header.set_size(size);
+        raw_name(&mut header, name);
+        header.set_cksum();
+        builder
+            .append(&header, std::io::Read::take(std::io::repeat(byte), size))
+            .unwrap();
+    }
     builder.into_inner().unwrap().finish().unwrap()
 }
 
