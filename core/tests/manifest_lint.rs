@@ -463,7 +463,7 @@ fn field_problems() {
             ),
             (
                 "invalid_size",
-                "`/platforms/linux-x86_64/size` must be a non-negative integer, found string \"12\"; it is ignored".into(),
+                "`/platforms/linux-x86_64/size` must be a positive integer, found string \"12\"; it is ignored".into(),
                 "/platforms/linux-x86_64/size".into()
             ),
             (
@@ -472,6 +472,24 @@ fn field_problems() {
                 "/version".into()
             ),
         ]
+    );
+}
+
+#[test]
+fn zero_size() {
+    let body =
+        format!(r#"{{"version":"1.0.0",{DATE},"url":"https://e.com/a","signature":"","size":0}}"#);
+    let got = warnings(&body, &LintOptions::default());
+    let size: Vec<_> = got.iter().filter(|w| w.0 == "invalid_size").collect();
+    assert_eq!(
+        size,
+        [&(
+            "invalid_size",
+            "`/size` must be a positive integer, found integer `0`; it is ignored".into(),
+            "/size".into(),
+            1,
+            100
+        )]
     );
 }
 

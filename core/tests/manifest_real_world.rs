@@ -227,6 +227,8 @@ fn lint_findings_in_the_wild() {
         "Nishannb__brightpal-updates__updates_latest.json invalid_signature /platforms/darwin-aarch64/signature",
         "Nishannb__brightpal-updates__updates_latest.json url_version_mismatch /platforms/windows-x86_64/url",
         "Nishannb__brightpal-updates__updates_latest.json invalid_signature /platforms/windows-x86_64/signature",
+        // `"size": 0`, enforced, would fail every download; ignored, with this warning.
+        "Nishannb__brightpal-updates__updates_latest.json invalid_size /platforms/windows-x86_64/size",
         "VirxEC__rlbot_gui_rust__docs_latest.json missing_pub_date /pub_date",
         "VirxEC__rlbot_gui_rust__docs_latest.json name_alias /name",
         "VirxEC__rlbot_gui_rust__docs_latest__first-version.json missing_pub_date /pub_date",

@@ -587,7 +587,9 @@ fn size_is_read_when_valid_and_ignored_otherwise() {
         r#"{"url":"https://e.com/a","signature":"s","size":1048576}"#,
     ));
     assert_eq!(entry(&m, "linux-x86_64").2, Some(1_048_576));
-    for bad in ["\"12\"", "-1", "1.5", "null", "18446744073709551616"] {
+    // 0 too: some generators write it for a size they do not know, and enforced it would fail
+    // every download of an update Tauri installs.
+    for bad in ["\"12\"", "-1", "0", "1.5", "null", "18446744073709551616"] {
         let m = ok(&static_entry(&format!(
             r#"{{"url":"https://e.com/a","signature":"s","size":{bad}}}"#
         )));

@@ -28,7 +28,7 @@ pub use download::RetryPolicy;
 pub use error::{Error, FoundSize};
 pub use http::{CertificateCheck, HostnameCheck, SystemProxy};
 pub use progress::{DownloadEvent, Progress};
-pub use updater::{FileBinding, Update, Updater, UpdaterBuilder};
+pub use updater::{FileBinding, ManifestSize, Update, Updater, UpdaterBuilder};
 
 /// The README's Rust examples, compiled as doctests so that they keep working.
 #[doc = include_str!("../../README.md")]

@@ -63,6 +63,18 @@ pub enum FileBinding {
     UrlBaseName,
 }
 
+/// Whether a platform entry's `size` (an upkit extension, which Tauri ignores) is enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ManifestSize {
+    /// The artifact must be exactly `size` bytes, when the entry gives it (the default): a
+    /// wrong size fails at once, before the whole artifact is downloaded.
+    #[default]
+    Exact,
+    /// `size` is not enforced, as in Tauri: for manifests whose `size` is stale or written by
+    /// hand. The artifact limit still applies.
+    Ignored,
+}
+
 /// How the installer (Tauri's bundle type) is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum InstallerChoice {
@@ -102,6 +114,7 @@ pub struct UpdaterBuilder {
     signed_version: SignedVersion,
     file_binding: FileBinding,
     legacy: Legacy,
+    manifest_size: ManifestSize,
     retry: RetryPolicy,
     windows: WindowsOptions,
 }
@@ -137,6 +150,7 @@ impl UpdaterBuilder {
             signed_version: SignedVersion::Required,
             file_binding: FileBinding::Off,
             legacy: Legacy::Refuse,
+            manifest_size: ManifestSize::Exact,
             retry: RetryPolicy::default(),
             windows: WindowsOptions::default(),
         }
@@ -308,9 +322,15 @@ impl UpdaterBuilder {
     }
 
     /// The largest artifact downloaded (4 GiB by default). A `size` in the manifest is enforced
-    /// exactly on top of this.
+    /// exactly on top of this, unless [`ManifestSize::Ignored`].
     pub fn artifact_limit(mut self, bytes: u64) -> Self {
         self.artifact_limit = bytes;
+        self
+    }
+
+    /// Whether a platform entry's `size` is enforced ([`ManifestSize::Exact`] by default).
+    pub fn manifest_size(mut self, size: ManifestSize) -> Self {
+        self.manifest_size = size;
         self
     }
 
@@ -467,6 +487,7 @@ impl UpdaterBuilder {
                 file_binding: self.file_binding,
                 manifest_limit: self.manifest_limit,
                 artifact_limit: self.artifact_limit,
+                manifest_size: self.manifest_size,
                 retry: self.retry,
                 deadline: self.deadline,
                 windows: self.windows,
@@ -537,6 +558,7 @@ struct Inner {
     file_binding: FileBinding,
     manifest_limit: u64,
     artifact_limit: u64,
+    manifest_size: ManifestSize,
     retry: RetryPolicy,
     deadline: Option<Duration>,
     windows: WindowsOptions,
@@ -842,7 +864,10 @@ impl Update {
                 url,
                 dest_dir,
                 verifier,
-                size: self.info.size,
+                size: match inner.manifest_size {
+                    ManifestSize::Exact => self.info.size,
+                    ManifestSize::Ignored => None,
+                },
                 limit: inner.artifact_limit,
                 retry: inner.retry,
             },

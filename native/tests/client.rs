@@ -17,7 +17,7 @@ use upkit::core::signature::VerifyError;
 use upkit::core::target::{Arch, Os};
 use upkit::core::template::Transport;
 use upkit::core::version::parse;
-use upkit::{DownloadEvent, Error, Progress, RetryPolicy, UpdaterBuilder};
+use upkit::{DownloadEvent, Error, ManifestSize, Progress, RetryPolicy, UpdaterBuilder};
 
 const ARTIFACT: &str = "files/random-256KiB.bin";
 const SIG_210: &str = "sigs/secret/random-256KiB.bin.version-2.1.0.sig";
@@ -1118,6 +1118,14 @@ async fn the_manifest_size_is_enforced_exactly() {
             )
         );
         assert!(entries(dir.path()).is_empty());
+        // The opt-out, for a manifest whose `size` is wrong: Tauri ignores it.
+        let builder = client(&[server.url(endpoint)])
+            .pubkey(&pubkey)
+            .manifest_size(ManifestSize::Ignored);
+        let (dir, result) = check_and_download(&server, builder).await;
+        let artifact = result.unwrap();
+        assert_eq!(std::fs::read(artifact.path()).unwrap(), body);
+        drop(dir);
     }
 }
 
@@ -1738,6 +1746,44 @@ async fn cli_download_with_a_tauri_config_and_a_refused_tamper() {
         "{stderr}"
     );
     assert!(entries(&out).is_empty());
+}
+
+/// A manifest `size` that is wrong fails the CLI's download at once, naming both sizes;
+/// `--ignore-size` downloads it as Tauri would, still verified.
+#[tokio::test]
+async fn cli_ignore_size() {
+    let server = Server::start(|r, _| match r.target.as_str() {
+        "/latest.json" => {
+            let mut manifest = static_manifest(&host(r), "2.1.0", &vector(SIG_210));
+            manifest["platforms"]["linux-x86_64"]["size"] = json!(1000);
+            Reply::json(&manifest)
+        }
+        _ => Reply::ok(vector_bytes(ARTIFACT)),
+    })
+    .await;
+    let endpoint = server.url("/latest.json");
+    let key = pubkey();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec!["download", "--out", out.to_str().unwrap()];
+    args.extend(cli_args(&endpoint, &key, "1.0.0"));
+    let (code, _, stderr) = upkit(&args).await;
+    assert_eq!(code, 2);
+    assert!(
+        stderr.ends_with(&format!(
+            "error: the artifact at {} is 262144 bytes, but the manifest says 1000\n",
+            server.url("/app.bin")
+        )),
+        "{stderr}"
+    );
+    assert!(entries(&out).is_empty());
+    args.push("--ignore-size");
+    let (code, _, stderr) = upkit(&args).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read(out.join("app.bin")).unwrap(),
+        vector_bytes(ARTIFACT)
+    );
 }
 
 #[tokio::test]

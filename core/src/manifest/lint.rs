@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::position::{Index, Path};
-use super::shape::{Fields, describe, name, path_of, quote};
+use super::shape::{Fields, describe, name, path_of, quote, size as valid_size};
 use super::{Finding, Manifest, WarningCode};
 use crate::signature::{Algorithm, KeyId, PublicKey, Signature};
 use crate::target::{Arch, Installer, Os, is_known_key, suggest_key};
@@ -624,7 +624,7 @@ fn unknown_fields(map: &Map<String, Value>, path: &Path, known: &[&str], out: &m
 fn size(map: &Map<String, Value>, path: &Path, out: &mut Warnings) {
     if let Some(v) = map.get("size")
         && !v.is_null()
-        && v.as_u64().is_none()
+        && valid_size(Some(map)).is_none()
     {
         let p = path.key("size");
         out.push(
@@ -632,12 +632,12 @@ fn size(map: &Map<String, Value>, path: &Path, out: &mut Warnings) {
                 WarningCode::InvalidSize,
                 p.clone(),
                 format!(
-                    "{} must be a non-negative integer, found {}; it is ignored",
+                    "{} must be a positive integer, found {}; it is ignored",
                     name(&p),
                     describe(v)
                 ),
             )
-            .hint("give the artifact's exact size in bytes, e.g. `\"size\": 10485760`"),
+            .hint("give the artifact's exact size in bytes, e.g. `\"size\": 10485760`, or leave `size` out"),
         );
     }
 }

@@ -93,7 +93,7 @@ pub struct Platform {
     /// The signature text (base64 of a minisign signature), as given.
     pub signature: String,
     /// The exact artifact size in bytes, when the entry has a valid `size` (an upkit extension:
-    /// a non-negative JSON integer; in a dynamic manifest it sits beside `url`).
+    /// a positive JSON integer; in a dynamic manifest it sits beside `url`).
     pub size: Option<u64>,
 }
 
@@ -178,7 +178,7 @@ pub enum WarningCode {
     /// The URL's artifact does not suit the platform key (an `.app.tar.gz` for Windows, a
     /// `.dmg`...).
     ArtifactMismatch,
-    /// A platform entry's `size` is not a non-negative integer; it is ignored.
+    /// A platform entry's `size` is not a positive integer; it is ignored.
     InvalidSize,
     /// No `pub_date`.
     MissingPubDate,

@@ -257,9 +257,11 @@ fn parse_date(value: &Value, path: &Path, errors: &mut Errors) -> Option<OffsetD
     }
 }
 
-/// The upkit `size` extension: a non-negative integer, anything else ignored.
+/// The upkit `size` extension: a positive integer, anything else ignored. A 0, which some
+/// manifest generators write for a size they do not know, would fail every download, where Tauri
+/// (which has no `size`) installs the update.
 pub(super) fn size(map: Option<&Map<String, Value>>) -> Option<u64> {
-    map?.get("size")?.as_u64()
+    map?.get("size")?.as_u64().filter(|&size| size > 0)
 }
 
 const ENTRY: &str = "an object with `url` and `signature`";

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use upkit::UpdaterBuilder;
 use upkit::core::signature::Legacy;
 use upkit::core::target::{Arch, Installer, Os};
 use upkit::core::template::Transport;
+use upkit::{ManifestSize, UpdaterBuilder};
 
 use crate::tauri_config::{self, Loaded};
 
@@ -69,6 +69,10 @@ pub struct ClientArgs {
     /// download in memory.
     #[arg(long)]
     pub allow_legacy: bool,
+    /// Do not enforce a platform entry's `size` (an upkit extension Tauri ignores), for a
+    /// manifest whose `size` is wrong; the download still verifies against its signature.
+    #[arg(long)]
+    pub ignore_size: bool,
     /// Send requests through this proxy (an http:// or https:// URL).
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
@@ -163,6 +167,9 @@ impl ClientArgs {
         }
         if self.allow_legacy {
             builder = builder.legacy_signatures(Legacy::Allow);
+        }
+        if self.ignore_size {
+            builder = builder.manifest_size(ManifestSize::Ignored);
         }
         if let Some(proxy) = &self.proxy {
             builder = builder.proxy(proxy);
