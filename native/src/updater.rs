@@ -75,6 +75,15 @@ pub enum ManifestSize {
     Ignored,
 }
 
+/// How the app's own deb or rpm package is found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum AppPackage {
+    /// The package owning the running executable.
+    #[default]
+    Detect,
+    Given(Option<String>),
+}
+
 /// How the installer (Tauri's bundle type) is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum InstallerChoice {
@@ -115,6 +124,7 @@ pub struct UpdaterBuilder {
     file_binding: FileBinding,
     legacy: Legacy,
     manifest_size: ManifestSize,
+    app_package: AppPackage,
     retry: RetryPolicy,
     windows: WindowsOptions,
 }
@@ -151,6 +161,7 @@ impl UpdaterBuilder {
             file_binding: FileBinding::Off,
             legacy: Legacy::Refuse,
             manifest_size: ManifestSize::Exact,
+            app_package: AppPackage::Detect,
             retry: RetryPolicy::default(),
             windows: WindowsOptions::default(),
         }
@@ -256,6 +267,16 @@ impl UpdaterBuilder {
     /// [`build`](Self::build)), and a macOS `.app`. An MSI or NSIS install must say so here.
     pub fn installer(mut self, installer: Option<Installer>) -> Self {
         self.installer = InstallerChoice::Given(installer);
+        self
+    }
+
+    /// The app's deb or rpm package name, which a deb or rpm update must carry
+    /// ([`InstallOptions::package_name`], set by [`Update::install_options`]). By default it is
+    /// the package owning the running executable, asked at [`build`](Self::build) when the
+    /// installer is deb or rpm; `None` checks no name. An updater that is not the app (a tool
+    /// updating another program) names the app's package, or `None`.
+    pub fn app_package(mut self, name: Option<&str>) -> Self {
+        self.app_package = AppPackage::Given(name.map(str::to_owned));
         self
     }
 
@@ -433,9 +454,16 @@ impl UpdaterBuilder {
             Some(arch) => arch,
             None => detect_arch()?,
         };
-        let installer = match self.installer {
-            InstallerChoice::Given(installer) => installer,
+        let (installer, owner) = match self.installer {
+            InstallerChoice::Given(installer) => (installer, None),
             InstallerChoice::Detect => detect_installer(os),
+        };
+        let app_package = match &self.app_package {
+            AppPackage::Given(name) => name.clone(),
+            AppPackage::Detect => owner.or_else(|| {
+                let exe = std::env::current_exe().ok()?;
+                crate::install::owning_package(installer?, &exe)
+            }),
         };
         let target = Target {
             os,
@@ -488,6 +516,7 @@ impl UpdaterBuilder {
                 manifest_limit: self.manifest_limit,
                 artifact_limit: self.artifact_limit,
                 manifest_size: self.manifest_size,
+                app_package,
                 retry: self.retry,
                 deadline: self.deadline,
                 windows: self.windows,
@@ -526,24 +555,29 @@ fn detect_arch() -> Result<Arch, Error> {
 /// on Linux when `$APPIMAGE` is set (by the AppImage runtime), else the package that owns the
 /// executable (deb or rpm); an `.app` on macOS; unknown otherwise (an MSI or NSIS install
 /// cannot be told apart).
-fn detect_installer(os: Os) -> Option<Installer> {
+/// The installer this app was installed with, and for a deb or rpm the package owning the
+/// running executable.
+fn detect_installer(os: Os) -> (Option<Installer>, Option<String>) {
     match os {
-        Os::Linux if std::env::var_os("APPIMAGE").is_some() => Some(Installer::AppImage),
+        Os::Linux if std::env::var_os("APPIMAGE").is_some() => (Some(Installer::AppImage), None),
         Os::Linux if cfg!(target_os = "linux") => std::env::current_exe()
             .ok()
-            .and_then(|exe| package_owning(&exe)),
-        Os::Darwin => Some(Installer::App),
-        _ => None,
+            .and_then(|exe| package_owning(&exe))
+            .map_or((None, None), |(installer, owner)| {
+                (Some(installer), Some(owner))
+            }),
+        Os::Darwin => (Some(Installer::App), None),
+        _ => (None, None),
     }
 }
 
-/// `deb` when dpkg's database lists `file`, `rpm` when rpm's does (asked with `dpkg-query
-/// --search` and `rpm --query --file`, a few tens of milliseconds); `None` when neither does or
-/// neither tool is installed.
-fn package_owning(file: &Path) -> Option<Installer> {
+/// `deb` and the package when dpkg's database lists `file`, `rpm` when rpm's does (asked with
+/// `dpkg-query --search` and `rpm --query --file`, a few tens of milliseconds); `None` when
+/// neither does or neither tool is installed.
+fn package_owning(file: &Path) -> Option<(Installer, String)> {
     [Installer::Deb, Installer::Rpm]
         .into_iter()
-        .find(|installer| crate::install::owning_package(*installer, file).is_some())
+        .find_map(|installer| Some((installer, crate::install::owning_package(installer, file)?)))
 }
 
 #[derive(Debug)]
@@ -559,6 +593,7 @@ struct Inner {
     manifest_limit: u64,
     artifact_limit: u64,
     manifest_size: ManifestSize,
+    app_package: Option<String>,
     retry: RetryPolicy,
     deadline: Option<Duration>,
     windows: WindowsOptions,
@@ -769,9 +804,9 @@ impl Update {
     /// `tauri.conf.json`'s `installMode` and `installerArgs`), and package downgrades allowed
     /// when this update is a downgrade (offered because the check allows them, as with
     /// `allowDowngrades`): a deb or rpm older than the installed package is then expected, and
-    /// otherwise a publishing mistake. For a deb or rpm, the package name must be that of the
-    /// package owning the running executable, when one does
-    /// ([`InstallOptions::package_name`]). Add an install path or an observer as needed.
+    /// otherwise a publishing mistake. A deb or rpm must carry the app's package name
+    /// ([`UpdaterBuilder::app_package`]: by default the package owning the running
+    /// executable). Add an install path or an observer as needed.
     pub fn install_options(&self) -> InstallOptions<'static> {
         let target = &self.inner.config.target;
         let mut options = InstallOptions::new()
@@ -783,13 +818,10 @@ impl Update {
             ));
         if let Some(installer) = target.installer {
             options = options.installer(installer);
-            // A deb or rpm must be the package the app came from.
-            let owner = std::env::current_exe()
-                .ok()
-                .and_then(|exe| crate::install::owning_package(installer, &exe));
-            if let Some(owner) = owner {
-                options = options.package_name(owner);
-            }
+        }
+        // A deb or rpm must be the package the app came from.
+        if let Some(name) = &self.inner.app_package {
+            options = options.package_name(name);
         }
         options
     }
@@ -899,7 +931,7 @@ mod tests {
     fn the_package_that_owns_the_executable_is_its_bundle_type() {
         assert_eq!(
             package_owning(Path::new("/usr/bin/dpkg")),
-            Some(Installer::Deb)
+            Some((Installer::Deb, "dpkg".to_owned()))
         );
         let loose = tempfile::NamedTempFile::new().unwrap();
         assert_eq!(package_owning(loose.path()), None);

@@ -1340,24 +1340,39 @@ async fn install_options_follow_the_tauri_config() {
         })
         .to_string()
     };
-    let options = |config: String, current: &'static str| async move {
-        let updater = upkit::UpdaterBuilder::from_tauri_config(&config, parse(current).unwrap())
-            .unwrap()
-            .os(Os::Linux)
-            .arch(Arch::X86_64)
-            .installer(Some(upkit::core::target::Installer::Deb))
+    let options_with = |config: String, current: &'static str, package: Option<&'static str>| async move {
+        let mut builder =
+            upkit::UpdaterBuilder::from_tauri_config(&config, parse(current).unwrap())
+                .unwrap()
+                .os(Os::Linux)
+                .arch(Arch::X86_64)
+                .installer(Some(upkit::core::target::Installer::Deb));
+        if let Some(package) = package {
+            builder = builder.app_package(Some(package));
+        }
+        let update = builder
             .build()
-            .unwrap();
-        let update = updater.check().await.unwrap().expect("an update");
+            .unwrap()
+            .check()
+            .await
+            .unwrap()
+            .expect("an update");
         format!("{:?}", update.install_options())
     };
-    let expected = |downgrades: &str| {
+    let options = |config, current| options_with(config, current, None);
+    let expected_with = |downgrades: &str, package: &str| {
         format!(
-            "InstallOptions {{ os: Linux, installer: Some(Deb), install_path: None, limits: {:?}, package_args: [], package_name: None, downgrades: {downgrades}, windows: WindowsOptions {{ mode: Quiet, restart: Relaunch, installer_args: [\"/NS\"], app_args: None }}, .. }}",
+            "InstallOptions {{ os: Linux, installer: Some(Deb), install_path: None, limits: {:?}, package_args: [], package_name: {package}, downgrades: {downgrades}, windows: WindowsOptions {{ mode: Quiet, restart: Relaunch, installer_args: [\"/NS\"], app_args: None }}, .. }}",
             upkit::install::Limits::default()
         )
     };
+    let expected = |downgrades| expected_with(downgrades, "None");
+    // The test binary is no package's: no name to check, unless the app names its package.
     assert_eq!(options(config(false), "1.0.0").await, expected("Refuse"));
+    assert_eq!(
+        options_with(config(false), "1.0.0", Some("demo-app")).await,
+        expected_with("Refuse", "Some(\"demo-app\")")
+    );
     // 2.1.0 offered to 3.0.0: a downgrade, which the package manager must then accept.
     assert_eq!(options(config(true), "3.0.0").await, expected("Allow"));
     // Downgrades allowed, but 2.1.0 is newer than 1.0.0: an older package inside is a mistake.

@@ -148,6 +148,8 @@ impl ClientArgs {
             None | Some("unknown") => None,
             Some(name) => Some(name.parse::<Installer>()?),
         });
+        // Nor is the package owning this binary the app's (`upkit update --package` names it).
+        builder = builder.app_package(None);
         for header in &self.header {
             let Some((name, value)) = header.split_once(':') else {
                 bail!("invalid --header `{header}`: expected `Name: value`");

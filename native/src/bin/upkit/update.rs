@@ -6,10 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::json;
-use upkit::core::target::{Installer, Os};
-use upkit::install::{
-    Downgrades, InstallError, InstallOptions, Installed, WindowsOptions, install,
-};
+use upkit::install::{InstallError, Installed, WindowsOptions, install};
 
 use crate::check::ProgressDisplay;
 use crate::client_args::{ClientArgs, interrupted, runtime, until_interrupted};
@@ -62,7 +59,20 @@ fn report(update: &upkit::Update, installed: &str, path: Option<&Path>) -> serde
 /// Runs `upkit update`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.client.tauri_config()?;
-    let updater = args.client.builder(config.as_ref())?.build()?;
+    let mut windows = config
+        .as_ref()
+        .map_or_else(WindowsOptions::default, |loaded| {
+            WindowsOptions::from_config(&loaded.config.updater.windows)
+        });
+    // The app the installer restarts gets no arguments: this process's are upkit's (a header
+    // given here could hold a secret).
+    windows.app_args = Some(Vec::new());
+    let updater = args
+        .client
+        .builder(config.as_ref())?
+        .app_package(args.package.as_deref())
+        .windows(windows)
+        .build()?;
     let current = updater.current_version().to_string();
     let rt = runtime()?;
     let Some(update) = rt.block_on(updater.check())? else {
@@ -130,43 +140,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let _ = std::io::stdout().flush();
         let _ = std::fs::remove_dir_all(dir.path());
     };
-    let mut options = InstallOptions::new().before_exit(&before_exit);
-    if let Some(os) = args
-        .client
-        .target
-        .as_deref()
-        .and_then(|t| t.parse::<Os>().ok())
-    {
-        options = options.os(os);
-    }
-    if let Some(bundle) = args
-        .client
-        .bundle_type
-        .as_deref()
-        .filter(|b| *b != "unknown")
-    {
-        options = options.installer(bundle.parse::<Installer>()?);
-    }
+    // The platform and bundle type checked for, the Windows settings, the app's package, and
+    // older packages allowed only for a downgrade (which the check offers only when allowed).
+    let mut options = update.install_options().before_exit(&before_exit);
     if let Some(path) = &args.install_path {
         options = options.install_path(path);
     }
-    if let Some(package) = &args.package {
-        options = options.package_name(package);
-    }
-    let mut windows = WindowsOptions::default();
-    if let Some(loaded) = &config {
-        windows = WindowsOptions::from_config(&loaded.config.updater.windows);
-    }
-    // The app the installer restarts gets no arguments: this process's are upkit's (a header
-    // given here could hold a secret).
-    windows.app_args = Some(Vec::new());
-    options = options.windows(windows);
-    // The package manager may install an older package only when the update is a downgrade
-    // (which the check offers only when downgrades are allowed).
-    options = options.downgrades(Downgrades::for_update(
-        update.version(),
-        update.current_version(),
-    ));
     let installed = match install(&artifact, &options) {
         Ok(installed) => installed,
         Err(err) => anyhow::bail!(failure(&err)),
