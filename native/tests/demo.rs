@@ -190,7 +190,14 @@ fn interrupt_after(step: Option<&str>) {
     };
     let dir = demo_dir(&read_line());
     match step {
-        Some(step) => while !read_line().starts_with(step) {},
+        Some(step) => loop {
+            let line = read_line();
+            if line.starts_with(step) {
+                break;
+            }
+            // An empty read is the end: the demo stopped before the step.
+            assert!(!line.is_empty(), "the demo ended before `{step}`");
+        },
         // Into the first steps, which run without waiting on anything.
         None => std::thread::sleep(std::time::Duration::from_millis(200)),
     }
