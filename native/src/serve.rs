@@ -36,11 +36,12 @@
 //! # }
 //! ```
 
+use std::fs::Metadata;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -339,6 +340,13 @@ pub struct Config {
     pub public_url: Option<Url>,
     /// `Cache-Control: max-age` of update answers, in seconds; `0` sends `no-cache`.
     pub max_age: u32,
+    /// How long a connection may take to send a request's headers, or stay idle between
+    /// requests, before it is closed (30 s by default), so that idle and slow clients do not
+    /// hold connections (and file descriptors) for good.
+    pub header_timeout: Duration,
+    /// How long [`Server::run`], once shut down, waits for the requests in flight (10 s by
+    /// default); connections still open then are closed.
+    pub shutdown_grace: Duration,
 }
 
 impl Config {
@@ -350,8 +358,21 @@ impl Config {
             route: Route::parse(DEFAULT_ROUTE).expect("the default route parses"),
             public_url: None,
             max_age: 0,
+            header_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
+}
+
+/// The metadata of `path` when it is a regular file inside `root` (a canonical path) once
+/// symlinks are resolved: a symlink in the directory may point anywhere in it, not out of it.
+/// Devices and FIFOs (which would block a reader) are not regular files.
+fn regular_file_inside(root: &Path, path: &Path) -> Option<Metadata> {
+    let real = std::fs::canonicalize(path).ok()?;
+    if !real.starts_with(root) {
+        return None;
+    }
+    std::fs::metadata(&real).ok().filter(Metadata::is_file)
 }
 
 /// One release found in the directory.
@@ -370,6 +391,7 @@ pub struct Found {
 /// # Errors
 /// When `dir` itself cannot be read.
 pub fn releases(dir: &Path, base: &Url) -> std::io::Result<Vec<Found>> {
+    let root = std::fs::canonicalize(dir)?;
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -395,8 +417,9 @@ pub fn releases(dir: &Path, base: &Url) -> std::io::Result<Vec<Found>> {
     let mut found: Vec<Found> = files
         .into_iter()
         .map(|(file, path)| {
-            let manifest = std::fs::read(&path)
-                .map_err(|e| e.to_string())
+            let manifest = regular_file_inside(&root, &path)
+                .ok_or_else(|| "not a regular file inside the directory".to_owned())
+                .and_then(|_| std::fs::read(&path).map_err(|e| e.to_string()))
                 .and_then(|body| {
                     let dir_url = match file.rfind('/') {
                         Some(i) => base
@@ -569,6 +592,8 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     addr: SocketAddr,
     router: Router,
+    header_timeout: Duration,
+    shutdown_grace: Duration,
 }
 
 impl Server {
@@ -583,12 +608,15 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let files = ServeDir::new(&config.dir).append_index_html_on_directories(false);
+        let (header_timeout, shutdown_grace) = (config.header_timeout, config.shutdown_grace);
         let shared = Arc::new(Shared { config, files });
         let router = Router::new().fallback(handle).with_state(shared);
         Ok(Server {
             listener,
             addr,
             router,
+            header_timeout,
+            shutdown_grace,
         })
     }
 
@@ -597,18 +625,92 @@ impl Server {
         self.addr
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves until `shutdown` completes, then finishes the requests in flight, waiting at most
+    /// [`Config::shutdown_grace`] for them.
+    ///
+    /// A connection that takes longer than [`Config::header_timeout`] to send a request's
+    /// headers, or stays idle that long between requests, is closed. A failure to accept a
+    /// connection (too many open files, say) is logged and retried after a second, as
+    /// `axum::serve` does: it does not stop the server.
     ///
     /// # Errors
-    /// When accepting connections fails.
+    /// None today; the `Result` is kept for failures a future version may report.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        use hyper_util::rt::{TokioIo, TokioTimer};
+        use hyper_util::server::graceful::GracefulShutdown;
+        use hyper_util::service::TowerToHyperService;
+        use tower::ServiceExt;
+
+        let graceful = GracefulShutdown::new();
+        let mut connections = tokio::task::JoinSet::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let accepted = tokio::select! {
+                accepted = self.listener.accept() => accepted,
+                () = &mut shutdown => break,
+                // Reap finished connections as they end.
+                Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) if is_connection_error(&e) => continue,
+                Err(e) => {
+                    tracing::error!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(self.header_timeout);
+            let service = ServiceExt::<axum::http::Request<hyper::body::Incoming>>::map_response(
+                self.router.clone(),
+                no_length_on_204,
+            );
+            let connection =
+                builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            let connection = graceful.watch(connection);
+            connections.spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!("connection: {e}");
+                }
+            });
+        }
+        drop(self.listener);
+        let finished = tokio::time::timeout(self.shutdown_grace, graceful.shutdown()).await;
+        if finished.is_err() {
+            tracing::warn!(
+                "{} connection(s) still open {} s after shutdown: closing them",
+                connections.len(),
+                self.shutdown_grace.as_secs_f64()
+            );
+        }
+        connections.shutdown().await;
+        Ok(())
     }
+}
+
+/// A `204` carries no `Content-Length` (RFC 9110 §8.6), which axum sets on every response whose
+/// length it knows, and hyper then writes for a `HEAD`.
+fn no_length_on_204(mut response: Response) -> Response {
+    if response.status() == StatusCode::NO_CONTENT {
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+    }
+    response
+}
+
+/// An accept error about one connection (gone before it was accepted), not the listener.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
@@ -619,7 +721,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     tracing::info!(
         "{method} {uri} {} {}{} ({} ms)",
         response.status().as_u16(),
-        detail,
+        printable(&detail),
         response
             .headers()
             .get(header::CONTENT_RANGE)
@@ -631,12 +733,34 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     response
 }
 
+/// `text` with its control characters escaped (`\n`, `\u{1b}`), for a log line: a request's
+/// decoded values cannot forge lines or colour the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 async fn answer(shared: &Shared, request: Request) -> (Response, String) {
     let config = &shared.config;
     let path = request.uri().path().to_owned();
     let file = file_under(&config.dir, &path);
     let meta = match &file {
-        Some(file) => tokio::fs::metadata(file).await.ok().filter(|m| m.is_file()),
+        Some(file) => {
+            let (dir, file) = (config.dir.clone(), file.clone());
+            tokio::task::spawn_blocking(move || {
+                regular_file_inside(&std::fs::canonicalize(dir).ok()?, &file)
+            })
+            .await
+            .ok()
+            .flatten()
+        }
         None => None,
     };
     let values = config
@@ -647,7 +771,11 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
     if let Some(values) = values {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return (
-                StatusCode::METHOD_NOT_ALLOWED.into_response(),
+                (
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    [(header::ALLOW, HeaderValue::from_static("GET,HEAD"))],
+                )
+                    .into_response(),
                 "update route".into(),
             );
         }
@@ -705,11 +833,13 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
             Answer::BadRequest(why) => text(StatusCode::BAD_REQUEST, why),
         };
     }
-    let Some(file) = file else {
+    // Only regular files inside the directory are served: not directories, devices or FIFOs
+    // (a reader would wait forever), nor what a symlink points to outside.
+    let (Some(file), Some(meta)) = (file, meta) else {
         return text(StatusCode::NOT_FOUND, "not found".into());
     };
     let head_or_get = request.method() == Method::GET || request.method() == Method::HEAD;
-    if path.ends_with(".json") && head_or_get && meta.is_some() {
+    if path.ends_with(".json") && head_or_get {
         let base = match public_base(config, &request) {
             Ok(base) => base,
             Err(why) => return text(StatusCode::BAD_REQUEST, why),
@@ -719,11 +849,7 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
         }
     }
     let mut request = request;
-    if let Some(meta) = &meta
-        && !range::is_served(request.headers(), meta)
-    {
-        request.headers_mut().remove(header::RANGE);
-    }
+    range::prepare(request.headers_mut(), &meta);
     let mut files = shared.files.clone();
     match files.try_call(request).await {
         Ok(response) => {
@@ -734,22 +860,44 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
             };
             (response.map(Body::new), detail.into())
         }
-        Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        // The file went away, or became unreadable, since it was looked at.
+        Err(e) => {
+            tracing::debug!("{}: {e}", file.display());
+            text(StatusCode::NOT_FOUND, "not found".into())
+        }
     }
 }
 
 /// The URL clients reach this server at: `--public-url`, else `http://` and the `Host` header.
 /// Fails with the reason when the `Host` header makes no URL.
+/// Without a `Host`, an HTTP/1.0 request gets `localhost`; HTTP/1.1 requires one `Host`
+/// (RFC 9112 §3.2), which must be a host and an optional port, nothing else.
 fn public_base(config: &Config, request: &Request) -> Result<Url, String> {
     if let Some(url) = &config.public_url {
         return Ok(url.clone());
     }
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    Url::parse(&format!("http://{host}/")).map_err(|_| format!("invalid host `{host}`"))
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (None, _) if request.version() < axum::http::Version::HTTP_11 => "localhost",
+        (None, _) => return Err("missing Host header".into()),
+        (Some(_), Some(_)) => return Err("more than one Host header".into()),
+        (Some(host), None) => host
+            .to_str()
+            .map_err(|_| "invalid Host header: not ASCII".to_owned())?,
+    };
+    let invalid = || format!("invalid Host header `{}`", printable(host));
+    let url = Url::parse(&format!("http://{host}/")).map_err(|_| invalid())?;
+    // `a@b`, `b/x`, `b?x` and `b#x` parse, as a user name, a path, a query, a fragment.
+    let only_host = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && !host.contains(['/', '\\', '?', '#', '@']);
+    if !only_host {
+        return Err(invalid());
+    }
+    Ok(url)
 }
 
 /// A static manifest (`latest.json`) under the directory, with its relative artifact URLs
@@ -808,6 +956,14 @@ fn text(status: StatusCode, message: String) -> (Response, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_details_cannot_forge_lines() {
+        assert_eq!(
+            printable("invalid version `x\n2026 INFO GET /admin 200`\u{1b}[31m é"),
+            "invalid version `x\\n2026 INFO GET /admin 200`\\u{1b}[31m é"
+        );
+    }
 
     #[test]
     fn route_errors() {

@@ -298,6 +298,10 @@ async fn serves_artifacts_with_range() {
         ("bytes=10-", 206, "bytes 10-15/16", b"abcdef"),
         ("bytes=-4", 206, "bytes 12-15/16", b"cdef"),
         ("bytes=16-20", 416, "bytes */16", b""),
+        // RFC 9110: the unit in any case, leading zeros; tower-http reads neither.
+        ("Bytes=0-1", 206, "bytes 0-1/16", b"01"),
+        ("BYTES=-2", 206, "bytes 14-15/16", b"ef"),
+        ("bytes=004-005", 206, "bytes 4-5/16", b"45"),
     ] {
         assert_eq!(
             fetch(&url, &[("Range", range)]).await,
@@ -609,4 +613,215 @@ async fn a_static_manifest_is_served_with_its_names_resolved() {
     std::fs::create_dir(&out).unwrap();
     let artifact = update.download(&out, |_| {}).await.unwrap();
     assert_eq!(std::fs::read(artifact.path()).unwrap(), payload);
+}
+
+/// The raw response to `request` sent as is, read to the end (the request should close the
+/// connection).
+async fn raw(base: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+/// Only regular files inside the directory are served: a symlink out of it, a FIFO (which a
+/// reader waits on forever), a directory or a name too long for the file system are `404`.
+#[cfg(unix)]
+#[tokio::test]
+async fn serves_only_regular_files_inside_the_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("releases");
+    releases(&dir);
+    let outside = write(tmp.path(), "outside/secret.txt", b"secret");
+    std::os::unix::fs::symlink(&outside, dir.join("link.txt")).unwrap();
+    std::os::unix::fs::symlink(outside.parent().unwrap(), dir.join("linkdir")).unwrap();
+    std::os::unix::fs::symlink("app_1.1.0_amd64.AppImage", dir.join("inside.AppImage")).unwrap();
+    std::os::unix::fs::symlink(dir.join("loop"), dir.join("loop")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.join("fifo.json"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let server = start(Config::new(&dir)).await;
+    let base = &server.base;
+    for path in [
+        "/link.txt",
+        "/linkdir/secret.txt",
+        "/fifo.json",
+        "/loop",
+        "/1.2.0",
+    ] {
+        let fetched = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            get(&format!("{base}{path}")),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{path} hangs"));
+        assert_eq!(
+            fetched,
+            (StatusCode::NOT_FOUND, "not found\n".into()),
+            "{path}"
+        );
+    }
+    let long = "a".repeat(300);
+    assert_eq!(raw_status(base, &format!("/{long}")).await, 404);
+    // A symlink within the directory is followed.
+    assert_eq!(
+        get(&format!("{base}/inside.AppImage")).await,
+        (StatusCode::OK, "0123456789abcdef".into())
+    );
+    // The FIFO named like a manifest does not hold up update requests either.
+    let update = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        get(&format!("{base}/linux/x86_64/1.0.0")),
+    )
+    .await
+    .expect("an update request does not wait on the FIFO");
+    assert_eq!(update.0, StatusCode::OK);
+}
+
+/// The update route's `405` says what is allowed; an HTTP/1.1 request needs exactly one `Host`
+/// that is a host, since it makes the artifact URLs.
+#[tokio::test]
+async fn method_and_host_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    releases(tmp.path());
+    let server = start(Config::new(tmp.path())).await;
+    let base = &server.base;
+    let response = client()
+        .post(format!("{base}/linux/x86_64/1.0.0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "GET,HEAD");
+
+    let update = "GET /linux/x86_64/1.0.0";
+    let answer = |response: &str| {
+        let status = response.split(' ').nth(1).unwrap().to_owned();
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+        (status, body)
+    };
+    for (headers, message) in [
+        ("", "missing Host header"),
+        ("Host: a\r\nHost: b\r\n", "more than one Host header"),
+        (
+            "Host: a@evil.example\r\n",
+            "invalid Host header `a@evil.example`",
+        ),
+        (
+            "Host: evil.example\\x\r\n",
+            "invalid Host header `evil.example\\x`",
+        ),
+        (
+            "Host: b\u{fc}cher.example\r\n",
+            "invalid Host header: not ASCII",
+        ),
+    ] {
+        let response = raw(
+            base,
+            &format!("{update} HTTP/1.1\r\n{headers}Connection: close\r\n\r\n"),
+        )
+        .await;
+        assert_eq!(
+            answer(&response),
+            ("400".to_owned(), format!("{message}\n")),
+            "{headers:?}"
+        );
+    }
+    // A `204` has no `Content-Length` (RFC 9110 §8.6), for `HEAD` too.
+    for method in ["GET", "HEAD"] {
+        let response = raw(
+            base,
+            &format!(
+                "{method} /linux/x86_64/1.1.0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            ),
+        )
+        .await;
+        assert!(response.starts_with("HTTP/1.1 204 "), "{response}");
+        assert!(
+            !response.to_ascii_lowercase().contains("content-length"),
+            "{method}: {response}"
+        );
+    }
+    // HTTP/1.0 may leave `Host` out: the URLs then name localhost.
+    let response = raw(base, &format!("{update} HTTP/1.0\r\n\r\n")).await;
+    let (status, body) = answer(&response);
+    assert_eq!(status, "200");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["url"], "http://localhost/app_1.1.0_amd64.AppImage");
+}
+
+/// A connection that sends no request, or half of one, or stays idle after one, is closed
+/// after the header timeout; shutting down waits for a stuck download at most the grace time.
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let tmp = tempfile::tempdir().unwrap();
+    releases(tmp.path());
+    write(tmp.path(), "big.bin", vec![7u8; 64 << 20]);
+    let mut config = Config::new(tmp.path());
+    config.header_timeout = std::time::Duration::from_secs(1);
+    config.shutdown_grace = std::time::Duration::from_secs(1);
+    let server = Server::bind("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+
+    let closed_within = |mut stream: tokio::net::TcpStream, what: &'static str| async move {
+        let mut buffer = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut buffer),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{what}: still open"))
+        .unwrap();
+        String::from_utf8_lossy(&buffer).into_owned()
+    };
+    let silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"GET /linux/x86_64/1.0.0 HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /latest.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(closed_within(silent, "a silent connection").await, "");
+    closed_within(half, "a half-sent request").await;
+    // The answer to the request, then the close.
+    let answered = closed_within(idle, "an idle keep-alive connection").await;
+    assert!(answered.starts_with("HTTP/1.1 200 OK\r\n"), "{answered}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // A download the client never reads does not hold up the shutdown past the grace time.
+    let mut stuck = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stuck
+        .write_all(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let stopping = std::time::Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), running)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+    let took = stopping.elapsed();
+    assert!(
+        took >= std::time::Duration::from_secs(1) && took < std::time::Duration::from_secs(4),
+        "{took:?}"
+    );
+    drop(stuck);
 }

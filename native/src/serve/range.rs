@@ -6,36 +6,53 @@
 //! unknown unit, a malformed or multi-part range), and with an invalid `206` for an empty file.
 //! The server therefore drops the `Range` header of those requests before `ServeDir` sees them:
 //! ignoring `Range` is always allowed (§14.2), and the client then gets the whole file (`200`).
+//! The ranges it keeps are rewritten in the one form `ServeDir`'s strict parser reads (`bytes`
+//! in lower case, no spaces, no leading zeros), which RFC 9110 does not require of clients.
 
 use std::fs::Metadata;
 use std::time::{Duration, SystemTime};
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 
-/// Whether a request's `Range` should be answered with part of the file `meta` describes (or
-/// with `416` when its start lies beyond the end). `false` means: send the whole file.
-pub(super) fn is_served(headers: &HeaderMap, meta: &Metadata) -> bool {
+/// Prepares a request's `Range` for `ServeDir`, for the file `meta` describes: removed when
+/// the whole file should be sent, else written in its canonical form, to be answered with part
+/// of the file (or with `416` when its start lies beyond the end).
+pub(super) fn prepare(headers: &mut HeaderMap, meta: &Metadata) {
     let Some(range) = headers.get(header::RANGE) else {
-        return true;
+        return;
     };
-    let Some(range) = range.to_str().ok().and_then(parse) else {
-        return false;
-    };
+    let range = range.to_str().ok().and_then(parse);
     let len = meta.len();
-    let fits = match range {
-        // A suffix longer than the file means the whole file: simplest sent as a `200`.
-        Spec::Suffix(n) => n > 0 && n <= len,
-        // A start beyond the end is `416`, which `ServeDir` answers right.
-        Spec::From(_) => len > 0,
+    let served = range.filter(|range| {
+        let fits = match *range {
+            // A suffix longer than the file means the whole file: simplest sent as a `200`.
+            Spec::Suffix(n) => n > 0 && n <= len,
+            // A start beyond the end is `416`, which `ServeDir` answers right.
+            Spec::From(..) => len > 0,
+        };
+        fits && if_range_holds(headers, meta)
+    });
+    match served.and_then(|range| HeaderValue::try_from(range.canonical()).ok()) {
+        Some(value) => headers.insert(header::RANGE, value),
+        None => headers.remove(header::RANGE),
     };
-    fits && if_range_holds(headers, meta)
 }
 
 /// One byte range: `bytes=FIRST-[LAST]` or `bytes=-SUFFIX`.
 #[derive(Debug, PartialEq, Eq)]
 enum Spec {
-    From(u64),
+    From(u64, Option<u64>),
     Suffix(u64),
+}
+
+impl Spec {
+    fn canonical(&self) -> String {
+        match self {
+            Spec::From(first, Some(last)) => format!("bytes={first}-{last}"),
+            Spec::From(first, None) => format!("bytes={first}-"),
+            Spec::Suffix(n) => format!("bytes=-{n}"),
+        }
+    }
 }
 
 /// Parses a `Range` value holding exactly one well-formed byte range.
@@ -55,10 +72,10 @@ fn parse(value: &str) -> Option<Spec> {
     }
     let first = number(first)?;
     match last {
-        "" => Some(Spec::From(first)),
+        "" => Some(Spec::From(first, None)),
         last => number(last)
             .filter(|&last| last >= first)
-            .map(|_| Spec::From(first)),
+            .map(|last| Spec::From(first, Some(last))),
     }
 }
 
@@ -99,11 +116,16 @@ mod tests {
 
     #[test]
     fn one_well_formed_byte_range() {
-        assert_eq!(parse("bytes=0-"), Some(Spec::From(0)));
-        assert_eq!(parse("bytes=5-9"), Some(Spec::From(5)));
-        assert_eq!(parse("bytes=5-5"), Some(Spec::From(5)));
+        assert_eq!(parse("bytes=0-"), Some(Spec::From(0, None)));
+        assert_eq!(parse("bytes=5-9"), Some(Spec::From(5, Some(9))));
+        assert_eq!(parse("bytes=5-5"), Some(Spec::From(5, Some(5))));
         assert_eq!(parse("Bytes = -400"), Some(Spec::Suffix(400)));
         assert_eq!(parse("bytes=-0"), Some(Spec::Suffix(0)));
+        assert_eq!(parse("bytes=00-01"), Some(Spec::From(0, Some(1))));
+        assert_eq!(
+            parse("BYTES= 007-").map(|s| s.canonical()),
+            Some("bytes=7-".to_owned())
+        );
         for bad in [
             "bytes=9-5",
             "bytes=abc",

@@ -54,10 +54,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         url.set_path(&path);
     }
     let config = Config {
-        dir: args.dir.clone(),
         route,
         public_url,
         max_age: args.max_age,
+        ..Config::new(args.dir.clone())
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
