@@ -7,12 +7,16 @@
 //     200 + {notes, pub_date, signature, size, url, version}  a release is an update (keys sorted)
 //     204                                                     up to date
 //     404 (text)  no entry for the client's platform key (or no valid manifest), or an unknown arch
-//     400 (text)  current_version is not a version (or the Host header makes no URL)
+//     400 (text)  current_version is not a version (or, without --public-url, an HTTP/1.1
+//                 request lacks its one Host header naming a host, which the URLs are made from)
 //   200 and 204 carry `Cache-Control: no-cache` (`public, max-age=N` with --max-age N).
+//   Every answer but a 204 carries `Content-Length`; HEAD gets GET's headers and no body; other
+//   methods get 405 with `Allow: GET,HEAD`. The path may come in absolute form
+//   (`GET http://host/linux/x86_64/1.0.0`, as proxies send it); a query or fragment is ignored.
 //
 // It answers the update route only and serves no files: not the artifacts, not the manifest
 // (`upkit serve` serves both). Put the artifacts on any web host or CDN. Every other path is a
-// 404 (405 for methods other than GET and HEAD).
+// 404 (text), whatever the method.
 //
 // `target` is an OS name (`linux`, `darwin`, `windows`) or, as in Tauri, a custom target (the
 // only platform key looked up). The manifest is read afresh for every request, so publishing a
@@ -129,8 +133,30 @@ export function answer(manifest, target, arch, currentVersion) {
   return [404, `no release has an entry for ${resolution.keys.join(' or ')}\n`, TEXT];
 }
 
-/** A path part that `upkit serve` never serves a file for: hidden, or naming no plain file. */
-const unsafe = (part) => part.startsWith('.') || /[/\\\0:]/.test(part);
+/**
+ * The base URL a request's Host makes, as `upkit serve` reads it: [url, null], or [null, why].
+ * HTTP/1.0 may leave Host out (localhost then); HTTP/1.1 needs exactly one, a host and an
+ * optional port, nothing else.
+ */
+function hostOf(request) {
+  const hosts = request.rawHeaders.filter((_, i) => i % 2 === 0 && request.rawHeaders[i].toLowerCase() === 'host');
+  if (hosts.length === 0) {
+    return request.httpVersion === '1.0' ? [new URL('http://localhost/'), null] : [null, 'missing Host header'];
+  }
+  if (hosts.length > 1) return [null, 'more than one Host header'];
+  const host = request.headers.host;
+  if (/[^\t\x20-\x7e]/.test(host)) return [null, 'invalid Host header: not ASCII'];
+  const invalid = [null, `invalid Host header \`${host}\``];
+  let url;
+  try {
+    url = new URL(`http://${host}/`);
+  } catch {
+    return invalid;
+  }
+  const onlyHost = url.username === '' && url.password === '' && url.pathname === '/' && url.search === '' &&
+    url.hash === '' && !/[/\\?#@]/.test(host);
+  return onlyHost ? [url, null] : invalid;
+}
 
 /**
  * An http.Server answering update requests from the manifest at `manifestPath`. `publicUrl`: the
@@ -139,29 +165,29 @@ const unsafe = (part) => part.startsWith('.') || /[/\\\0:]/.test(part);
  */
 export function createUpdateServer(manifestPath, { publicUrl = null, maxAge = 0 } = {}) {
   const cache = maxAge === 0 ? 'no-cache' : `public, max-age=${maxAge}`;
-  return createServer((request, response) => {
+  // Host is checked below, with the reason in the answer (Node would answer a bare 400).
+  return createServer({ requireHostHeader: false }, (request, response) => {
     const send = (status, body = '', type = null, headers = {}) => {
       if (type) headers['content-type'] = type;
       if (status === 200 || status === 204) headers['cache-control'] = cache;
+      // The body's length, not chunked; a HEAD answer has the headers a GET would have.
+      if (status !== 204) headers['content-length'] = Buffer.byteLength(body);
       response.writeHead(status, headers).end(request.method === 'HEAD' ? undefined : body);
     };
-    // The raw path, as `upkit serve` matches it: no dot segments resolved, decoded part by part.
-    const path = request.url.split('?')[0];
+    // The raw path, as `upkit serve` matches it: the request target without the `scheme://host`
+    // of an absolute-form target (as proxies send; the Host header still names the server), the
+    // query and the fragment. Not `new URL().pathname`, which resolves dot segments (`%2e` too)
+    // and re-encodes: here none are resolved, and the parts are decoded one by one.
+    const target = request.url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, '');
+    const path = target.match(/^[^?#]*/)[0] || '/';
     const parts = path.startsWith('/') ? path.slice(1).split('/') : [];
-    if (parts.length !== 3 || parts.some((p) => p === '')) {
-      if (path.split('/').filter((p) => p !== '').map(decode).some(unsafe)) return send(404, 'not found\n', TEXT);
-      if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, '', null, { allow: 'GET,HEAD' });
-      return send(404);
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') return send(405);
+    if (parts.length !== 3 || parts.some((p) => p === '')) return send(404, 'not found\n', TEXT);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, '', null, { allow: 'GET,HEAD' });
     let base = publicUrl;
     if (!base) {
-      const host = request.headers.host ?? 'localhost';
-      try {
-        base = new URL(`http://${host}/`);
-      } catch {
-        return send(400, `invalid host \`${host}\`\n`, TEXT);
-      }
+      const [host, why] = hostOf(request);
+      if (why) return send(400, `${why}\n`, TEXT);
+      base = host;
     }
     let manifest = NONE;
     try {

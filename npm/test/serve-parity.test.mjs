@@ -1,10 +1,11 @@
 // The update-server example answers update requests exactly as the Rust `upkit serve` does (raw
-// status, Content-Type, Cache-Control, Allow and the body's bytes), both running over loopback
-// on the same manifest, asked the same raw requests with the same Host header.
+// status, Content-Type, Cache-Control, Allow, Content-Length and the body's bytes), both running
+// over loopback on the same manifest, asked the same raw requests with the same Host header.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -60,10 +61,29 @@ const requests = [
   'POST /nothing-here',
   'POST /../x',
 ];
+// Request targets sent over a bare socket exactly as written (http.request is not trusted to):
+// absolute form, as proxies send it (the Host header, not the target's host, makes the URLs),
+// and fragments, which hyper drops.
+const raw = [
+  'GET http://updates.test:8080/linux/x86_64/1.0.0',
+  'HEAD http://updates.test:8080/linux/x86_64/1.0.0',
+  'GET http://elsewhere.example/linux/x86_64/1.0.0?channel=beta',
+  'GET HTTPS://updates.test/linux/x86_64/1.2.0',
+  'GET http://updates.test:8080/linux/x86_64/%2e%2e',
+  'GET http://updates.test:8080/a/../linux/x86_64/1.0.0',
+  'POST http://updates.test:8080/linux/x86_64/1.0.0',
+  'GET /linux/x86_64/1.0.0#frag',
+  'GET /linux/x86_64/1.0.0#',
+  'GET /linux/x86_64/1.0.0#a?b',
+  'GET /linux/x86_64/1.0.0?a#b',
+  'HEAD /linux/x86_64/1.2.0#frag',
+  'GET /linux/x86_64/1.0.0%23frag',
+  'GET http://updates.test:8080/darwin/x86_64/1.0.0#frag',
+];
 // Each setup: a manifest (the only file of the directory `upkit serve` serves), the options of
 // both servers, and the requests asked.
 const setups = {
-  'relative URLs resolved against the Host': { body: JSON.stringify(manifest, null, 2), requests },
+  'relative URLs resolved against the Host': { body: JSON.stringify(manifest, null, 2), requests, raw },
   'relative URLs resolved against --public-url, with --max-age': {
     body: JSON.stringify(manifest),
     args: ['--public-url', 'https://updates.example.com/app', '--max-age', '60'],
@@ -133,6 +153,13 @@ after(() => {
   for (const child of children) child.kill();
 });
 
+/** What the answers are compared on: the status, some headers (lower-cased names) and the body. */
+function compared(status, headers, body) {
+  const { 'content-type': type = null, 'cache-control': cache = null, allow = null, 'content-length': length = null } = headers;
+  // latin1: one character per byte, so the body's exact bytes are compared.
+  return { status, type, cache, allow, length, body: body.toString('latin1') };
+}
+
 /** Sends `line` (`[METHOD ]PATH`, the path sent as written) and gives what the answers are compared on. */
 function ask(port, line, host = HOST) {
   const [method, path] = line.includes(' ') ? line.split(' ') : ['GET', line];
@@ -141,13 +168,44 @@ function ask(port, line, host = HOST) {
       const chunks = [];
       response.on('data', (chunk) => chunks.push(chunk));
       response.on('error', reject);
-      response.on('end', () => {
-        const { 'content-type': type = null, 'cache-control': cache = null, allow = null } = response.headers;
-        // latin1: one character per byte, so the body's exact bytes are compared.
-        resolve({ status: response.statusCode, type, cache, allow, body: Buffer.concat(chunks).toString('latin1') });
-      });
+      response.on('end', () => resolve(compared(response.statusCode, response.headers, Buffer.concat(chunks))));
     }).on('error', reject).end();
   });
+}
+
+/** The body of a chunked answer. */
+function unchunk(data) {
+  const chunks = [];
+  for (let at = 0; ;) {
+    const end = data.indexOf('\r\n', at);
+    const size = parseInt(data.subarray(at, end).toString('latin1'), 16);
+    if (!size) return Buffer.concat(chunks);
+    chunks.push(data.subarray(end + 2, end + 2 + size));
+    at = end + 4 + size;
+  }
+}
+
+/**
+ * Sends `line` (`METHOD TARGET`) over a bare socket, the target exactly as written, and gives what
+ * the answers are compared on.
+ */
+async function askRaw(port, line, host = HOST) {
+  const [method, target] = line.split(' ');
+  return sendRaw(port, `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+}
+
+/** Sends `request` as it is (it should close the connection) and reads the answer. */
+async function sendRaw(port, request) {
+  const socket = connect(port, '127.0.0.1');
+  socket.write(request);
+  const chunks = [];
+  for await (const chunk of socket) chunks.push(chunk);
+  const answer = Buffer.concat(chunks);
+  const split = answer.indexOf('\r\n\r\n');
+  const [status, ...lines] = answer.subarray(0, split).toString('latin1').split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const body = answer.subarray(split + 4);
+  return compared(Number(status.split(' ')[1]), headers, headers['transfer-encoding'] === 'chunked' ? unchunk(body) : body);
 }
 
 for (const [name, setup] of Object.entries(setups)) {
@@ -159,24 +217,36 @@ for (const [name, setup] of Object.entries(setups)) {
         assert.deepEqual(node, rust);
       });
     }
+    for (const line of setup.raw ?? []) {
+      test(`raw: ${line}`, async (t) => {
+        if (unavailable) return t.skip(unavailable);
+        const [rust, node] = await Promise.all([askRaw(setup.rust, line), askRaw(setup.node, line)]);
+        assert.deepEqual(node, rust);
+      });
+    }
   });
 }
 
 describe('update-server.mjs answers as `upkit serve`: the answers themselves', () => {
   const main = setups['relative URLs resolved against the Host'];
+  // The update for /linux/x86_64/1.0.0: 207 bytes.
+  const update = {
+    status: 200,
+    type: 'application/json',
+    cache: 'no-cache',
+    allow: null,
+    length: '207',
+    body: Buffer.from(
+      '{"notes":"Release candidate: “quoted”, é, a tab\\t, a \\u0001","pub_date":"2026-11-01T12:00:00.5+02:00",' +
+        '"signature":"c2ln","size":1234,"url":"http://updates.test:8080/app.AppImage","version":"1.2.0-rc.1"}',
+    ).toString('latin1'),
+  };
+  // The body is latin1 (a character a byte): its length is the Content-Length.
+  const text = (status, body) => ({ status, type: 'text/plain; charset=utf-8', cache: null, allow: null, length: `${body.length}`, body });
 
   test('200: the keys in alphabetical order, relative URLs resolved, no-cache', async (t) => {
     if (unavailable) return t.skip(unavailable);
-    assert.deepEqual(await ask(main.node, '/linux/x86_64/1.0.0'), {
-      status: 200,
-      type: 'application/json',
-      cache: 'no-cache',
-      allow: null,
-      body: Buffer.from(
-        '{"notes":"Release candidate: “quoted”, é, a tab\\t, a \\u0001","pub_date":"2026-11-01T12:00:00.5+02:00",' +
-          '"signature":"c2ln","size":1234,"url":"http://updates.test:8080/app.AppImage","version":"1.2.0-rc.1"}',
-      ).toString('latin1'),
-    });
+    assert.deepEqual(await ask(main.node, '/linux/x86_64/1.0.0'), update);
     const windows = await ask(setups['relative URLs resolved against --public-url, with --max-age'].node, '/windows/x86_64/1.0.0');
     assert.equal(JSON.parse(windows.body).url, 'https://updates.example.com/app/sub/app%20setup.exe');
     assert.equal(windows.cache, 'public, max-age=60');
@@ -184,7 +254,6 @@ describe('update-server.mjs answers as `upkit serve`: the answers themselves', (
 
   test('404 and 400 texts', async (t) => {
     if (unavailable) return t.skip(unavailable);
-    const text = (status, body) => ({ status, type: 'text/plain; charset=utf-8', cache: null, allow: null, body });
     assert.deepEqual(await ask(main.node, '/linux/x86_64/%FF'),
       text(400, Buffer.from("invalid version `\uFFFD`: unexpected character '\uFFFD' while parsing major version number\n").toString('latin1')));
     assert.deepEqual(await ask(main.node, '/linux/bogus/notaversion'),
@@ -194,10 +263,68 @@ describe('update-server.mjs answers as `upkit serve`: the answers themselves', (
       text(404, 'no release has an entry for linux-x86_64\n'));
   });
 
+  test('Content-Length on every answer but a 204, HEAD included (GET\'s headers, no body)', async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    assert.deepEqual(await ask(main.node, 'HEAD /linux/x86_64/1.0.0'), { ...update, body: '' });
+    assert.deepEqual(await ask(main.node, 'HEAD /darwin/x86_64/1.0.0'),
+      { ...text(404, 'no release has an entry for darwin-x86_64\n'), body: '' });
+    assert.equal((await ask(main.node, '/darwin/x86_64/1.0.0')).length, '42');
+    assert.deepEqual(await ask(main.node, '/linux/x86_64/1.2.0'),
+      { status: 204, type: null, cache: 'no-cache', allow: null, length: null, body: '' });
+  });
+
+  test('405 on the update route: Allow: GET,HEAD', async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const [rust, node] = await Promise.all([main.rust, main.node].map((port) => ask(port, 'POST /linux/x86_64/1.0.0')));
+    assert.deepEqual(node, rust);
+    assert.deepEqual(node, { status: 405, type: null, cache: null, allow: 'GET,HEAD', length: '0', body: '' });
+  });
+
+  test('absolute form (sent raw): the path alone is matched, the Host header makes the URLs', async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    assert.deepEqual(await askRaw(main.node, 'GET http://elsewhere.example/linux/x86_64/1.0.0'), update);
+    assert.deepEqual(await askRaw(main.node, 'HEAD HTTPS://updates.test/linux/x86_64/1.0.0?channel=beta'), { ...update, body: '' });
+    // Not resolved as `new URL()` would (`%2e%2e` is a dot segment to it): the version is `..`.
+    assert.deepEqual(await askRaw(main.node, 'GET http://updates.test:8080/linux/x86_64/%2e%2e'),
+      text(400, "invalid version `..`: unexpected character '.' while parsing major version number\n"));
+  });
+
+  test('a fragment (sent raw) is dropped, a percent-encoded `#` is not', async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    assert.deepEqual(await askRaw(main.node, 'GET /linux/x86_64/1.0.0#frag'), update);
+    assert.deepEqual(await askRaw(main.node, 'GET /linux/x86_64/1.0.0#a?b'), update);
+    assert.deepEqual(await askRaw(main.node, 'GET /linux/x86_64/1.2.0#frag'),
+      { status: 204, type: null, cache: 'no-cache', allow: null, length: null, body: '' });
+    assert.deepEqual(await askRaw(main.node, 'GET /linux/x86_64/1.0.0%23frag'),
+      text(400, "invalid version `1.0.0#frag`: unexpected character '#' after patch version number\n"));
+  });
+
   test('a Host that makes no URL: 400, as `upkit serve`', async (t) => {
     if (unavailable) return t.skip(unavailable);
     const [rust, node] = await Promise.all([main.rust, main.node].map((port) => ask(port, '/linux/x86_64/1.0.0', 'a b')));
     assert.deepEqual(node, rust);
-    assert.equal(node.body, 'invalid host `a b`\n');
+    assert.equal(node.body, 'invalid Host header `a b`\n');
+  });
+
+  test('Host headers that make no URL, or none on HTTP/1.1: 400 with the same reason, as `upkit serve`', async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    for (const [hosts, reason] of [
+      ['', 'missing Host header'],
+      ['Host: a\r\nHost: b\r\n', 'more than one Host header'],
+      ['Host: a@evil.example\r\n', 'invalid Host header `a@evil.example`'],
+      ['Host: evil.example\\x\r\n', 'invalid Host header `evil.example\\x`'],
+      ['Host: b\u00fccher.example\r\n', 'invalid Host header: not ASCII'],
+    ]) {
+      const request = `GET /linux/x86_64/1.0.0 HTTP/1.1\r\n${hosts}Connection: close\r\n\r\n`;
+      const [rust, node] = await Promise.all([main.rust, main.node].map((port) => sendRaw(port, request)));
+      assert.deepEqual(node, rust, hosts);
+      assert.deepEqual([node.status, node.body], [400, `${reason}\n`], hosts);
+    }
+    // HTTP/1.0 may leave it out: the URLs name localhost.
+    const request = 'GET /linux/x86_64/1.0.0 HTTP/1.0\r\n\r\n';
+    const [rust, node] = await Promise.all([main.rust, main.node].map((port) => sendRaw(port, request)));
+    assert.deepEqual(node, rust);
+    assert.equal(node.status, 200);
+    assert.match(node.body, /"url":"http:\/\/localhost\//);
   });
 });
