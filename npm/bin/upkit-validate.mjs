@@ -6,7 +6,10 @@
 //   npx upkit-validate [--json] [--strict] [--pubkey KEY_OR_PATH]... FILE...
 //
 // Exit status: 0 when every file is valid (and, with --strict, has no warnings), 1 otherwise,
-// 2 for a usage error or a --pubkey that does not decode. `-` reads standard input.
+// 2 for a usage error, a --pubkey that does not decode, or output that cannot be written. `-`
+// reads standard input. A file over the package's 8 MiB manifest limit is reported as unreadable
+// (`upkit validate` has no limit). A closed pipe (`| head`) ends the run quietly with status 141,
+// what a shell sees of `upkit validate`, which SIGPIPE ends.
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -110,6 +113,15 @@ function publicKey(keyOrPath) {
   return key;
 }
 
+// As `upkit validate`: a closed pipe ends the run quietly (on Unix SIGPIPE kills the Rust CLI,
+// which a shell sees as 141; Node ignores SIGPIPE, so it exits with that status), any other
+// write error is `error: cannot write to stdout: ...` and status 2.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE' && process.platform !== 'win32') process.exit(141);
+  console.error(`error: cannot write to stdout: ${error.message}`);
+  process.exit(2);
+});
+
 const pubkey = values.pubkey.map(publicKey);
 let pass = true;
 for (const file of files) {
@@ -129,6 +141,14 @@ for (const file of files) {
     report = validateManifest(body, { file, pubkey });
     text = values.json ? `${JSON.stringify(report)}\n` : formatReport(body, { file, pubkey, strict: values.strict });
   } catch (error) {
+    // The options were checked above: the body is over the manifest limit.
+    if (error.code === 'invalid_argument') {
+      const message = `cannot read ${file}: ${error.message}`;
+      console.error(`error: ${message}`);
+      if (values.json) console.log(JSON.stringify(unreadable(file, message)));
+      pass = false;
+      continue;
+    }
     console.error(`upkit-validate: ${error.message} [${error.code}]`);
     process.exit(2);
   }

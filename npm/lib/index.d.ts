@@ -4,11 +4,31 @@
 // Field names: what comes from the wire format keeps its wire name (`pub_date`, and the
 // `validateManifest` report is exactly the object of `upkit validate --json`); everything else
 // is camelCase.
+//
+// Numbers: byte counts, sizes and timestamps are 64-bit integers in the core and JS numbers
+// here, exact up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`); a larger one (only a manifest's
+// `size` or a signature's `timestamp` can be: they are written by someone else) comes rounded
+// to the nearest number. Columns count Unicode code points (characters), not UTF-16 code units:
+// for text with characters outside the Basic Multilingual Plane (emoji...), a column is not a
+// JS string index.
 
-/** A manifest body: its text or bytes (byte-exact diagnostics), or an already parsed JSON value. */
+/**
+ * A manifest body: its text or bytes (byte-exact diagnostics), or an already parsed JSON value
+ * (a plain object or array, `null`, a number, a boolean). At most 8 MiB (8388608 bytes of UTF-8,
+ * or of JSON text for a parsed value), eight times the native updater's limit: a larger body is
+ * an `invalid_argument` ("the manifest is larger than the limit of 8388608 bytes"), as is any
+ * other object (a `DataView`, another typed array, a `SharedArrayBuffer`, a `Map`, a class
+ * instance...), rather than a misleading report.
+ */
 export type ManifestInput = string | Uint8Array | ArrayBuffer | JsonValue;
 
-/** Bytes to verify: a `Uint8Array` (a Node `Buffer` too), an `ArrayBuffer`, or a string (UTF-8). */
+/**
+ * Bytes to verify: a `Uint8Array` (a Node `Buffer` too), an `ArrayBuffer`, or a string (UTF-8).
+ * Other views (`DataView`, `Int8Array`...) are an `invalid_argument`. An array is read 64 KiB at
+ * a time, so memory stays flat whatever its size under a prehashed signature; a legacy one is
+ * checked with every byte in the module's memory, at most 1 GiB (1073741824 bytes, in all for a
+ * `Verifier`): more is an `invalid_argument`.
+ */
 export type BytesInput = Uint8Array | ArrayBuffer | string;
 
 /** Any JSON value. */
@@ -26,6 +46,8 @@ export type Os = 'linux' | 'darwin' | 'windows';
 export type Arch = 'x86_64' | 'i686' | 'aarch64' | 'armv7' | 'riscv64';
 /** Installers (Tauri's bundle types). */
 export type BundleType = 'appimage' | 'deb' | 'rpm' | 'app' | 'msi' | 'nsis';
+/** A client's bundle type: an installer, or `'unknown'`, the same as none (`{{bundle_type}}`'s value then). */
+export type ClientBundleType = BundleType | 'unknown';
 
 /** The stable codes of the problems that make Tauri refuse a manifest. */
 export type ManifestErrorCode =
@@ -82,7 +104,10 @@ export type VerifyErrorCode =
   | 'signed_version_mismatch'
   | 'file_name_missing'
   | 'file_name_mismatch'
-  | 'verifier_finished';
+  /** `update()` or `finish()` after `finish()`. */
+  | 'verifier_finished'
+  /** A use of a `Verifier` after `free()`. */
+  | 'verifier_freed';
 
 /** Every `code` an `UpkitError` can carry. */
 export type ErrorCode =
@@ -111,7 +136,7 @@ export interface UpkitError extends Error {
   path?: string;
   /** Manifest errors: the 1-based line. */
   line?: number;
-  /** Manifest errors: the 1-based column, in characters. */
+  /** Manifest errors: the 1-based column, in characters (Unicode code points, not UTF-16 units). */
   column?: number;
 }
 
@@ -123,7 +148,7 @@ export interface Diagnostic<Code extends string> {
   path: string;
   /** 1-based line. */
   line: number;
-  /** 1-based column, in characters. */
+  /** 1-based column, in characters (Unicode code points, not UTF-16 units). */
   column: number;
 }
 
@@ -169,7 +194,7 @@ export interface PlatformEntry {
   url: string;
   /** The signature text (base64 of a minisign signature), as given. */
   signature: string;
-  /** The exact artifact size in bytes (an upkit extension), when given. */
+  /** The exact artifact size in bytes (an upkit extension), when given: exact up to 2^53 - 1. */
   size: number | null;
 }
 
@@ -202,8 +227,11 @@ export interface ClientOptions {
   /** The OS name (what `{{target}}` renders to without a custom target). */
   target: Os;
   arch: Arch;
-  /** How the app was installed, when known. */
-  bundleType?: BundleType | null;
+  /**
+   * How the app was installed, when known; `'unknown'`, `null` or absent: not known (as
+   * `upkit check --bundle-type unknown`), so only the `{os}-{arch}` key is tried.
+   */
+  bundleType?: ClientBundleType | null;
   /** A custom target: the only platform key tried, verbatim, and what `{{target}}` renders to. */
   customTarget?: string | null;
   /** Allow plain `http` URLs. */
@@ -234,6 +262,7 @@ export interface UpdateOffer {
   platform_key: string | null;
   url: string;
   signature: string;
+  /** Exact up to 2^53 - 1. */
   size: number | null;
 }
 
@@ -249,6 +278,7 @@ export type Resolution = UpdateOffer | NoUpdate;
 /** A signature's trusted comment. */
 export interface TrustedComment {
   text: string;
+  /** Seconds since 1970 (`timestamp:`), exact up to 2^53 - 1. */
   timestamp: number | null;
   file: string | null;
   version: string | null;
@@ -292,16 +322,28 @@ export interface VerifyOptions {
   fileName?: string;
 }
 
-/** A streaming verification: `update(chunk)` as bytes arrive, then `finish()` once. */
+/**
+ * A streaming verification: `update(chunk)` as bytes arrive, then `finish()` once. After `free()`,
+ * every member but `free()` throws `verifier_freed`.
+ */
 export interface Verifier {
+  /**
+   * Feeds the next bytes. Under a legacy signature, a chunk that would take the total over 1 GiB
+   * is an `invalid_argument`, and is not fed.
+   */
   update(chunk: BytesInput): void;
-  /** Bytes fed so far. */
+  /** Bytes fed so far (also after `finish()`). */
   readonly bytes: number;
   /** The id of the key that verifies (undefined once finished). */
   readonly keyId: string | undefined;
   /** Throws `signature_mismatch` when the bytes are not the signed ones. */
   finish(): Verified;
-  /** Frees the WebAssembly memory now rather than at garbage collection. */
+  /**
+   * Frees the WebAssembly memory now rather than at garbage collection. A second call does
+   * nothing. It is also the verifier's `[Symbol.dispose]` where the runtime has `Symbol.dispose`,
+   * so JS `using` works, even with an explicit `free()` in the block (not declared here, so that
+   * the types build without the `esnext.disposable` lib).
+   */
   free(): void;
 }
 
@@ -315,9 +357,20 @@ export type InitInput =
   | WebAssembly.Module
   | Promise<Response>;
 
-/** Loads the WebAssembly module (browsers; in Node it is loaded on import and this resolves at once). */
+/**
+ * Loads the WebAssembly module. From `upkit` in Node it is loaded on first use, and this resolves
+ * at once (the argument is ignored). From `upkit/web` (and in browsers): without `input`, it
+ * fetches the `.wasm` next to the package, or reads it from disk when that is a `file:` URL and
+ * the runtime can (Node 20.16+, Deno, Bun); a `file:` URL it cannot read rejects with
+ * `invalid_argument`.
+ */
 export function init(input?: InitInput): Promise<void>;
-/** Instantiates the WebAssembly module synchronously from its bytes or a compiled module. */
+/**
+ * Instantiates the WebAssembly module synchronously from its bytes or a compiled module. From
+ * `upkit` in Node the argument is not needed (and ignored). From `upkit/web`, without `module`,
+ * it reads the `.wasm` from disk where `init()` would (a `file:` URL, Node 20.16+, Deno, Bun);
+ * elsewhere (browsers) it throws `invalid_argument`: pass the bytes, or `await init()`.
+ */
 export function initSync(module?: BufferSource | WebAssembly.Module): void;
 
 /** Lints a manifest: the per-file object of `upkit validate --json` (never throws for a bad manifest). */
@@ -336,7 +389,11 @@ export function resolveUpdate(manifest: ManifestInput, options: ResolveOptions):
 export function renderEndpoint(endpoint: string, options: RenderOptions): string;
 /** Tauri's version order (SemVer precedence, then build metadata): -1, 0 or 1. */
 export function compareVersions(a: string, b: string): -1 | 0 | 1;
-/** Verifies bytes against a signature with one trusted public key or several. */
+/**
+ * Verifies bytes against a signature with one trusted public key or several. The bytes are read a
+ * window at a time: any size under a prehashed signature, at most 1 GiB under a legacy one
+ * (`invalid_argument` above, after the checks that need no bytes).
+ */
 export function verifySignature(
   data: BytesInput,
   signature: string,

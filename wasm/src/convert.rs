@@ -8,7 +8,7 @@
 use js_sys::{JSON, Reflect, Uint8Array};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 
 /// A failure on its way to JS: becomes an `Error` with `code` (and, for manifest errors,
 /// `path`, `line` and `column`).
@@ -55,32 +55,73 @@ fn set(target: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
+/// The largest manifest body read, in bytes: 8 MiB, eight times the native updater's 1 MiB limit
+/// on an endpoint's answer, and far above any real manifest (`upkit validate` has no limit).
+/// Linting takes many times a body's size in memory (about 150 times for a body made of tiny
+/// values, each with its path, position and diagnostic), and a WebAssembly module has at most
+/// 4 GiB: a larger body could exhaust it, which aborts the call with no `code`.
+pub(crate) const MANIFEST_LIMIT: u32 = 8 << 20;
+
 /// The bytes of a document given as a string (UTF-8), a `Uint8Array` (a Node `Buffer` too), an
-/// `ArrayBuffer`, or, for convenience, an already parsed JSON value (serialised again: an object
-/// or array, but also `null`, a number or a boolean, which the manifest rules then refuse).
+/// `ArrayBuffer`, or, for convenience, an already parsed JSON value (serialised again: a plain
+/// object or array, but also `null`, a number or a boolean, which the manifest rules then
+/// refuse). Other objects (`DataView`, other typed arrays, `SharedArrayBuffer`, `Map`, class
+/// instances...) are refused rather than serialised into a misleading document; so is a body
+/// over [`MANIFEST_LIMIT`] bytes.
 pub(crate) fn document(value: &JsValue, what: &str) -> Result<Vec<u8>, Failure> {
-    if let Some(text) = value.as_string() {
-        return Ok(text.into_bytes());
+    let limit = MANIFEST_LIMIT as usize;
+    let bytes = if let Some(text) = value.dyn_ref::<js_sys::JsString>() {
+        // UTF-8 is at least as long as UTF-16: a longer string is refused before it is copied.
+        (text.length() as usize <= limit).then(|| String::from(text).into_bytes())
+    } else if let Some(array) = Bytes::array(value) {
+        (length(&array) <= limit as f64).then(|| array.to_vec())
+    } else {
+        let plain = !value.is_object() || js_sys::Array::is_array(value) || plain(value);
+        // `undefined`, functions and symbols stringify to `undefined`, a BigInt or a cycle
+        // throws, and a text longer than a JS string can be throws a `RangeError`.
+        match plain.then(|| JSON::stringify(value)) {
+            Some(Ok(text)) if text.is_string() => Some(String::from(text).into_bytes()),
+            Some(Err(error)) if error.is_instance_of::<js_sys::RangeError>() => None,
+            _ => {
+                return Err(Failure::new(
+                    "invalid_argument",
+                    format!(
+                        "{what} must be a string, a Uint8Array, an ArrayBuffer or a JSON value{}",
+                        if plain {
+                            ""
+                        } else {
+                            " (a plain object or array)"
+                        }
+                    ),
+                ));
+            }
+        }
+    };
+    bytes.filter(|bytes| bytes.len() <= limit).ok_or_else(|| {
+        Failure::new(
+            "invalid_argument",
+            format!("{what} is larger than the limit of {MANIFEST_LIMIT} bytes"),
+        )
+    })
+}
+
+/// Whether an object is a plain one: made by a literal, `JSON.parse` or `Object.create(null)`,
+/// in this realm or another (its prototype is `null` or has no prototype itself).
+/// A proxy whose trap throws is not.
+fn plain(value: &JsValue) -> bool {
+    match Reflect::get_prototype_of(value) {
+        Ok(prototype) if prototype.is_null() => true,
+        Ok(prototype) => Reflect::get_prototype_of(&prototype).is_ok_and(|p| p.is_null()),
+        Err(_) => false,
     }
-    if let Some(bytes) = binary(value) {
-        return Ok(bytes);
-    }
-    // `undefined`, functions and symbols stringify to `undefined`, a BigInt throws.
-    if let Some(text) = JSON::stringify(value).ok().and_then(|s| s.as_string()) {
-        return Ok(text.into_bytes());
-    }
-    Err(Failure::new(
-        "invalid_argument",
-        format!("{what} must be a string, a Uint8Array, an ArrayBuffer or a JSON value"),
-    ))
 }
 
 /// The bytes of a string (UTF-8), a `Uint8Array` or an `ArrayBuffer`.
-pub(crate) fn bytes(value: &JsValue, what: &str) -> Result<Vec<u8>, Failure> {
+pub(crate) fn bytes(value: &JsValue, what: &str) -> Result<Bytes, Failure> {
     if let Some(text) = value.as_string() {
-        return Ok(text.into_bytes());
+        return Ok(Bytes::Text(text.into_bytes()));
     }
-    binary(value).ok_or_else(|| {
+    Bytes::array(value).map(Bytes::Array).ok_or_else(|| {
         Failure::new(
             "invalid_argument",
             format!("{what} must be a Uint8Array, an ArrayBuffer or a string"),
@@ -88,14 +129,79 @@ pub(crate) fn bytes(value: &JsValue, what: &str) -> Result<Vec<u8>, Failure> {
     })
 }
 
-fn binary(value: &JsValue) -> Option<Vec<u8>> {
-    if let Some(array) = value.dyn_ref::<Uint8Array>() {
-        return Some(array.to_vec());
+/// How many bytes [`Bytes::feed`] copies at a time: memory stays flat whatever the size.
+const WINDOW: usize = 64 * 1024;
+
+/// Bytes from JS: a string's UTF-8 (copied, as every string crossing the boundary is), or a JS
+/// array left where it is and read a window at a time.
+pub(crate) enum Bytes {
+    Text(Vec<u8>),
+    Array(Uint8Array),
+}
+
+impl Bytes {
+    /// A `Uint8Array` (of any buffer), or a view of a whole `ArrayBuffer`.
+    fn array(value: &JsValue) -> Option<Uint8Array> {
+        if let Some(array) = value.dyn_ref::<Uint8Array>() {
+            return Some(array.clone());
+        }
+        if value.is_instance_of::<js_sys::ArrayBuffer>() {
+            return Some(Uint8Array::new(value));
+        }
+        None
     }
-    if value.is_instance_of::<js_sys::ArrayBuffer>() {
-        return Some(Uint8Array::new(value).to_vec());
+
+    /// How many bytes there are.
+    pub(crate) fn len(&self) -> u64 {
+        match self {
+            Bytes::Text(bytes) => bytes.len() as u64,
+            // A JS length is an integer below 2^53: exact as a `u64`.
+            Bytes::Array(array) => length(array) as u64,
+        }
     }
-    None
+
+    /// Hands every byte to `feed`, in order, at most [`WINDOW`] bytes of an array at a time
+    /// (copied into one buffer, reused): a multi-gigabyte array never enters the module's memory
+    /// whole.
+    pub(crate) fn feed(&self, mut feed: impl FnMut(&[u8])) {
+        match self {
+            Bytes::Text(bytes) => feed(bytes),
+            Bytes::Array(array) => {
+                let total = length(array);
+                let mut buffer = vec![0; WINDOW.min(total as usize)];
+                let mut start = 0.0;
+                while start < total {
+                    let end = total.min(start + WINDOW as f64);
+                    let window = &mut buffer[..(end - start) as usize];
+                    subarray(array, start, end).copy_to(window);
+                    feed(window);
+                    start = end;
+                }
+            }
+        }
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A `Uint8Array`, with its length and `subarray` in JS numbers: js-sys has them in `u32`,
+    /// which wraps for an array of 4 GiB (Node's largest has 2^32 bytes, a `u32` length of 0).
+    #[wasm_bindgen(js_name = Uint8Array)]
+    type Numbered;
+    #[wasm_bindgen(method, getter)]
+    fn length(this: &Numbered) -> f64;
+    #[wasm_bindgen(method)]
+    fn subarray(this: &Numbered, begin: f64, end: f64) -> Uint8Array;
+}
+
+/// The length of a `Uint8Array`, exact.
+fn length(array: &Uint8Array) -> f64 {
+    array.unchecked_ref::<Numbered>().length()
+}
+
+/// `array.subarray(begin, end)`.
+fn subarray(array: &Uint8Array, begin: f64, end: f64) -> Uint8Array {
+    array.unchecked_ref::<Numbered>().subarray(begin, end)
 }
 
 /// A string argument.

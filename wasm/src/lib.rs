@@ -55,7 +55,8 @@ pub fn compare_versions(a: JsValue, b: JsValue) -> Result<i32, JsValue> {
 /// Parses a manifest with Tauri's acceptance rules.
 ///
 /// # Errors
-/// The manifest error (`code`, `path`, `line`, `column`).
+/// The manifest error (`code`, `path`, `line`, `column`); `invalid_argument` for a body that is
+/// not a document or is over the 8 MiB limit (`MANIFEST_LIMIT`).
 #[wasm_bindgen(js_name = parseManifest)]
 pub fn parse_manifest(body: JsValue) -> Result<JsValue, JsValue> {
     let manifest = parse_body(&body)?;
@@ -65,7 +66,8 @@ pub fn parse_manifest(body: JsValue) -> Result<JsValue, JsValue> {
 /// Lints a manifest: the per-file object of `upkit validate --json`.
 ///
 /// # Errors
-/// `invalid_argument` for malformed input; an invalid manifest is a report, not an error.
+/// `invalid_argument` for malformed input (a body over the 8 MiB limit too); an invalid
+/// manifest is a report, not an error.
 #[wasm_bindgen(js_name = validateManifest)]
 pub fn validate_manifest(body: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let body = convert::document(&body, "the manifest")?;
@@ -103,9 +105,12 @@ fn validate(body: &[u8], options: &Options) -> Result<Report, Failure> {
 /// What a client would be offered by a manifest: `{update: true, ...}` with the release, or
 /// `{update: false, reason, message}` saying why not.
 ///
+/// `bundleType: "unknown"` is no bundle type, as for `upkit check`.
+///
 /// # Errors
 /// The manifest error when the manifest is invalid, and `invalid_argument`,
-/// `invalid_version`, `unknown_os`, `unknown_arch` or `unknown_bundle_type` for bad options.
+/// `invalid_version`, `unknown_os`, `unknown_arch` or `unknown_bundle_type` for bad options
+/// (`invalid_argument` too for a manifest over the 8 MiB limit).
 #[wasm_bindgen(js_name = resolveUpdate)]
 pub fn resolve_update(manifest: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let options = Options::read(
@@ -250,8 +255,11 @@ impl ClientOptions {
             .required_string("arch")?
             .parse()
             .map_err(target_failure)?;
+        // `unknown` is no bundle type, as `upkit check --bundle-type unknown` takes it (and what
+        // `{{bundle_type}}` renders to without one).
         let installer: Option<Installer> = options
             .string("bundleType")?
+            .filter(|b| b != "unknown")
             .map(|b| b.parse())
             .transpose()
             .map_err(target_failure)?;

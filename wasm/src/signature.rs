@@ -10,7 +10,7 @@ use upkit_core::signature::{
 };
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{self, Failure, Options, output};
+use crate::convert::{self, Bytes, Failure, Options, output};
 
 /// Options of `verifySignature` and `createVerifier`.
 struct VerifyOptions {
@@ -94,13 +94,44 @@ fn decode_signature(value: &JsValue) -> Result<Signature, Failure> {
     Signature::decode(&text).map_err(signature_failure)
 }
 
+/// The most bytes a legacy (`Ed`, not prehashed) signature is verified over: 1 GiB. Such a
+/// signature covers the raw bytes, so the core's verifier holds them all (as the native updater's
+/// does), here in the module's memory: 4 GiB at most, and one Rust allocation at most 2 GiB,
+/// which the buffer, growing by doubling, could ask for past 1 GiB. Prehashed signatures have
+/// no limit: their bytes are hashed as they come.
+pub(crate) const LEGACY_LIMIT: u32 = 1 << 30;
+
+fn legacy_too_large(bytes: u64) -> Failure {
+    Failure::new(
+        "invalid_argument",
+        format!(
+            "a legacy signature is checked with every byte in memory, and {bytes} bytes is over the limit of {LEGACY_LIMIT}: re-sign the file with a current signer"
+        ),
+    )
+}
+
+/// Feeds `bytes` to a verifier that was fed `fed` bytes, a window at a time; gives the new total.
+/// Under a legacy signature, a total over [`LEGACY_LIMIT`] is refused and nothing is fed.
+fn feed(verifier: &mut core::Verifier, fed: u64, bytes: &Bytes) -> Result<u64, Failure> {
+    let total = fed + bytes.len();
+    if verifier.signature().algorithm() == Algorithm::Legacy && total > u64::from(LEGACY_LIMIT) {
+        return Err(legacy_too_large(total));
+    }
+    bytes.feed(|window| verifier.update(window));
+    Ok(total)
+}
+
 /// Verifies `data` against `signature` with the trusted `publicKeys` (one key or several).
+///
+/// The bytes are read from the JS array a window at a time: under a prehashed signature, memory
+/// stays flat whatever the size; a legacy one needs them all in memory, at most 1 GiB.
 ///
 /// # Errors
 /// `invalid_public_key`, `invalid_signature`, then the verification errors (`key_id_mismatch`,
 /// `legacy_refused`, `global_signature_mismatch`, `signed_version_missing`,
 /// `signed_version_invalid`, `signed_version_mismatch`, `file_name_missing`,
-/// `file_name_mismatch`, `signature_mismatch`).
+/// `file_name_mismatch`), `invalid_argument` for legacy data over the limit, then
+/// `signature_mismatch`.
 #[wasm_bindgen(js_name = verifySignature)]
 pub fn verify_signature(
     data: JsValue,
@@ -112,8 +143,11 @@ pub fn verify_signature(
     let signature = decode_signature(&signature)?;
     let keyring = keyring(&public_keys)?;
     let policy = VerifyOptions::read(&options)?.policy()?;
-    let verified = core::verify(&keyring, &signature, &data, &policy).map_err(verify_failure)?;
-    output(&verified_json(&verified))
+    // Everything that needs no bytes first, as `core::verify` does.
+    let mut verifier =
+        core::Verifier::new(&keyring, &signature, &policy).map_err(verify_failure)?;
+    feed(&mut verifier, 0, &data)?;
+    output(&verified_json(&verifier.finish().map_err(verify_failure)?))
 }
 
 /// Starts a streaming verification; everything that does not need the bytes is checked here.
@@ -174,14 +208,17 @@ pub struct Verifier {
 
 #[wasm_bindgen]
 impl Verifier {
-    /// Feeds the next bytes of the file.
+    /// Feeds the next bytes of the file, read from the JS array a window at a time. Under a
+    /// legacy signature, a chunk that would take the total over 1 GiB is refused
+    /// (and not fed: the verifier stays usable).
     ///
     /// # Errors
-    /// `invalid_argument` for a chunk that is not bytes, `verifier_finished` after `finish()`.
+    /// `invalid_argument` for a chunk that is not bytes or over the legacy limit,
+    /// `verifier_finished` after `finish()`.
     pub fn update(&mut self, chunk: JsValue) -> Result<(), JsValue> {
         let chunk = convert::bytes(&chunk, "the chunk")?;
-        self.inner.as_mut().ok_or_else(finished)?.update(&chunk);
-        self.fed += chunk.len() as u64;
+        let inner = self.inner.as_mut().ok_or_else(finished)?;
+        self.fed = feed(inner, self.fed, &chunk)?;
         Ok(())
     }
 

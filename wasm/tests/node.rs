@@ -476,3 +476,233 @@ fn inspect_keys_and_signatures() {
         "invalid_public_key"
     );
 }
+
+// A legacy (`Ed`) signature by the core tests' throw-away minisign key.
+const LEGACY_PUB: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../core/tests/data/minisign/key.pub"
+));
+const LEGACY_SIG: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../core/tests/data/minisign/payload.txt.sig"
+));
+const LEGACY_DATA: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../core/tests/data/minisign/payload.txt"
+));
+const LEGACY_LIMIT: u32 = 1 << 30;
+const MANIFEST_LIMIT: u32 = 8 << 20;
+
+#[wasm_bindgen_test]
+fn arrays_are_read_in_windows_wherever_they_start() {
+    let options = obj(r#"{"version": "2.1.0"}"#);
+    let verify = |data: JsValue| {
+        verify_signature(data, s(RANDOM_SIG_V210), s(NOPASS_PUB), options.clone())
+            .map(|v| number(&v, "bytes"))
+    };
+    // 256 KiB: four 64 KiB windows.
+    assert_eq!(verify(bytes(RANDOM)).unwrap(), RANDOM.len() as f64);
+    assert_eq!(
+        verify(Uint8Array::from(RANDOM).buffer().into()).unwrap(),
+        RANDOM.len() as f64
+    );
+    // A view in the middle of a larger buffer: the windows start at its offset.
+    let larger = Uint8Array::new_with_length(RANDOM.len() as u32 + 10);
+    larger.fill(0xff, 0, larger.length());
+    let view = larger.subarray(7, 7 + RANDOM.len() as u32);
+    view.copy_from(RANDOM);
+    assert_eq!(verify(view.clone().into()).unwrap(), RANDOM.len() as f64);
+    let mut verifier = create_verifier(s(RANDOM_SIG_V210), s(NOPASS_PUB), options.clone()).unwrap();
+    verifier.update(view.into()).unwrap();
+    assert_eq!(
+        number(&verifier.finish().unwrap(), "bytes"),
+        RANDOM.len() as f64
+    );
+    // One byte more than the file: the last window is 1 byte.
+    let longer = larger.subarray(7, 8 + RANDOM.len() as u32);
+    assert_eq!(
+        failure(verify(longer.into()).unwrap_err()),
+        (
+            "signature_mismatch".into(),
+            "file does not match its signature by key A85E24BF64964E45: its bytes differ from the signed ones (262145 bytes read)".into()
+        )
+    );
+}
+
+#[wasm_bindgen_test]
+fn legacy_signatures_are_checked_up_to_a_limit() {
+    let allow = obj(r#"{"allowLegacy": true, "version": "1.0.0"}"#);
+    let verified = verify_signature(
+        bytes(LEGACY_DATA),
+        s(LEGACY_SIG),
+        s(LEGACY_PUB),
+        allow.clone(),
+    )
+    .unwrap();
+    assert_eq!(text(&verified, "algorithm"), "legacy");
+    let over = || JsValue::from(Uint8Array::new_with_length(LEGACY_LIMIT + 1));
+    let message = "a legacy signature is checked with every byte in memory, and 1073741825 bytes is over the limit of 1073741824: re-sign the file with a current signer";
+    assert_eq!(
+        failure(verify_signature(over(), s(LEGACY_SIG), s(LEGACY_PUB), allow.clone()).unwrap_err()),
+        ("invalid_argument".into(), message.into())
+    );
+    // The policy first: a refused legacy signature is refused whatever the size.
+    assert_eq!(
+        failure(
+            verify_signature(
+                over(),
+                s(LEGACY_SIG),
+                s(LEGACY_PUB),
+                obj(r#"{"version": "1.0.0"}"#)
+            )
+            .unwrap_err()
+        )
+        .0,
+        "legacy_refused"
+    );
+    // Streaming: the total counts; a refused chunk is not fed, and the verifier goes on.
+    let mut verifier = create_verifier(s(LEGACY_SIG), s(LEGACY_PUB), allow).unwrap();
+    verifier.update(bytes(&LEGACY_DATA[..5])).unwrap();
+    let rest = JsValue::from(Uint8Array::new_with_length(LEGACY_LIMIT - 4));
+    assert_eq!(
+        failure(verifier.update(rest).unwrap_err()),
+        ("invalid_argument".into(), message.into())
+    );
+    assert_eq!(verifier.bytes(), 5.0);
+    verifier.update(bytes(&LEGACY_DATA[5..])).unwrap();
+    assert_eq!(text(&verifier.finish().unwrap(), "algorithm"), "legacy");
+}
+
+#[wasm_bindgen_test]
+fn manifests_over_the_limit_are_refused() {
+    let message = "the manifest is larger than the limit of 8388608 bytes";
+    let too_large = |body: JsValue| {
+        let error = validate_manifest(body.clone(), JsValue::UNDEFINED).unwrap_err();
+        assert_eq!(failure(error), ("invalid_argument".into(), message.into()));
+        assert_eq!(
+            failure(parse_manifest(body.clone()).unwrap_err()).1,
+            message
+        );
+        assert_eq!(
+            failure(format_report(body.clone(), JsValue::UNDEFINED).unwrap_err()).1,
+            message
+        );
+        assert_eq!(
+            failure(resolve_update(body, obj(CLIENT)).unwrap_err()).1,
+            message
+        );
+    };
+    too_large(Uint8Array::new_with_length(MANIFEST_LIMIT + 1).into());
+    too_large(
+        Uint8Array::new_with_length(MANIFEST_LIMIT + 1)
+            .buffer()
+            .into(),
+    );
+    too_large(s(&" ".repeat(MANIFEST_LIMIT as usize + 1)));
+    // Under the limit in UTF-16 units, over it in UTF-8 bytes.
+    too_large(s(&"é".repeat(MANIFEST_LIMIT as usize / 2 + 1)));
+    // A parsed value whose JSON text is over the limit (holes are `null`s).
+    too_large(js_sys::Array::new_with_length(MANIFEST_LIMIT / 5 + 1).into());
+    // At the limit exactly: read.
+    let head = r#"{"version": "1.0.0", "url": "https://e.com/a", "signature": "", "notes": ""#;
+    let at_limit = format!(
+        "{head}{}\"}}",
+        "a".repeat(MANIFEST_LIMIT as usize - head.len() - 2)
+    );
+    assert_eq!(at_limit.len(), MANIFEST_LIMIT as usize);
+    assert_eq!(
+        text(&parse_manifest(s(&at_limit)).unwrap(), "shape"),
+        "dynamic"
+    );
+}
+
+#[wasm_bindgen_test]
+fn objects_that_are_not_json_values_are_refused() {
+    let message = "the manifest must be a string, a Uint8Array, an ArrayBuffer or a JSON value (a plain object or array)";
+    let buffer = js_sys::ArrayBuffer::new(8);
+    for value in [
+        JsValue::from(js_sys::DataView::new(&buffer, 0, 8)),
+        js_sys::Int8Array::new(&buffer).into(),
+        js_sys::Uint16Array::new(&buffer).into(),
+        js_sys::SharedArrayBuffer::new(8).into(),
+        js_sys::Map::new().into(),
+        js_sys::Set::new(&JsValue::UNDEFINED).into(),
+        js_sys::Date::new_0().into(),
+        js_sys::Error::new("x").into(),
+    ] {
+        assert_eq!(
+            failure(validate_manifest(value.clone(), JsValue::UNDEFINED).unwrap_err()),
+            ("invalid_argument".into(), message.into()),
+            "{value:?}"
+        );
+    }
+    // Plain objects (also without a prototype), arrays and the other JSON values are read.
+    let bare: js_sys::Object = js_sys::Object::create(&JsValue::NULL.unchecked_into());
+    for (key, value) in [
+        ("version", "1.0.0"),
+        ("url", "https://e.com/a"),
+        ("signature", ""),
+    ] {
+        Reflect::set(&bare, &s(key), &s(value)).unwrap();
+    }
+    let report = validate_manifest(bare.into(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(text(&report, "version"), "1.0.0");
+    let report = validate_manifest(obj("[]"), JsValue::UNDEFINED).unwrap();
+    assert_eq!(get(&report, "valid"), JsValue::FALSE);
+    let report = validate_manifest(JsValue::TRUE, JsValue::UNDEFINED).unwrap();
+    assert_eq!(
+        text(&get(&get(&report, "errors"), "0"), "code"),
+        "invalid_type"
+    );
+    // Bytes in a SharedArrayBuffer, through a Uint8Array, are bytes.
+    let shared = Uint8Array::new(&js_sys::SharedArrayBuffer::new(APIXEL.len() as u32));
+    shared.copy_from(APIXEL.as_bytes());
+    assert_eq!(
+        text(&parse_manifest(shared.into()).unwrap(), "version"),
+        "0.1.1"
+    );
+    // The bytes to verify: a typed array other than Uint8Array is refused too.
+    assert_eq!(
+        failure(
+            verify_signature(
+                js_sys::Int8Array::new(&buffer).into(),
+                s(PAYLOAD_SIG),
+                s(SECRET_PUB),
+                JsValue::UNDEFINED
+            )
+            .unwrap_err()
+        ),
+        (
+            "invalid_argument".into(),
+            "the data must be a Uint8Array, an ArrayBuffer or a string".into()
+        )
+    );
+}
+
+#[wasm_bindgen_test]
+fn bundle_type_unknown_is_no_bundle_type() {
+    let unknown = r#"{"currentVersion": "0.1.0", "target": "windows", "arch": "x86_64", "bundleType": "unknown"}"#;
+    let none = r#"{"currentVersion": "0.1.0", "target": "windows", "arch": "x86_64"}"#;
+    assert_eq!(
+        json(&resolve_update(s(APIXEL), obj(unknown)).unwrap()),
+        json(&resolve_update(s(APIXEL), obj(none)).unwrap())
+    );
+    let linux = r#"{"currentVersion": "0.1.0", "target": "linux", "arch": "aarch64", "bundleType": "unknown"}"#;
+    assert_eq!(
+        json(&get(
+            &resolve_update(s(APIXEL), obj(linux)).unwrap(),
+            "keys"
+        )),
+        r#"["linux-aarch64"]"#
+    );
+    assert_eq!(
+        render_endpoint(s("https://e.com/{{bundle_type}}"), obj(unknown)).unwrap(),
+        "https://e.com/unknown"
+    );
+    // Names are case-sensitive, as the CLI's.
+    let upper = r#"{"currentVersion": "0.1.0", "target": "windows", "arch": "x86_64", "bundleType": "Unknown"}"#;
+    assert_eq!(
+        failure(resolve_update(s(APIXEL), obj(upper)).unwrap_err()).0,
+        "unknown_bundle_type"
+    );
+}

@@ -51,6 +51,11 @@ if (resolution.update) {
   void keys;
 }
 
+// `'unknown'` is no bundle type, as for `upkit check`.
+resolveUpdate('{}', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'unknown' });
+// @ts-expect-error: bundle types are checked
+resolveUpdate('{}', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'exe' });
+
 const url: string = renderEndpoint('https://e.com/{{target}}', {
   currentVersion: '1.0.0',
   target: 'darwin',
@@ -64,6 +69,9 @@ const verifier = createVerifier('sig', 'key', { requireSignedVersion: false, fil
 verifier.update(new Uint8Array(4));
 const fed: number = verifier.bytes;
 const proof: Verified = verifier.finish();
+verifier.free();
+verifier.free();
+const freed: ErrorCode = 'verifier_freed';
 const keyId: string = inspectPublicKey('k').keyId;
 const signedVersion: string | null = inspectSignature('s').trustedComment.version;
 
@@ -82,4 +90,4 @@ resolveUpdate('{}', { currentVersion: '1.0.0', target: 'macos', arch: 'x86_64' }
 // @ts-expect-error: currentVersion is required
 renderEndpoint('https://e.com/', { target: 'linux', arch: 'x86_64' });
 
-export { lines, firstWarning, valid, url, order, verified, fed, proof, keyId, signedVersion };
+export { lines, firstWarning, valid, url, order, verified, fed, proof, freed, keyId, signedVersion };
