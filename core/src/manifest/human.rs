@@ -78,6 +78,7 @@ impl Report {
     pub fn human(&self, source: &[u8], strictness: Strictness, palette: &Palette<'_>) -> String {
         let name = self.file.as_deref().unwrap_or("manifest");
         let text = String::from_utf8_lossy(source);
+        let mut source = Source::new(&text);
         let mut out = String::new();
         let errors = self.errors.iter().map(|e| Diagnostic {
             severity: "error",
@@ -100,7 +101,7 @@ impl Report {
             hint: w.hint.as_deref(),
         });
         for d in errors.chain(warnings) {
-            diagnostic(&mut out, name, &text, &d, palette);
+            diagnostic(&mut out, name, &mut source, &d, palette);
         }
         let counts = format!(
             "{}, {}",
@@ -145,7 +146,46 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-fn diagnostic(out: &mut String, name: &str, text: &str, d: &Diagnostic<'_>, palette: &Palette<'_>) {
+/// The lines of a source, split once, and where the characters of one line start: a report
+/// can hold a diagnostic for every few bytes of a long one-line (minified) file, and finding
+/// each one's line and column afresh made the rendering quadratic.
+struct Source<'a> {
+    lines: Vec<&'a str>,
+    /// The line (from 1; 0 for none) whose character offsets `offsets` holds.
+    cached: usize,
+    /// The byte offsets of the characters of line `cached`, then of its end.
+    offsets: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    fn new(text: &'a str) -> Self {
+        Source {
+            lines: text.lines().map(|l| l.trim_end_matches('\r')).collect(),
+            cached: 0,
+            offsets: Vec::new(),
+        }
+    }
+
+    /// Line `number` (from 1), with `offsets` set to its characters' offsets.
+    fn line(&mut self, number: usize) -> Option<&'a str> {
+        let line = *self.lines.get(number.checked_sub(1)?)?;
+        if self.cached != number {
+            self.offsets.clear();
+            self.offsets.extend(line.char_indices().map(|(i, _)| i));
+            self.offsets.push(line.len());
+            self.cached = number;
+        }
+        Some(line)
+    }
+}
+
+fn diagnostic(
+    out: &mut String,
+    name: &str,
+    source: &mut Source<'_>,
+    d: &Diagnostic<'_>,
+    palette: &Palette<'_>,
+) {
     let Palette {
         gutter: g,
         emphasis: em,
@@ -164,26 +204,27 @@ fn diagnostic(out: &mut String, name: &str, text: &str, d: &Diagnostic<'_>, pale
         "{pad}{}-->{} {name}:{}:{}",
         g.start, g.end, d.line, d.column
     );
-    if let Some(source) = text.lines().nth(d.line.saturating_sub(1)) {
-        let chars: Vec<char> = source.trim_end_matches('\r').chars().collect();
-        let caret = d.column.saturating_sub(1).min(chars.len());
-        let start = if chars.len() > WINDOW {
+    if let Some(line) = source.line(d.line) {
+        let offsets = &source.offsets;
+        let count = offsets.len() - 1;
+        let caret = d.column.saturating_sub(1).min(count);
+        let start = if count > WINDOW {
             caret.saturating_sub(BEFORE)
         } else {
             0
         };
-        let end = (start + WINDOW).min(chars.len());
-        let mut shown: String = chars[start..end].iter().collect();
+        let end = (start + WINDOW).min(count);
+        let mut shown = line[offsets[start]..offsets[end]].to_owned();
         // Tabs stay tabs under the line, so that the caret lines up however they are shown.
-        let mut marker: String = chars[start..caret]
-            .iter()
-            .map(|&c| if c == '\t' { '\t' } else { ' ' })
+        let mut marker: String = line[offsets[start]..offsets[caret]]
+            .chars()
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         if start > 0 {
             shown.insert(0, '…');
             marker.insert(0, ' ');
         }
-        if end < chars.len() {
+        if end < count {
             shown.push('…');
         }
         let _ = writeln!(out, "{pad} {}|{}", g.start, g.end);
