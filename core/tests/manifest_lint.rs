@@ -517,6 +517,25 @@ fn warnings_never_make_a_manifest_invalid_but_strict_fails() {
     assert!(!r.passes(Strictness::Strict));
 }
 
+/// A valid `size` is in the report, for each entry of a static manifest and for a dynamic one.
+#[test]
+fn report_json_has_the_sizes() {
+    let json = |body: &str| serde_json::to_value(report(body)).unwrap();
+    let static_report = json(
+        r#"{"version":"1.0.0","platforms":{"a":{"url":"https://e.com/a","signature":"s","size":10},"b":{"url":"https://e.com/b","signature":"s","size":0}}}"#,
+    );
+    assert_eq!(static_report["platforms"]["a"]["size"], 10);
+    assert_eq!(
+        static_report["platforms"]["b"]["size"],
+        serde_json::Value::Null
+    );
+    assert_eq!(static_report["size"], serde_json::Value::Null);
+    let dynamic_report = json(
+        r#"{"version":"1.0.0","url":"https://e.com/a","signature":"s","size":18446744073709551615}"#,
+    );
+    assert_eq!(dynamic_report["size"], u64::MAX);
+}
+
 #[test]
 fn report_json_is_the_cli_object() {
     let sig = vector("sigs/secret/payload.txt.version-2.1.0.sig");
@@ -534,9 +553,10 @@ fn report_json_is_the_cli_object() {
             "version": "2.1.0",
             "notes": "n",
             "pub_date": "2026-11-29T10:30:00.5+01:00",
-            "platforms": {"linux-x86_64": {"url": "https://e.com/a%20b.AppImage", "signature": sig}},
+            "platforms": {"linux-x86_64": {"url": "https://e.com/a%20b.AppImage", "signature": sig, "size": null}},
             "url": null,
             "signature": null,
+            "size": null,
             "errors": [],
             "warnings": [],
         })
@@ -547,7 +567,7 @@ fn report_json_is_the_cli_object() {
     .unwrap();
     assert_eq!(
         json,
-        r#"{"file":null,"valid":false,"format":null,"version":null,"notes":null,"pub_date":null,"platforms":null,"url":null,"signature":null,"errors":[{"code":"invalid_version","message":"`/version` is not a SemVer version: \"1\" (unexpected end of input while parsing major version number)","path":"/version","line":1,"column":12}],"warnings":[{"code":"missing_pub_date","message":"the manifest has no `pub_date`","path":"/pub_date","line":1,"column":1},{"code":"invalid_signature","message":"`/signature` is not a Tauri signature: signature is not base64 (standard alphabet, padded, no whitespace): invalid length 1 (not a whole number of padded groups)","path":"/signature","line":1,"column":52}]}"#
+        r#"{"file":null,"valid":false,"format":null,"version":null,"notes":null,"pub_date":null,"platforms":null,"url":null,"signature":null,"size":null,"errors":[{"code":"invalid_version","message":"`/version` is not a SemVer version: \"1\" (unexpected end of input while parsing major version number)","path":"/version","line":1,"column":12}],"warnings":[{"code":"missing_pub_date","message":"the manifest has no `pub_date`","path":"/pub_date","line":1,"column":1},{"code":"invalid_signature","message":"`/signature` is not a Tauri signature: signature is not base64 (standard alphabet, padded, no whitespace): invalid length 1 (not a whole number of padded groups)","path":"/signature","line":1,"column":52}]}"#
     );
     let json = serde_json::to_value(report(
         r#"{"version":"1.0.0","url":"https://e.com/a","signature":"s"}"#,

@@ -167,9 +167,11 @@ fn json_prints_one_object_per_file() {
             "platforms": {"linux-x86_64": {
                 "url": "https://e.com/a.AppImage",
                 "signature": sig("secret/payload.txt.version-2.1.0.sig"),
+                "size": null,
             }},
             "url": null,
             "signature": null,
+            "size": null,
             "errors": [],
             "warnings": [],
         })
@@ -355,10 +357,16 @@ fn an_unreadable_file_is_invalid() {
     // The fields of every report, in the same order.
     assert_eq!(
         lines[0],
-        r#"{"file":"missing.json","valid":false,"format":null,"version":null,"notes":null,"pub_date":null,"platforms":null,"url":null,"signature":null,"errors":[{"code":"unreadable","message":"cannot read missing.json: No such file or directory (os error 2)","path":"","line":0,"column":0}],"warnings":[]}"#
+        r#"{"file":"missing.json","valid":false,"format":null,"version":null,"notes":null,"pub_date":null,"platforms":null,"url":null,"signature":null,"size":null,"errors":[{"code":"unreadable","message":"cannot read missing.json: No such file or directory (os error 2)","path":"","line":0,"column":0}],"warnings":[]}"#
     );
     let valid: Value = serde_json::from_str(lines[1]).unwrap();
     assert_eq!(valid["valid"], true);
+    // Written by hand, the unreadable object has the keys of the core's report.
+    let keys = |line: &str| -> Vec<String> {
+        let object: serde_json::Map<String, Value> = serde_json::from_str(line).unwrap();
+        object.keys().cloned().collect()
+    };
+    assert_eq!(keys(lines[0]), keys(lines[1]));
 }
 
 #[test]

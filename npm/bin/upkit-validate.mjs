@@ -57,7 +57,7 @@ if (files.length === 0) fail('no manifest given');
 function unreadable(file, message) {
   return {
     file, valid: false, format: null, version: null, notes: null, pub_date: null, platforms: null,
-    url: null, signature: null,
+    url: null, signature: null, size: null,
     errors: [{ code: 'unreadable', message, path: '', line: 0, column: 0 }],
     warnings: [],
   };

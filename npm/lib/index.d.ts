@@ -156,6 +156,8 @@ export interface Diagnostic<Code extends string> {
 export interface ReportPlatform {
   url: string;
   signature: string;
+  /** The exact artifact size (upkit's `size` extension), when the entry gives a valid one. */
+  size: number | null;
 }
 
 /** The per-file object of `upkit validate --json`. Manifest fields are `null` unless valid. */
@@ -170,6 +172,8 @@ export interface ValidationReport {
   platforms: Record<string, ReportPlatform> | null;
   url: string | null;
   signature: string | null;
+  /** A dynamic manifest's artifact size, when it gives a valid one. */
+  size: number | null;
   errors: Diagnostic<ManifestErrorCode>[];
   warnings: Diagnostic<ManifestWarningCode>[];
 }

@@ -47,7 +47,7 @@ describe('real-world manifests', () => {
         for (const [k, entry] of Object.entries(manifest.platforms)) {
           assert.equal(entry.signature, json.platforms[k].signature);
           assert.equal(entry.url, new URL(json.platforms[k].url).href);
-          assert.deepEqual(report.platforms[k], { url: entry.url, signature: entry.signature });
+          assert.deepEqual(report.platforms[k], { url: entry.url, signature: entry.signature, size: entry.size });
         }
       }
     });

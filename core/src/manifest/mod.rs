@@ -461,12 +461,14 @@ pub struct ReportPlatform {
     pub url: String,
     /// The signature text, as given.
     pub signature: String,
+    /// The exact artifact size, when the entry gives a valid one (an upkit extension).
+    pub size: Option<u64>,
 }
 
 /// Everything `upkit validate` says about one manifest; serialises to the JSON object of
 /// `upkit validate --json`:
 /// `{"file", "valid", "format", "version", "notes", "pub_date", "platforms", "url",
-/// "signature", "errors", "warnings"}`.
+/// "signature", "size", "errors", "warnings"}`.
 ///
 /// The manifest's fields are `null` unless it is valid.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -490,6 +492,8 @@ pub struct Report {
     pub url: Option<String>,
     /// A dynamic manifest's signature.
     pub signature: Option<String>,
+    /// A dynamic manifest's artifact size, when it gives a valid one.
+    pub size: Option<u64>,
     /// Every problem that makes Tauri refuse the manifest, by position.
     pub errors: Vec<ManifestError>,
     /// Every lint warning, by position.
@@ -524,6 +528,7 @@ impl Report {
             platforms: None,
             url: None,
             signature: None,
+            size: None,
             errors,
             warnings,
             manifest: None,
@@ -531,7 +536,7 @@ impl Report {
     }
 
     fn of(manifest: Manifest, warnings: Vec<Warning>) -> Self {
-        let (platforms, url, signature) = match &manifest.release {
+        let (platforms, url, signature, size) = match &manifest.release {
             Release::Static { platforms } => (
                 // Inserted one by one: `collect()` into a map sorts first, and each sort is a
                 // sizeable instantiation in the wasm build.
@@ -539,14 +544,21 @@ impl Report {
                     let entry = ReportPlatform {
                         url: p.url.to_string(),
                         signature: p.signature.clone(),
+                        size: p.size,
                     };
                     map.insert(k.clone(), entry);
                     map
                 })),
                 None,
                 None,
+                None,
             ),
-            Release::Dynamic(p) => (None, Some(p.url.to_string()), Some(p.signature.clone())),
+            Release::Dynamic(p) => (
+                None,
+                Some(p.url.to_string()),
+                Some(p.signature.clone()),
+                p.size,
+            ),
         };
         Report {
             file: None,
@@ -558,6 +570,7 @@ impl Report {
             platforms,
             url,
             signature,
+            size,
             errors: Vec::new(),
             warnings,
             manifest: Some(manifest),

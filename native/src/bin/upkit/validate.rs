@@ -104,7 +104,7 @@ fn read(file: &Path) -> std::io::Result<Vec<u8>> {
 fn unreadable(name: &str, message: &str) -> String {
     let quote = |text: &str| serde_json::Value::from(text).to_string();
     format!(
-        r#"{{"file":{},"valid":false,"format":null,"version":null,"notes":null,"pub_date":null,"platforms":null,"url":null,"signature":null,"errors":[{{"code":"unreadable","message":{},"path":"","line":0,"column":0}}],"warnings":[]}}"#,
+        r#"{{"file":{},"valid":false,"format":null,"version":null,"notes":null,"pub_date":null,"platforms":null,"url":null,"signature":null,"size":null,"errors":[{{"code":"unreadable","message":{},"path":"","line":0,"column":0}}],"warnings":[]}}"#,
         quote(name),
         quote(message)
     )
