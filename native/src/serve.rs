@@ -344,6 +344,10 @@ pub struct Config {
     /// requests, before it is closed (30 s by default), so that idle and slow clients do not
     /// hold connections (and file descriptors) for good.
     pub header_timeout: Duration,
+    /// How long a response may wait for the client to take more of it before the connection
+    /// is closed (30 s by default): a client that stops reading a download does not hold its
+    /// connection for good.
+    pub send_timeout: Duration,
     /// How long [`Server::run`], once shut down, waits for the requests in flight (10 s by
     /// default); connections still open then are closed.
     pub shutdown_grace: Duration,
@@ -359,6 +363,7 @@ impl Config {
             public_url: None,
             max_age: 0,
             header_timeout: Duration::from_secs(30),
+            send_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -593,6 +598,7 @@ pub struct Server {
     addr: SocketAddr,
     router: Router,
     header_timeout: Duration,
+    send_timeout: Duration,
     shutdown_grace: Duration,
 }
 
@@ -608,7 +614,11 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let files = ServeDir::new(&config.dir).append_index_html_on_directories(false);
-        let (header_timeout, shutdown_grace) = (config.header_timeout, config.shutdown_grace);
+        let (header_timeout, send_timeout, shutdown_grace) = (
+            config.header_timeout,
+            config.send_timeout,
+            config.shutdown_grace,
+        );
         let shared = Arc::new(Shared { config, files });
         let router = Router::new().fallback(handle).with_state(shared);
         Ok(Server {
@@ -616,6 +626,7 @@ impl Server {
             addr,
             router,
             header_timeout,
+            send_timeout,
             shutdown_grace,
         })
     }
@@ -629,7 +640,8 @@ impl Server {
     /// [`Config::shutdown_grace`] for them.
     ///
     /// A connection that takes longer than [`Config::header_timeout`] to send a request's
-    /// headers, or stays idle that long between requests, is closed. A failure to accept a
+    /// headers, or stays idle that long between requests, is closed; so is one whose client
+    /// takes no bytes of a response for [`Config::send_timeout`]. A failure to accept a
     /// connection (too many open files, say) is logged and retried after a second, as
     /// `axum::serve` does: it does not stop the server.
     ///
@@ -671,6 +683,7 @@ impl Server {
                 self.router.clone(),
                 no_length_on_204,
             );
+            let stream = SendTimeout::new(stream, self.send_timeout);
             let connection =
                 builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
             let connection = graceful.watch(connection);
@@ -691,6 +704,98 @@ impl Server {
         }
         connections.shutdown().await;
         Ok(())
+    }
+}
+
+/// A connection whose writes fail with `TimedOut` once the client has taken no bytes for the
+/// timeout (hyper has no write timeout). Reads are left to hyper's header-read timeout.
+struct SendTimeout<S> {
+    inner: S,
+    timeout: Duration,
+    /// Running while a write or flush waits for the client.
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> SendTimeout<S> {
+    fn new(inner: S, timeout: Duration) -> Self {
+        SendTimeout {
+            inner,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// `poll`'s answer, or `TimedOut` when it has been pending for the whole timeout.
+    fn watch<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        poll: std::task::Poll<std::io::Result<T>>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        use std::task::Poll;
+        if poll.is_ready() {
+            self.stalled = None;
+            return poll;
+        }
+        let timeout = self.timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client took no bytes of the response",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for SendTimeout<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for SendTimeout<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let poll = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watch(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let poll = std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.watch(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let poll = std::pin::Pin::new(&mut self.inner).poll_flush(cx);
+        self.watch(cx, poll)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
