@@ -551,12 +551,11 @@ fn detect_arch() -> Result<Arch, Error> {
     }
 }
 
-/// Tauri's bundler writes the bundle type into the app's binary; from the outside: an AppImage
-/// on Linux when `$APPIMAGE` is set (by the AppImage runtime), else the package that owns the
-/// executable (deb or rpm); an `.app` on macOS; unknown otherwise (an MSI or NSIS install
-/// cannot be told apart).
 /// The installer this app was installed with, and for a deb or rpm the package owning the
-/// running executable.
+/// running executable. Tauri's bundler writes the bundle type into the app's binary; from the
+/// outside: an AppImage on Linux when `$APPIMAGE` is set (by the AppImage runtime), else the
+/// package that owns the executable (deb or rpm); an `.app` on macOS; unknown otherwise (an MSI
+/// or NSIS install cannot be told apart).
 fn detect_installer(os: Os) -> (Option<Installer>, Option<String>) {
     match os {
         Os::Linux if std::env::var_os("APPIMAGE").is_some() => (Some(Installer::AppImage), None),
