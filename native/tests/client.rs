@@ -520,7 +520,7 @@ async fn http2_check_and_a_download_resumed_after_a_stream_reset() {
 
 #[tokio::test]
 async fn http2_a_stalled_stream_hits_the_stall_timeout() {
-    let (server, builder) = h2_release(|_, body| stall_after_1000(body)).await;
+    let (server, builder) = h2_release(|_, body| stall_after(body, 1000)).await;
     assert_download_stalls(&server, builder).await;
 }
 
@@ -730,14 +730,14 @@ async fn a_changed_file_restarts_with_a_fresh_verifier() {
 
 #[tokio::test]
 async fn a_stalled_body_hits_the_stall_timeout() {
-    let server = release_server(|_, _, body| stall_after_1000(body)).await;
+    let server = release_server(|_, _, body| stall_after(body, 1000)).await;
     assert_download_stalls(&server, client(&[server.url("/latest.json")])).await;
 }
 
-/// The first 1000 bytes of `body` (announcing all of it), then nothing.
-fn stall_after_1000(body: &[u8]) -> Reply {
+/// The first `bytes` bytes of `body` (announcing all of it), then nothing.
+fn stall_after(body: &[u8], bytes: usize) -> Reply {
     Reply::ok(Vec::new()).parts(
-        vec![Part::Data(body[..1000].to_vec()), Part::Stall],
+        vec![Part::Data(body[..bytes].to_vec()), Part::Stall],
         Some(body.len() as u64),
     )
 }
@@ -829,7 +829,7 @@ async fn leftovers_of_killed_downloads_are_removed_and_live_ones_kept() {
 
 #[tokio::test]
 async fn a_killed_cli_download_leaves_a_part_file_that_the_next_download_removes() {
-    let stalled = release_server(|_, _, body| stall_after_1000(body)).await;
+    let stalled = release_server(|_, _, body| stall_after(body, 1000)).await;
     let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
@@ -1259,13 +1259,7 @@ async fn a_redirect_loop_fails_at_once() {
 
 #[tokio::test]
 async fn dropping_the_download_future_leaves_nothing() {
-    let server = release_server(|_, _, body| {
-        Reply::ok(Vec::new()).parts(
-            vec![Part::Data(body[..1000].to_vec()), Part::Stall],
-            Some(body.len() as u64),
-        )
-    })
-    .await;
+    let server = release_server(|_, _, body| stall_after(body, 1000)).await;
     let update = check_update(&[server.url("/latest.json")]).await;
     let dir = tempfile::tempdir().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -1384,13 +1378,7 @@ async fn install_options_follow_the_tauri_config() {
 async fn an_interrupted_cli_download_leaves_nothing() {
     use tokio::io::AsyncBufReadExt as _;
 
-    let server = release_server(|_, _, body| {
-        Reply::ok(Vec::new()).parts(
-            vec![Part::Data(body[..100_000].to_vec()), Part::Stall],
-            Some(body.len() as u64),
-        )
-    })
-    .await;
+    let server = release_server(|_, _, body| stall_after(body, 100_000)).await;
     let dir = tempfile::tempdir().unwrap();
     let endpoint = server.url("/latest.json");
     let key = pubkey();
@@ -1863,13 +1851,7 @@ async fn file_binding_and_the_download_deadline() {
     );
     assert!(entries(dir.path()).is_empty());
 
-    let stalled = release_server(|_, _, body| {
-        Reply::ok(Vec::new()).parts(
-            vec![Part::Data(body[..1000].to_vec()), Part::Stall],
-            Some(body.len() as u64),
-        )
-    })
-    .await;
+    let stalled = release_server(|_, _, body| stall_after(body, 1000)).await;
     let builder = client(&[stalled.url("/latest.json")]).deadline(Duration::from_millis(300));
     let (dir, result) = check_and_download(&stalled, builder).await;
     assert_eq!(
