@@ -177,14 +177,6 @@ impl<'a> Budget<'a> {
         }
     }
 
-    /// The budget of reading `tar`.
-    fn for_tar(archive: &'a Path, limits: Limits, tar: &TarGz) -> Self {
-        Budget {
-            tar: Some(Rc::clone(&tar.state)),
-            ..Budget::new(archive, limits)
-        }
-    }
-
     fn entry(&mut self) -> Result<(), ArchiveError> {
         self.entries += 1;
         if self.entries > self.limits.max_entries {
@@ -404,8 +396,9 @@ fn data_end<R: Read>(entry: &tar::Entry<'_, R>, read: u64) -> io::Result<u64> {
     Ok(read.saturating_add(stored.div_ceil(512).saturating_mul(512)))
 }
 
-/// Opens a gzip'd tar for reading, at most `limits.max_unpacked_bytes` of it.
-fn open_tar_gz(archive: &Path, limits: Limits) -> Result<TarGz, ArchiveError> {
+/// Opens a gzip'd tar for reading, at most `limits.max_unpacked_bytes` of it, with the budget of
+/// reading it.
+fn open_tar_gz(archive: &Path, limits: Limits) -> Result<(TarGz, Budget<'_>), ArchiveError> {
     let file = File::open(archive).map_err(|source| ArchiveError::Io {
         archive: archive.to_owned(),
         source,
@@ -420,7 +413,11 @@ fn open_tar_gz(archive: &Path, limits: Limits) -> Result<TarGz, ArchiveError> {
         inner: GzDecoder::new(BufReader::new(file)),
         state: Rc::clone(&state),
     });
-    Ok(TarGz { tar, state })
+    let budget = Budget {
+        tar: Some(Rc::clone(&state)),
+        ..Budget::new(archive, limits)
+    };
+    Ok((TarGz { tar, state }, budget))
 }
 
 /// Reads what follows the entries of a gzip'd tar, once the tar crate has no more entries (the
@@ -469,8 +466,7 @@ pub(crate) fn extract_appimage(
     limits: Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, ArchiveError> {
-    let mut tar = open_tar_gz(archive, limits)?;
-    let mut budget = Budget::for_tar(archive, limits, &tar);
+    let (mut tar, mut budget) = open_tar_gz(archive, limits)?;
     let mut copied = None;
     let mut entries_end = 0;
     let entries = tar.tar.entries().map_err(|e| budget.read_error(e))?;
@@ -508,8 +504,7 @@ pub(crate) fn unpack_bundle(
     limits: Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<String, ArchiveError> {
-    let mut tar = open_tar_gz(archive, limits)?;
-    let mut budget = Budget::for_tar(archive, limits, &tar);
+    let (mut tar, mut budget) = open_tar_gz(archive, limits)?;
     let mut top: Option<String> = None;
     let mut links = Vec::new();
     let mut entries_end = 0;

@@ -480,8 +480,9 @@ impl<'a> InstallOptions<'a> {
     /// another package is refused, since the package manager would install it beside the app
     /// (as root) instead of updating it; a publisher whose one key signs several products can
     /// point a manifest at the wrong one. Unset, any package name goes;
-    /// [`Update::install_options`](crate::Update::install_options) sets it to the package that
-    /// owns the running executable.
+    /// [`Update::install_options`](crate::Update::install_options) sets it to the updater's
+    /// [`app_package`](crate::UpdaterBuilder::app_package): by default the package that owns
+    /// the running executable.
     pub fn package_name(mut self, name: impl Into<String>) -> Self {
         self.package_name = Some(name.into());
         self
