@@ -432,11 +432,9 @@ fn json(body: &[u8]) -> Result<Value, ManifestError> {
 /// # Errors
 /// The first problem in the body (by line and column); [`validate`] lists them all.
 pub fn parse(body: &[u8]) -> Result<Manifest, ManifestError> {
-    let value = json(body)?;
-    let (manifest, errors) = shape::check(&value);
-    match manifest {
-        Some(manifest) if errors.is_empty() => Ok(manifest),
-        _ => {
+    match shape::check(json(body)?) {
+        Ok(manifest) => Ok(manifest),
+        Err((_, errors)) => {
             let index = Index::new(body);
             Err(place_errors(errors, &index)
                 .into_iter()
@@ -595,14 +593,18 @@ pub fn validate(body: &[u8], options: &LintOptions) -> Report {
         Ok(value) => value,
         Err(e) => return Report::invalid(vec![e], Vec::new()),
     };
-    let (manifest, errors) = shape::check(&value);
     let index = Index::new(body);
-    let warnings = place_warnings(
-        lint::lint(&value, manifest.as_ref(), &index, options),
-        &index,
-    );
-    match manifest {
-        Some(manifest) if errors.is_empty() => Report::of(manifest, warnings),
-        _ => Report::invalid(place_errors(errors, &index), warnings),
+    match shape::check(value) {
+        Ok(manifest) => {
+            let warnings = lint::lint(&manifest.raw, Some(&manifest), &index, options);
+            Report::of(manifest, place_warnings(warnings, &index))
+        }
+        Err((value, errors)) => {
+            let warnings = lint::lint(&value, None, &index, options);
+            Report::invalid(
+                place_errors(errors, &index),
+                place_warnings(warnings, &index),
+            )
+        }
     }
 }

@@ -84,19 +84,55 @@ struct Node {
     kind: Kind,
 }
 
+/// A node's children are boxed slices, not vectors, and small objects have no key map: the index
+/// of a document of many small objects stays a few times the size of its text.
 #[derive(Debug)]
 enum Kind {
     Scalar,
-    Array(Vec<Node>),
-    /// The members in order, and for each key the index of its last member and its count.
-    Object(Vec<Member>, HashMap<String, (usize, usize)>),
+    Array(Box<[Node]>),
+    /// The members in order; objects of more than [`SMALL_OBJECT`] members also map each key to
+    /// the index of its last member and its count.
+    Object(Box<[Member]>, Option<Box<KeyMap>>),
 }
+
+type KeyMap = HashMap<Box<str>, (usize, usize)>;
+
+/// Up to this many members an object's keys are looked up by a scan, not a map.
+const SMALL_OBJECT: usize = 16;
 
 #[derive(Debug)]
 struct Member {
-    key: String,
+    key: Box<str>,
     key_start: usize,
     value: Node,
+}
+
+impl Kind {
+    fn object(members: Vec<Member>) -> Kind {
+        let map = (members.len() > SMALL_OBJECT).then(|| {
+            let mut map = KeyMap::with_capacity(members.len());
+            for (i, m) in members.iter().enumerate() {
+                let entry = map.entry(m.key.clone()).or_insert((0, 0));
+                *entry = (i, entry.1 + 1);
+            }
+            Box::new(map)
+        });
+        Kind::Object(members.into_boxed_slice(), map)
+    }
+}
+
+/// The index of the last member named `key`, and how many members have that name.
+fn last_member(members: &[Member], map: Option<&KeyMap>, key: &str) -> Option<(usize, usize)> {
+    if let Some(map) = map {
+        return map.get(key).copied();
+    }
+    let mut found = None;
+    for (i, m) in members.iter().enumerate() {
+        if &*m.key == key {
+            found = Some((i, found.map_or(0, |(_, count)| count) + 1));
+        }
+    }
+    found
 }
 
 /// What a pointer points at: the value, or the key of the member holding it.
@@ -166,10 +202,11 @@ impl<'a> Index<'a> {
         let mut key_start = None;
         for seg in &path.0 {
             let next = match (&node.kind, seg) {
-                (Kind::Object(members, keys), Seg::Key(key)) => keys
-                    .get(key)
-                    .and_then(|&(last, _)| members.get(last))
-                    .map(|m| (&m.value, Some(m.key_start))),
+                (Kind::Object(members, map), Seg::Key(key)) => {
+                    last_member(members, map.as_deref(), key)
+                        .map(|(last, _)| &members[last])
+                        .map(|m| (&m.value, Some(m.key_start)))
+                }
                 (Kind::Array(items), Seg::Index(i)) => items.get(*i).map(|n| (n, None)),
                 _ => None,
             };
@@ -193,29 +230,35 @@ impl<'a> Index<'a> {
     pub(crate) fn duplicate_keys(&self) -> Vec<(Path, usize)> {
         let mut out = Vec::new();
         if let Some(root) = &self.root {
-            self.walk_duplicates(root, &Path::root(), &mut out);
+            walk_duplicates(root, &mut Path::root(), &mut out);
         }
         out
     }
+}
 
-    fn walk_duplicates(&self, node: &Node, path: &Path, out: &mut Vec<(Path, usize)>) {
-        match &node.kind {
-            Kind::Scalar => {}
-            Kind::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    self.walk_duplicates(item, &path.index(i), out);
-                }
+/// Collects the duplicate keys under `node`, at `path` (a stack: each step is pushed, then
+/// popped, so that only the paths reported are copied).
+fn walk_duplicates(node: &Node, path: &mut Path, out: &mut Vec<(Path, usize)>) {
+    match &node.kind {
+        Kind::Scalar => {}
+        Kind::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.0.push(Seg::Index(i));
+                walk_duplicates(item, path, out);
+                path.0.pop();
             }
-            Kind::Object(members, keys) => {
-                for (i, m) in members.iter().enumerate() {
-                    if let Some(&(last, count)) = keys.get(&m.key)
-                        && last == i
-                        && count > 1
-                    {
-                        out.push((path.key(&m.key), count));
-                    }
-                    self.walk_duplicates(&m.value, &path.key(&m.key), out);
+        }
+        Kind::Object(members, map) => {
+            for (i, m) in members.iter().enumerate() {
+                path.0.push(Seg::Key(m.key.to_string()));
+                if let Some((last, count)) = last_member(members, map.as_deref(), &m.key)
+                    && last == i
+                    && count > 1
+                {
+                    out.push((path.clone(), count));
                 }
+                walk_duplicates(&m.value, path, out);
+                path.0.pop();
             }
         }
     }
@@ -276,7 +319,6 @@ impl Scanner<'_> {
             b'{' => {
                 self.pos += 1;
                 let mut members = Vec::new();
-                let mut keys: HashMap<String, (usize, usize)> = HashMap::new();
                 loop {
                     self.skip_ws();
                     match self.peek()? {
@@ -308,15 +350,13 @@ impl Scanner<'_> {
                     }
                     self.pos += 1;
                     let value = self.value(depth + 1)?;
-                    let entry = keys.entry(key.clone()).or_insert((0, 0));
-                    *entry = (members.len(), entry.1 + 1);
                     members.push(Member {
-                        key,
+                        key: key.into_boxed_str(),
                         key_start,
                         value,
                     });
                 }
-                Kind::Object(members, keys)
+                Kind::object(members)
             }
             b'[' => {
                 self.pos += 1;
@@ -335,7 +375,7 @@ impl Scanner<'_> {
                         _ => items.push(self.value(depth + 1)?),
                     }
                 }
-                Kind::Array(items)
+                Kind::Array(items.into_boxed_slice())
             }
             b'"' => {
                 self.string()?;
@@ -402,6 +442,41 @@ mod tests {
         let dups = index.duplicate_keys();
         assert_eq!(dups.len(), 1);
         assert_eq!((dups[0].0.to_string(), dups[0].1), ("/a".to_owned(), 2));
+    }
+
+    #[test]
+    fn large_objects_find_keys_and_duplicates_like_small_ones() {
+        // Over SMALL_OBJECT members: the key map answers, with the same results as a scan.
+        let mut text = String::from("{\"list\": [{");
+        for i in 0..SMALL_OBJECT + 4 {
+            text += &format!("\"k{i}\": {i}, ");
+        }
+        text += "\"k3\": \"again\", \"k3\": \"last\", \"k7\": 0}]}";
+        let index = Index::new(text.as_bytes());
+        let Some(Node {
+            kind: Kind::Object(top, None),
+            ..
+        }) = &index.root
+        else {
+            panic!("the small top-level object has no key map");
+        };
+        let Kind::Array(items) = &top[0].value.kind else {
+            panic!("`list` is an array")
+        };
+        assert!(matches!(&items[0].kind, Kind::Object(_, Some(_))));
+        let last = text.find("\"k3\": \"last\"").unwrap();
+        let k3 = Path::root().key("list").index(0).key("k3");
+        assert_eq!(index.offset(&k3, Anchor::Key), last);
+        assert_eq!(index.offset(&k3, Anchor::Value), last + 6);
+        let dups: Vec<(String, usize)> = index
+            .duplicate_keys()
+            .into_iter()
+            .map(|(path, count)| (path.to_string(), count))
+            .collect();
+        assert_eq!(
+            dups,
+            [("/list/0/k3".to_owned(), 3), ("/list/0/k7".to_owned(), 2)]
+        );
     }
 
     #[test]
