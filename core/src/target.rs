@@ -114,6 +114,30 @@ names!(
     }
 );
 
+impl Installer {
+    /// Reads a bundle type as a client names it: an installer name, or `unknown` for none (what
+    /// `{{bundle_type}}` renders to without one).
+    ///
+    /// # Errors
+    /// [`TargetError::Unknown`] for any other name, listing `unknown` among the expected ones.
+    pub fn parse_bundle_type(name: &str) -> Result<Option<Installer>, TargetError> {
+        match name {
+            "unknown" => Ok(None),
+            _ => name.parse().map(Some).map_err(|e| match e {
+                TargetError::Unknown {
+                    kind,
+                    name,
+                    expected,
+                } => TargetError::Unknown {
+                    kind,
+                    name,
+                    expected: format!("{expected}, unknown"),
+                },
+            }),
+        }
+    }
+}
+
 impl Os {
     /// The installers an app on this OS can be installed with.
     pub fn installers(self) -> &'static [Installer] {
@@ -270,6 +294,18 @@ mod tests {
         assert_eq!(
             "Linux".parse::<Os>().unwrap_err().to_string(),
             "unknown os `Linux`: expected one of linux, darwin, windows"
+        );
+    }
+
+    #[test]
+    fn bundle_types_are_installers_or_unknown() {
+        for i in Installer::ALL {
+            assert_eq!(Installer::parse_bundle_type(i.name()).unwrap(), Some(*i));
+        }
+        assert_eq!(Installer::parse_bundle_type("unknown").unwrap(), None);
+        assert_eq!(
+            Installer::parse_bundle_type("exe").unwrap_err().to_string(),
+            "unknown bundle type `exe`: expected one of appimage, deb, rpm, app, msi, nsis, unknown"
         );
     }
 

@@ -568,11 +568,10 @@ fn client(values: &Values) -> Result<(Version, Target), Answer> {
         .parse()
         .map_err(|e: upkit_core::target::TargetError| Answer::Unknown(e.to_string()))?;
     let installer = match values.bundle_type.as_deref() {
-        None | Some("unknown") => None,
-        Some(name) => Some(
-            name.parse::<Installer>()
-                .map_err(|e| Answer::Unknown(e.to_string()))?,
-        ),
+        None => None,
+        Some(name) => {
+            Installer::parse_bundle_type(name).map_err(|e| Answer::Unknown(e.to_string()))?
+        }
     };
     let target = match target.parse::<Os>() {
         Ok(os) => Target::new(os, arch, installer),

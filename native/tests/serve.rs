@@ -172,7 +172,7 @@ async fn answers_like_a_client_would_decide() {
         (status, body.as_str()),
         (
             StatusCode::NOT_FOUND,
-            "unknown bundle type `snap`: expected one of appimage, deb, rpm, app, msi, nsis\n"
+            "unknown bundle type `snap`: expected one of appimage, deb, rpm, app, msi, nsis, unknown\n"
         )
     );
 

@@ -273,7 +273,7 @@ describe('versions, endpoints, resolution', () => {
     throwsCode(() => upkit.resolveUpdate('{}', { currentVersion: '1.0.0', target: 'linux' }), 'invalid_argument',
       'options.arch is required');
     throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', bundleType: 'exe' }),
-      'unknown_bundle_type', 'unknown bundle type `exe`: expected one of appimage, deb, rpm, app, msi, nsis');
+      'unknown_bundle_type', 'unknown bundle type `exe`: expected one of appimage, deb, rpm, app, msi, nsis, unknown');
     throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', variables: { 'a b': 'x' } }),
       'invalid_variable', 'invalid template variable name `a b`: use letters, digits and `_` only');
     const same = { version: '1.0.0', url: 'https://e.com/a', signature: '' };

@@ -371,7 +371,7 @@ describe('bundleType: \'unknown\' is no bundle type, as upkit check --bundle-typ
       assert.equal(upkit.renderEndpoint('https://e.com/{{bundle_type}}', { ...client, bundleType: 'unknown' }),
         'https://e.com/unknown');
       throwsCode(() => upkit.resolveUpdate(manifest, { ...client, bundleType: 'Unknown' }), 'unknown_bundle_type',
-        'unknown bundle type `Unknown`: expected one of appimage, deb, rpm, app, msi, nsis');
+        'unknown bundle type `Unknown`: expected one of appimage, deb, rpm, app, msi, nsis, unknown');
     });
   }
 });

@@ -255,14 +255,11 @@ impl ClientOptions {
             .required_string("arch")?
             .parse()
             .map_err(target_failure)?;
-        // `unknown` is no bundle type, as `upkit check --bundle-type unknown` takes it (and what
-        // `{{bundle_type}}` renders to without one).
-        let installer: Option<Installer> = options
-            .string("bundleType")?
-            .filter(|b| b != "unknown")
-            .map(|b| b.parse())
-            .transpose()
-            .map_err(target_failure)?;
+        // `unknown` is no bundle type, as `upkit check --bundle-type unknown` takes it.
+        let installer = match options.string("bundleType")? {
+            None => None,
+            Some(name) => Installer::parse_bundle_type(&name).map_err(target_failure)?,
+        };
         let current_version = parse_version(&options.required_string("currentVersion")?)?;
         Ok(ClientOptions {
             current_version,

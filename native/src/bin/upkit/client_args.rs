@@ -145,8 +145,8 @@ impl ClientArgs {
         // `$APPIMAGE`, the package owning this binary), so unless given it is unknown, as it is
         // for `resolveUpdate` in JS.
         builder = builder.installer(match self.bundle_type.as_deref() {
-            None | Some("unknown") => None,
-            Some(name) => Some(name.parse::<Installer>()?),
+            None => None,
+            Some(name) => Installer::parse_bundle_type(name)?,
         });
         // Nor is the package owning this binary the app's (`upkit update --package` names it).
         builder = builder.app_package(None);
