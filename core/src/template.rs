@@ -70,6 +70,12 @@ pub enum TemplateError {
         /// The name as given.
         name: String,
     },
+    /// An extra variable has the name of a placeholder the client fills in itself.
+    #[error("template variable `{name}` is built in: it is filled in from the client, not set")]
+    BuiltInVariable {
+        /// `current_version`, `target`, `arch` or `bundle_type`.
+        name: String,
+    },
 }
 
 /// A configured update endpoint: an absolute URL that may hold placeholders.
@@ -179,12 +185,17 @@ impl Variables {
     ///
     /// # Errors
     /// [`TemplateError::InvalidVariable`] unless the name is non-empty ASCII letters, digits
-    /// and `_`.
+    /// and `_`; [`TemplateError::BuiltInVariable`] for the four Tauri placeholders.
     pub fn with(mut self, name: &str, value: &str) -> Result<Variables, TemplateError> {
         let valid =
             !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !valid {
             return Err(TemplateError::InvalidVariable {
+                name: name.to_owned(),
+            });
+        }
+        if self.built_in(name).is_some() {
+            return Err(TemplateError::BuiltInVariable {
                 name: name.to_owned(),
             });
         }
@@ -195,14 +206,20 @@ impl Variables {
         Ok(self)
     }
 
-    /// The value of `{{name}}`: the four built-in names win over extra variables.
+    /// The value of `{{name}}`.
     fn get(&self, name: &str) -> Option<&str> {
+        self.built_in(name)
+            .or_else(|| self.extra.get(name).map(String::as_str))
+    }
+
+    /// The value of one of the four Tauri placeholders.
+    fn built_in(&self, name: &str) -> Option<&str> {
         match name {
             "current_version" => Some(&self.current_version),
             "target" => Some(&self.target),
             "arch" => Some(&self.arch),
             "bundle_type" => Some(&self.bundle_type),
-            _ => self.extra.get(name).map(String::as_str),
+            _ => None,
         }
     }
 }
@@ -287,6 +304,10 @@ mod tests {
         assert_eq!(
             vars("1.0.0").with("bad name", "x").unwrap_err().to_string(),
             "invalid template variable name `bad name`: use letters, digits and `_` only"
+        );
+        assert_eq!(
+            vars("1.0.0").with("arch", "x").unwrap_err().to_string(),
+            "template variable `arch` is built in: it is filled in from the client, not set"
         );
     }
 

@@ -286,7 +286,8 @@ impl UpdaterBuilder {
         self
     }
 
-    /// Adds an endpoint template variable `{{name}}`.
+    /// Adds an endpoint template variable `{{name}}` (an upkit extension; the four Tauri
+    /// placeholders are the client's own, and [`build`](Self::build) refuses them here).
     pub fn variable(mut self, name: &str, value: &str) -> Self {
         self.variables.push((name.to_owned(), value.to_owned()));
         self
@@ -419,7 +420,8 @@ impl UpdaterBuilder {
     ///
     /// # Errors
     /// [`Error::NoEndpoint`], [`Error::NoPublicKey`], [`Error::Endpoint`] for an endpoint that
-    /// is not a URL or not `https` without insecure transport (or a bad variable name),
+    /// is not a URL or not `https` without insecure transport (or a bad or built-in variable
+    /// name),
     /// [`Error::PublicKey`], [`Error::Header`], [`Error::Proxy`], [`Error::Certificate`],
     /// [`Error::Client`], and [`Error::Platform`] when this machine's platform is not one the
     /// protocol names and none was given.

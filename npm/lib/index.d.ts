@@ -250,7 +250,11 @@ export interface ResolveOptions extends ClientOptions {
 
 /** Options of {@link renderEndpoint}. */
 export interface RenderOptions extends ClientOptions {
-  /** Extra placeholders (`{{channel}}`...); values are percent-encoded. */
+  /**
+   * Extra placeholders (`{{channel}}`...); values are percent-encoded. The four built-in names
+   * (`current_version`, `target`, `arch`, `bundle_type`) come from the client: setting one
+   * throws `invalid_variable`.
+   */
   variables?: Record<string, string>;
 }
 

@@ -276,6 +276,8 @@ describe('versions, endpoints, resolution', () => {
       'unknown_bundle_type', 'unknown bundle type `exe`: expected one of appimage, deb, rpm, app, msi, nsis, unknown');
     throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', variables: { 'a b': 'x' } }),
       'invalid_variable', 'invalid template variable name `a b`: use letters, digits and `_` only');
+    throwsCode(() => upkit.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', variables: { current_version: '2.0.0' } }),
+      'invalid_variable', 'template variable `current_version` is built in: it is filled in from the client, not set');
     const same = { version: '1.0.0', url: 'https://e.com/a', signature: '' };
     // An option set to null or undefined is an option not given.
     assert.equal(upkit.resolveUpdate(same, { currentVersion: '0.9.0', target: 'linux', arch: 'x86_64', bundleType: null, customTarget: undefined }).update, true);

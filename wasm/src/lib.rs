@@ -312,7 +312,9 @@ fn template_failure(error: TemplateError) -> Failure {
         TemplateError::InvalidUrl { .. } => "invalid_endpoint",
         TemplateError::Insecure { .. } => "insecure_endpoint",
         TemplateError::InvalidRendered { .. } => "invalid_rendered_endpoint",
-        TemplateError::InvalidVariable { .. } => "invalid_variable",
+        TemplateError::InvalidVariable { .. } | TemplateError::BuiltInVariable { .. } => {
+            "invalid_variable"
+        }
         _ => "invalid_template",
     };
     Failure::new(code, error)
