@@ -115,6 +115,7 @@ export type ErrorCode =
   | VerifyErrorCode
   | 'invalid_argument'
   | 'not_initialized'
+  | 'init_failed'
   | 'unknown_os'
   | 'unknown_arch'
   | 'unknown_bundle_type'
@@ -369,15 +370,18 @@ export type InitInput =
  * Loads the WebAssembly module. From `upkit` in Node it is loaded on first use, and this resolves
  * at once (the argument is ignored). From `upkit/web` (and in browsers): without `input`, it
  * fetches the `.wasm` next to the package, or reads it from disk when that is a `file:` URL and
- * the runtime can (Node 20.16+, Deno, Bun); a `file:` URL it cannot read rejects with
- * `invalid_argument`.
+ * the runtime can (Node 20.16+, Deno, Bun), as it reads any `file:` URL given; where files
+ * cannot be read, a `file:` URL rejects with `invalid_argument`. A module that cannot be fetched,
+ * read or instantiated rejects with `init_failed` (the original error is its `cause`), and a
+ * later `init()` tries again.
  */
 export function init(input?: InitInput): Promise<void>;
 /**
  * Instantiates the WebAssembly module synchronously from its bytes or a compiled module. From
  * `upkit` in Node the argument is not needed (and ignored). From `upkit/web`, without `module`,
  * it reads the `.wasm` from disk where `init()` would (a `file:` URL, Node 20.16+, Deno, Bun);
- * elsewhere (browsers) it throws `invalid_argument`: pass the bytes, or `await init()`.
+ * elsewhere (browsers) it throws `invalid_argument`: pass the bytes, or `await init()`. Bytes
+ * that are not this module throw `init_failed`.
  */
 export function initSync(module?: BufferSource | WebAssembly.Module): void;
 

@@ -7,8 +7,9 @@
 // `init(input)` also takes a URL, a `Response`, bytes or a compiled `WebAssembly.Module`;
 // `initSync(bytes | module)` instantiates synchronously. Without an argument, where the .wasm is
 // a local file (`file:` URL) and the runtime can read files (Node 20.16+, Deno, Bun), both read
-// it from disk; `initSync()` anywhere else, and `init()` on a `file:` URL that cannot be read,
-// fail with `invalid_argument`.
+// it from disk (`init()` reads any `file:` URL it is given so); `initSync()` anywhere else, and
+// `init()` on a `file:` URL that cannot be read, fail with `invalid_argument`. A module that
+// cannot be fetched or instantiated fails with `init_failed`.
 import initWasm, * as wasm from '../dist/web/upkit_wasm.js';
 
 let ready = false;
@@ -32,13 +33,11 @@ function guard(name, fn) {
 }
 
 /**
- * The .wasm's bytes when it is a local file this runtime can read (`process.getBuiltinModule`:
- * Node 20.16+, Deno, Bun), `undefined` when it is not a file, or an `invalid_argument` thrown
- * naming `call` when it is a file that cannot be read from here.
+ * The bytes of a `file:` URL, read where the runtime can (`process.getBuiltinModule`: Node
+ * 20.16+, Deno, Bun; `fetch` cannot read files there); elsewhere an `invalid_argument` naming
+ * `call`. A file that cannot be read throws the file system's error.
  */
-function localWasm(call) {
-  const url = new URL('../dist/web/upkit_wasm_bg.wasm', import.meta.url);
-  if (url.protocol !== 'file:') return undefined;
+function readLocal(url, call) {
   const fs = globalThis.process?.getBuiltinModule?.('node:fs');
   if (!fs) {
     throw coded('invalid_argument',
@@ -47,21 +46,42 @@ function localWasm(call) {
   return fs.readFileSync(url);
 }
 
+/** A `file:` URL given as a `URL` or a string, else `undefined`. */
+function fileUrl(input) {
+  if (input instanceof URL) return input.protocol === 'file:' ? input : undefined;
+  return typeof input === 'string' && input.startsWith('file:') ? new URL(input) : undefined;
+}
+
+/**
+ * An error of loading the module (a failed fetch or read, bytes that are not this module) as an
+ * `init_failed`, the original as its `cause`; `readLocal`'s `invalid_argument` is kept.
+ */
+function loadFailed(error) {
+  if (error?.code === 'invalid_argument') return error;
+  const failed = new Error(`cannot load the upkit WebAssembly module: ${error?.message ?? error}`,
+    { cause: error });
+  failed.code = 'init_failed';
+  return failed;
+}
+
+const packaged = () => new URL('../dist/web/upkit_wasm_bg.wasm', import.meta.url);
+
 /** Loads and instantiates the WebAssembly module; resolves once every function can be called. */
 export function init(input) {
   if (ready) return Promise.resolve();
   pending ??= Promise.resolve()
-    .then(() => initWasm({
-      module_or_path: input ?? localWasm('init()') ??
-        new URL('../dist/web/upkit_wasm_bg.wasm', import.meta.url),
-    }))
+    .then(() => {
+      const source = input ?? packaged();
+      const file = fileUrl(source);
+      return initWasm({ module_or_path: file ? readLocal(file, 'init()') : source });
+    })
     .then(
       () => {
         ready = true;
       },
       (error) => {
         pending = undefined;
-        throw error;
+        throw loadFailed(error);
       },
     );
   return pending;
@@ -70,12 +90,19 @@ export function init(input) {
 /** Instantiates the WebAssembly module synchronously from its bytes or a compiled module. */
 export function initSync(module) {
   if (ready) return;
-  module ??= localWasm('initSync()');
-  if (module === undefined) {
-    throw coded('invalid_argument',
-      'initSync() needs the .wasm bytes or a compiled WebAssembly.Module here (or use await init())');
+  if (module === undefined || module === null) {
+    const file = fileUrl(packaged());
+    if (!file) {
+      throw coded('invalid_argument',
+        'initSync() needs the .wasm bytes or a compiled WebAssembly.Module here (or use await init())');
+    }
+    module = readLocal(file, 'initSync()');
   }
-  wasm.initSync({ module });
+  try {
+    wasm.initSync({ module });
+  } catch (error) {
+    throw loadFailed(error);
+  }
   ready = true;
 }
 

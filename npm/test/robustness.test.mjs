@@ -274,6 +274,30 @@ describe('upkit/web without an argument', () => {
   });
 });
 
+describe('upkit/web given something that is not the module', () => {
+  test('init() and initSync() fail with init_failed and the cause; a file: URL is read from disk', () => {
+    const wasmUrl = pathToFileURL(join(npmRoot, 'dist/web/upkit_wasm_bg.wasm')).href;
+    assert.deepEqual(runModule(`
+      const web = await import(${webEntry});
+      const out = {};
+      // V8's own words are its cause's; the message is ours around them.
+      const failure = (e) => [e.code, e.message.replace(e.cause.message, '<cause>'), e.cause.constructor.name];
+      try { web.initSync(new Uint8Array(3)); } catch (e) { out.sync = failure(e); }
+      await web.init(new Uint8Array(3)).catch((e) => { out.bytes = failure(e); });
+      await web.init(new URL('file:///nonexistent/upkit.wasm')).catch((e) => { out.missing = [e.code, e.cause?.code]; });
+      try { web.compareVersions('1.0.0', '1.0.1'); } catch (e) { out.before = e.code; }
+      await web.init(${JSON.stringify(wasmUrl)});
+      out.after = web.compareVersions('1.0.0', '1.0.1');
+      console.log(JSON.stringify(out));`), {
+      sync: ['init_failed', 'cannot load the upkit WebAssembly module: <cause>', 'CompileError'],
+      bytes: ['init_failed', 'cannot load the upkit WebAssembly module: <cause>', 'CompileError'],
+      missing: ['init_failed', 'ENOENT'],
+      before: 'not_initialized',
+      after: -1,
+    });
+  });
+});
+
 describe('upkit/web in a browser (headless Chromium)', () => {
   test('initSync() without bytes is invalid_argument; init() fetches; a verifier frees once', async () => {
     const server = await serveStatic(npmRoot, {
