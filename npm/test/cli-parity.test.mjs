@@ -92,6 +92,21 @@ describe('npx upkit-validate prints what `upkit validate` prints', () => {
     }
   });
 
+  test('--json prints the same bytes (integer-like platform keys, a size over 2^53)', (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const dir = mkdtempSync(join(tmpdir(), 'upkit-validate-'));
+    const file = join(dir, 'keys.json');
+    const entry = (size) => ({ url: 'https://e.com/a', signature: 'x', size });
+    writeFileSync(file, JSON.stringify({
+      version: '1.0.0', platforms: { 2: entry(1), 10: entry(9007199254740993), b: entry(3) },
+    }).replace('9007199254740992', '9007199254740993'));
+    const rust = run(binary, ['validate', '--json', file, ...paths]);
+    const js = run(process.execPath, [bin, '--json', file, ...paths]);
+    assert.match(rust.stdout, /"platforms":\{"10":\{[^}]*"size":9007199254740993\},"2":/);
+    assert.equal(js.stdout, rust.stdout);
+    assert.equal(js.status, rust.status);
+  });
+
   test('an unreadable file is an invalid report, and an error on stderr', (t) => {
     if (unavailable) return t.skip(unavailable);
     const missing = join(tmpdir(), 'upkit-no-such-manifest.json');

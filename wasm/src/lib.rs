@@ -82,14 +82,57 @@ pub fn validate_manifest(body: JsValue, options: JsValue) -> Result<JsValue, JsV
 /// `invalid_argument` for bad options, `invalid_public_key` for a key that does not decode.
 #[wasm_bindgen(js_name = formatReport)]
 pub fn format_report(body: JsValue, options: JsValue) -> Result<String, JsValue> {
-    let body = convert::document(&body, "the manifest")?;
-    let options = Options::read(&options, &["file", "pubkey", "strict"])?;
+    Ok(print(&body, &options, &["file", "pubkey", "strict"])?.text)
+}
+
+/// What `upkit validate` prints for one file, and whether it passes: `{pass, text}`, `text`
+/// being the line of `--json` (serde's JSON, byte for byte the Rust CLI's: a JS object would
+/// reorder integer-like platform keys and round sizes over 2^53) or the human report. For the
+/// package's `upkit-validate` only, which needs both from one validation; not in the API.
+///
+/// # Errors
+/// As [`format_report`].
+#[wasm_bindgen(js_name = validateForCli)]
+pub fn validate_for_cli(body: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    output(&print(
+        &body,
+        &options,
+        &["file", "pubkey", "strict", "json"],
+    )?)
+}
+
+/// What `upkit validate` prints for one file.
+#[derive(Serialize)]
+struct Printed {
+    /// Whether the file passes (valid, and without warnings when strict).
+    pass: bool,
+    /// The `--json` line or the human report.
+    text: String,
+}
+
+/// Validates and prints, under the `known` options (`file`, `pubkey`, `strict`, `json`). Not
+/// inlined: it is most of both exports that call it.
+#[inline(never)]
+fn print(body: &JsValue, options: &JsValue, known: &[&str]) -> Result<Printed, Failure> {
+    let body = convert::document(body, "the manifest")?;
+    let options = Options::read(options, known)?;
     let strictness = if options.bool("strict")?.unwrap_or(false) {
         Strictness::Strict
     } else {
         Strictness::Lenient
     };
-    Ok(validate(&body, &options)?.human(&body, strictness, &Palette::PLAIN))
+    let report = validate(&body, &options)?;
+    let text = if options.bool("json")?.unwrap_or(false) {
+        let line =
+            serde_json::to_string(&report).map_err(|e| Failure::new("internal", e.to_string()))?;
+        line + "\n"
+    } else {
+        report.human(&body, strictness, &Palette::PLAIN)
+    };
+    Ok(Printed {
+        pass: report.passes(strictness),
+        text,
+    })
 }
 
 /// The report of `body` under the `file` and `pubkey` options.
