@@ -65,9 +65,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let report = manifest::validate(&body, &options).with_file(name.clone());
                 all_pass &= report.passes(strictness);
                 if args.json {
-                    writeln!(text, "{}", serde_json::to_string(&report)?)?;
+                    serde_json::to_writer(&mut text, &report)?;
+                    text.push(b'\n');
                 } else {
-                    text.extend_from_slice(report.human(&body, strictness, &palette).as_bytes());
+                    // Moved, not copied: the report of a huge file can be tens of MB.
+                    text = report.human(&body, strictness, &palette).into_bytes();
                 }
             }
             Err(err) => {
