@@ -15,9 +15,19 @@
 //! ```
 //! use upkit_core::signature::{verify, Keyring, Policy, PublicKey, Signature, SignedVersion};
 //!
-//! # let pubkey = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/tauri-cli/keys/secret.key.pub"));
-//! # let sig = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/tauri-cli/sigs/secret/payload.txt.version-2.1.0.sig"));
-//! # let data = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/tauri-cli/files/payload.txt"));
+//! # // Made by `upkit keygen --no-password` and `upkit sign payload.txt --app-version 2.1.0`.
+//! # let pubkey = concat!(
+//! #     "dW50cnVzdGVkIGNvbW1lbnQ6IG1pbmlzaWduIHB1YmxpYyBrZXk6IDBCMjUwREMwNkMzQUVDNjUKUldSbDdE",
+//! #     "cHN3QTBsQzNNS29XNTlaZG5YaVpKbFpzZVYvQXNBdXpSYVgrZE1qd0RpQTlQd2ZSVnEK",
+//! # );
+//! # let sig = concat!(
+//! #     "dW50cnVzdGVkIGNvbW1lbnQ6IHNpZ25hdHVyZSBmcm9tIHVwa2l0IHNlY3JldCBrZXkKUlVSbDdEcHN3QTBs",
+//! #     "QytXc294Y1hCR3lBV1RpZXAyN1c5ODZadzZZallnVmF6YlFMY1R1dCtsVWVGTXNFejNOMzdGUGJGUkVYd3hw",
+//! #     "eENvNmVvT3M4Z05PZ2ZNYmJxZjJIS0E4PQp0cnVzdGVkIGNvbW1lbnQ6IHRpbWVzdGFtcDoxNzk2NjU2MjYx",
+//! #     "CWZpbGU6cGF5bG9hZC50eHQJdmVyc2lvbjoyLjEuMApyRXZSbkF1ZDd5dXFyeFRhV1RlajgvakZyeVMva2Ur",
+//! #     "aUlVZ0dWRnJhcStGRnc0QUx3bExwM1J2V3ZxazhIb0NvUjkyemRnVVVEckNEcUdQbWhLM0RBZz09Cg==",
+//! # );
+//! # let data = b"upkit test payload\n";
 //! let keyring = Keyring::new(vec![PublicKey::decode(pubkey)?]);
 //! let signature = Signature::decode(sig)?;
 //! let policy = Policy {

@@ -1,34 +1,22 @@
 //! The lint pass: each warning with its code, message, path and position, and the report's
 //! JSON form.
 
-#![allow(
-    clippy::disallowed_methods,
-    reason = "the tests read the shared test vectors"
-)]
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use upkit_core::manifest::{self, LintOptions, Report, Strictness, WarningCode};
 use upkit_core::signature::PublicKey;
+use upkit_fixtures::{TauriCli, tauri_cli, test_name};
 
-fn vector(path: &str) -> String {
-    let full = format!(
-        "{}/../../shared/vectors/tauri-cli/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
-}
-
-fn key(name: &str) -> PublicKey {
-    PublicKey::decode(&vector(&format!("keys/{name}.key.pub"))).unwrap()
+fn key(v: &TauriCli, name: &str) -> PublicKey {
+    PublicKey::decode(&v.text(&format!("keys/{name}.key.pub"))).unwrap()
 }
 
 /// A Tauri signature whose trusted comment (and algorithm) are rewritten: it still decodes,
 /// though it no longer verifies, which is all the lint looks at.
-fn forged(trusted: &str, algorithm: &[u8; 2]) -> String {
+fn forged(v: &TauriCli, trusted: &str, algorithm: &[u8; 2]) -> String {
     let text = String::from_utf8(
         STANDARD
-            .decode(vector("sigs/secret/payload.txt.sig"))
+            .decode(v.text("sigs/secret/payload.txt.sig"))
             .unwrap(),
     )
     .unwrap();
@@ -78,10 +66,13 @@ fn entry(url: &str, sig: &str) -> String {
 
 #[test]
 fn a_clean_manifest_has_no_warnings() {
-    let sig = vector("sigs/secret/payload.txt.version-2.1.0.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.version-2.1.0.sig");
     let body = with_entry("linux-x86_64", &entry("https://e.com/app.AppImage", &sig));
     assert_eq!(
-        warnings(&body, &LintOptions::with_keys(vec![key("secret")])),
+        warnings(&body, &LintOptions::with_keys(vec![key(&v, "secret")])),
         []
     );
     let r = report(&body);
@@ -90,7 +81,10 @@ fn a_clean_manifest_has_no_warnings() {
 
 #[test]
 fn insecure_url() {
-    let sig = vector("sigs/secret/payload.txt.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.sig");
     assert_eq!(
         only(&with_entry(
             "linux-x86_64",
@@ -126,7 +120,10 @@ fn url_in_signature() {
 
 #[test]
 fn unknown_platform_keys() {
-    let sig = vector("sigs/secret/payload.txt.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.sig");
     let r = report(&with_entry(
         "darwin-universal",
         &entry("https://e.com/A.app.tar.gz", &sig),
@@ -164,20 +161,25 @@ fn unknown_platform_keys() {
 
 #[test]
 fn key_ids_against_pubkey() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     let body = with_entry(
         "linux-x86_64",
         &entry(
             "https://e.com/app.AppImage",
-            &vector("sigs/secret/payload.txt.version-2.1.0.sig"),
+            &v.text("sigs/secret/payload.txt.version-2.1.0.sig"),
         ),
     );
     assert_eq!(
-        warnings(&body, &LintOptions::with_keys(vec![key("nopass")])),
+        warnings(&body, &LintOptions::with_keys(vec![key(&v, "nopass")])),
         [(
             "key_mismatch",
-            "`/platforms/linux-x86_64/signature` was made with key 94D7D4FD91B91D35, not with \
-             A85E24BF64964E45"
-                .into(),
+            format!(
+                "`/platforms/linux-x86_64/signature` was made with key {}, not with {}",
+                v.key_id("secret"),
+                v.key_id("nopass")
+            ),
             "/platforms/linux-x86_64/signature".into(),
             2,
             68
@@ -186,7 +188,7 @@ fn key_ids_against_pubkey() {
     assert_eq!(
         warnings(
             &body,
-            &LintOptions::with_keys(vec![key("nopass"), key("secret")])
+            &LintOptions::with_keys(vec![key(&v, "nopass"), key(&v, "secret")])
         ),
         []
     );
@@ -194,7 +196,10 @@ fn key_ids_against_pubkey() {
 
 #[test]
 fn signed_version_must_match() {
-    let sig = vector("sigs/secret/payload.txt.version-2.1.0.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.version-2.1.0.sig");
     let body = with_entry("linux-x86_64", &entry("https://e.com/app.AppImage", &sig))
         .replace("2.1.0", "v2.2.0");
     assert_eq!(
@@ -215,7 +220,10 @@ fn signed_version_must_match() {
 
 #[test]
 fn missing_pub_date() {
-    let sig = vector("sigs/secret/payload.txt.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.sig");
     let body = format!(r#"{{"version":"1.0.0","url":"https://e.com/a.exe","signature":"{sig}"}}"#);
     assert_eq!(
         only(&body),
@@ -231,7 +239,10 @@ fn missing_pub_date() {
 
 #[test]
 fn legacy_shapes() {
-    let sig = vector("sigs/secret/payload.txt.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.sig");
     let body = format!(
         r#"["1.0.0",null,"2026-11-29T09:30:00Z",{{"linux-x86_64":["https://e.com/a.AppImage","{sig}"]}},null,null]"#
     );
@@ -305,7 +316,14 @@ fn signatures_that_are_not_signatures() {
         r.warnings[0].hint.as_deref(),
         Some("put the content of the `.sig` file in `signature`, not its name")
     );
-    let secret = vector("keys/secret.key");
+}
+
+#[test]
+fn a_tauri_secret_key_is_not_a_signature() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let secret = v.text("keys/secret.key");
     let got = only(&with_entry(
         "linux-x86_64",
         &entry("https://e.com/app.AppImage", &secret),
@@ -321,7 +339,10 @@ fn signatures_that_are_not_signatures() {
 
 #[test]
 fn legacy_algorithm() {
-    let sig = forged("timestamp:1\tfile:a.AppImage", b"Ed");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = forged(&v, "timestamp:1\tfile:a.AppImage", b"Ed");
     assert_eq!(
         only(&with_entry(
             "linux-x86_64",
@@ -335,7 +356,10 @@ fn legacy_algorithm() {
 
 #[test]
 fn signed_file_and_url_disagree() {
-    let sig = forged("timestamp:1\tfile:App_2.1.0_x64_en-US.msi", b"ED");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = forged(&v, "timestamp:1\tfile:App_2.1.0_x64_en-US.msi", b"ED");
     let got = only(&with_entry(
         "windows-x86_64",
         &entry("https://e.com/App_2.1.0_x64_en-US.msi.zip", &sig),
@@ -349,7 +373,7 @@ fn signed_file_and_url_disagree() {
         )
     );
     // Renaming `.app.tar.gz` to `.tar.gz` is harmless.
-    let sig = forged("timestamp:1\tfile:App.app.tar.gz", b"ED");
+    let sig = forged(&v, "timestamp:1\tfile:App.app.tar.gz", b"ED");
     assert_eq!(
         warnings(
             &with_entry(
@@ -364,7 +388,10 @@ fn signed_file_and_url_disagree() {
 
 #[test]
 fn artifact_does_not_suit_the_key() {
-    let sig = vector("sigs/secret/payload.txt.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.sig");
     let got = only(&with_entry(
         "windows-x86_64-msi",
         &entry("https://e.com/App_2.1.0_x64-setup.exe", &sig),
@@ -381,7 +408,10 @@ fn artifact_does_not_suit_the_key() {
 
 #[test]
 fn url_names_another_version() {
-    let sig = vector("sigs/secret/payload.txt.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.sig");
     assert_eq!(
         only(&with_entry(
             "windows-x86_64",
@@ -401,8 +431,11 @@ fn url_names_another_version() {
 
 #[test]
 fn several_entries() {
-    let a = vector("sigs/secret/payload.txt.sig");
-    let b = vector("sigs/nopass/payload.txt.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let a = v.text("sigs/secret/payload.txt.sig");
+    let b = v.text("sigs/nopass/payload.txt.sig");
     let body = format!(
         "{{\"version\":\"1.0.0\",{DATE},\"platforms\":{{\n\"linux-x86_64\": {},\n\"windows-x86_64\": {},\n\"darwin-aarch64\": {}\n}}}}",
         entry("https://e.com/a.AppImage", &a),
@@ -410,7 +443,7 @@ fn several_entries() {
         entry("https://e.com/a.app.tar.gz", &a),
     );
     // Two trusted keys in use (key rotation): not worth a warning.
-    let trusted = LintOptions::with_keys(vec![key("secret"), key("nopass")]);
+    let trusted = LintOptions::with_keys(vec![key(&v, "secret"), key(&v, "nopass")]);
     let codes: Vec<_> = warnings(&body, &trusted).into_iter().map(|w| w.0).collect();
     assert_eq!(codes, ["reused_signature"]);
     let got: Vec<_> = warnings(&body, &LintOptions::default())
@@ -428,9 +461,12 @@ fn several_entries() {
             ),
             (
                 "mixed_key_ids",
-                "`/platforms/windows-x86_64/signature` was made with key A85E24BF64964E45, but \
-                 `/platforms/darwin-aarch64/signature` with key 94D7D4FD91B91D35"
-                    .into()
+                format!(
+                    "`/platforms/windows-x86_64/signature` was made with key {}, but \
+                     `/platforms/darwin-aarch64/signature` with key {}",
+                    v.key_id("nopass"),
+                    v.key_id("secret")
+                )
             ),
         ]
     );
@@ -438,7 +474,10 @@ fn several_entries() {
 
 #[test]
 fn field_problems() {
-    let sig = vector("sigs/secret/payload.txt.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.sig");
     let body = format!(
         "{{\"version\":\"1.0.0\",\"date\":\"2026-11-29\",\"notes\":\"a\\\\nb\",\"url\":\"https://e.com/x\",\"platforms\":{{\n\"linux-x86_64\": {{\"url\":\"https://e.com/a.AppImage\",\"signature\":\"{sig}\",\"size\":\"12\",\"sig\":1}}\n}},\"version\":\"1.0.0\"}}"
     );
@@ -538,7 +577,10 @@ fn report_json_has_the_sizes() {
 
 #[test]
 fn report_json_is_the_cli_object() {
-    let sig = vector("sigs/secret/payload.txt.version-2.1.0.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let sig = v.text("sigs/secret/payload.txt.version-2.1.0.sig");
     let body = format!(
         "{{\"version\":\"v2.1.0\",\"notes\":\"n\",\"pub_date\":\"2026-11-29T10:30:00.50+01:00\",\"platforms\":{{\n\"linux-x86_64\": {}}}}}",
         entry("HTTPS://E.com:443/a b.AppImage", &sig)

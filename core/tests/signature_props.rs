@@ -5,15 +5,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use proptest::prelude::*;
 use upkit_core::signature::{PublicKey, Signature};
+use upkit_fixtures::{tauri_cli, test_name};
 
-const SIG: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/tauri-cli/sigs/secret/payload.txt.version-2.1.0.sig"
-));
-const KEY: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/tauri-cli/keys/secret.key.pub"
-));
+/// A Tauri CLI signature (bound to 2.1.0) and public key, or `None` when the Tauri CLI vectors
+/// are absent (`test` then did not run).
+fn tauri_sig_and_key(test: &str) -> Option<(String, String)> {
+    let vectors = tauri_cli(test)?;
+    Some((
+        vectors.text("sigs/secret/payload.txt.version-2.1.0.sig"),
+        vectors.text("keys/secret.key.pub"),
+    ))
+}
 
 fn text(b64: &str) -> String {
     String::from_utf8(STANDARD.decode(b64).unwrap()).unwrap()
@@ -56,13 +58,19 @@ proptest! {
         let _ = PublicKey::decode(&encoded);
         let _ = Signature::decode(&encoded);
     }
+}
 
-    #[test]
-    fn signature_acceptance_matches_minisign_verify(
+/// Decoding Tauri's signature text with edits accepts exactly what `minisign_verify` accepts.
+#[test]
+fn signature_acceptance_matches_minisign_verify() {
+    let Some((sig, _)) = tauri_sig_and_key(test_name!()) else {
+        return;
+    };
+    let original = text(&sig);
+    proptest!(ProptestConfig::with_cases(2000), |(
         line in 0usize..5,
         edits in proptest::collection::vec((0usize..200, 0u8..3, any::<u8>()), 1..4),
-    ) {
-        let original = text(SIG);
+    )| {
         let mut lines: Vec<String> = original.lines().map(str::to_owned).collect();
         lines[line.min(3)] = mutate(&lines[line.min(3)], &edits);
         let edited = lines.join("\n");
@@ -70,18 +78,24 @@ proptest! {
         let theirs = minisign_verify::Signature::decode(&edited).is_ok();
         prop_assert_eq!(ours, theirs, "{:?}", edited);
         prop_assert_eq!(Signature::decode(&STANDARD.encode(&edited)).is_ok(), theirs);
-    }
+    });
+}
 
-    #[test]
-    fn key_acceptance_matches_minisign_verify(
+/// Decoding Tauri's public key text with edits accepts exactly what `minisign_verify` accepts.
+#[test]
+fn key_acceptance_matches_minisign_verify() {
+    let Some((_, key)) = tauri_sig_and_key(test_name!()) else {
+        return;
+    };
+    let original = text(&key);
+    proptest!(ProptestConfig::with_cases(2000), |(
         edits in proptest::collection::vec((0usize..60, 0u8..3, any::<u8>()), 1..4),
-    ) {
-        let original = text(KEY);
+    )| {
         let mut lines: Vec<String> = original.lines().map(str::to_owned).collect();
         lines[1] = mutate(&lines[1], &edits);
         let edited = lines.join("\n");
         let ours = PublicKey::decode_text(&edited).is_ok();
         let theirs = minisign_verify::PublicKey::decode(&edited).is_ok();
         prop_assert_eq!(ours, theirs, "{:?}", edited);
-    }
+    });
 }
