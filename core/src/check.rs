@@ -213,18 +213,67 @@ pub enum CheckError {
     /// No endpoint gave a valid release.
     #[error("no endpoint gave a valid release{}", Statuses(.statuses))]
     NoRelease {
-        /// The endpoints that answered with an error status, and the status.
-        statuses: Vec<(Url, u16)>,
+        /// The endpoints that answered with an error status.
+        statuses: Vec<ErrorStatus>,
     },
 }
 
-struct Statuses<'a>(&'a [(Url, u16)]);
+/// An endpoint's answer with an error status (not 2xx).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorStatus {
+    /// The URL requested.
+    pub url: Url,
+    /// The status code.
+    pub status: u16,
+    /// The first non-empty line of the body (at most 200 characters, control characters
+    /// escaped: it is the server's text, shown on a terminal), when there is one: a server's
+    /// 400 usually says what it did not like.
+    pub message: Option<String>,
+}
+
+impl ErrorStatus {
+    /// The answer `status` with `body` from `url`.
+    pub fn new(url: Url, status: u16, body: &[u8]) -> ErrorStatus {
+        const MAX: usize = 200;
+        let head = &body[..body.len().min(4 * MAX)];
+        let text = String::from_utf8_lossy(head);
+        let message = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(|line| {
+                let mut out = String::new();
+                for (i, c) in line.chars().enumerate() {
+                    if i == MAX {
+                        out.push('…');
+                        break;
+                    }
+                    if c.is_control() {
+                        out.extend(c.escape_default());
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            });
+        ErrorStatus {
+            url,
+            status,
+            message,
+        }
+    }
+}
+
+struct Statuses<'a>(&'a [ErrorStatus]);
 
 impl fmt::Display for Statuses<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, (url, status)) in self.0.iter().enumerate() {
+        for (i, answer) in self.0.iter().enumerate() {
             f.write_str(if i == 0 { " (" } else { ", " })?;
-            write!(f, "{url} answered {status}")?;
+            write!(f, "{} answered {}", answer.url, answer.status)?;
+            if let Some(message) = &answer.message {
+                write!(f, ": {message}")?;
+            }
         }
         if !self.0.is_empty() {
             f.write_str(")")?;
@@ -286,7 +335,7 @@ pub fn resolve(manifest: &Manifest, config: &CheckConfig) -> Result<Option<Offer
 pub struct Check {
     config: CheckConfig,
     last_error: Option<CheckError>,
-    statuses: Vec<(Url, u16)>,
+    statuses: Vec<ErrorStatus>,
 }
 
 impl Check {
@@ -326,8 +375,9 @@ impl Check {
                     limit,
                 });
             }
-            Response::Http { status, .. } if !(200..300).contains(&status) => {
-                self.statuses.push((endpoint.clone(), status));
+            Response::Http { status, body } if !(200..300).contains(&status) => {
+                let answer = ErrorStatus::new(endpoint.clone(), status, body);
+                self.statuses.push(answer);
                 return Step::TryNext;
             }
             Response::Http { status: 204, .. } => return Step::NoUpdate,
@@ -374,5 +424,46 @@ impl Check {
         self.last_error.unwrap_or(CheckError::NoRelease {
             statuses: self.statuses,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CheckError, ErrorStatus};
+    use url::Url;
+
+    #[test]
+    fn an_error_status_shows_the_first_line_of_its_body_escaped() {
+        let url = Url::parse("https://u.example.com/x").unwrap();
+        let answers = vec![
+            ErrorStatus::new(
+                url.clone(),
+                400,
+                b"\n  invalid version `{{version}}`: expected SemVer\nmore",
+            ),
+            ErrorStatus::new(url.clone(), 500, b"\x1b]0;owned\x07 hi"),
+            ErrorStatus::new(url.clone(), 404, b"  \n"),
+            ErrorStatus::new(url.clone(), 502, "é".repeat(300).as_bytes()),
+        ];
+        assert_eq!(
+            answers[0].message.as_deref(),
+            Some("invalid version `{{version}}`: expected SemVer")
+        );
+        assert_eq!(
+            answers[1].message.as_deref(),
+            Some("\\u{1b}]0;owned\\u{7} hi")
+        );
+        assert_eq!(answers[2].message, None);
+        assert_eq!(
+            answers[3].message.as_deref(),
+            Some(format!("{}…", "é".repeat(200)).as_str())
+        );
+        let err = CheckError::NoRelease {
+            statuses: answers[..3].to_vec(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "no endpoint gave a valid release (https://u.example.com/x answered 400: invalid version `{{version}}`: expected SemVer, https://u.example.com/x answered 500: \\u{1b}]0;owned\\u{7} hi, https://u.example.com/x answered 404)"
+        );
     }
 }

@@ -109,6 +109,35 @@ impl Endpoint {
         &self.url
     }
 
+    /// The names of the `{{placeholders}}` in the endpoint, in order, raw (in a query) or
+    /// percent-encoded (as the URL parser leaves them in a path). With
+    /// [`Variables::is_built_in`], a caller can refuse a typo such as `{{version}}`, which Tauri
+    /// would send as it is.
+    pub fn placeholders(&self) -> Vec<String> {
+        let text = self.url.as_str();
+        let mut names = Vec::new();
+        let mut rest = text;
+        while let Some(i) = rest.find(['{', '%']) {
+            rest = &rest[i..];
+            let found =
+                [("{{", "}}"), ("%7B%7B", "%7D%7D")]
+                    .into_iter()
+                    .find_map(|(open, close)| {
+                        let inner = rest.strip_prefix(open)?;
+                        let end = inner.find(close)?;
+                        Some((&inner[..end], open.len() + end + close.len()))
+                    });
+            match found {
+                Some((name, len)) => {
+                    names.push(name.to_owned());
+                    rest = &rest[len..];
+                }
+                None => rest = &rest[1..],
+            }
+        }
+        names
+    }
+
     /// Fills in the placeholders.
     ///
     /// # Errors
@@ -212,6 +241,14 @@ impl Variables {
             .or_else(|| self.extra.get(name).map(String::as_str))
     }
 
+    /// The four placeholders Tauri fills in.
+    pub const BUILT_IN: [&'static str; 4] = ["current_version", "target", "arch", "bundle_type"];
+
+    /// Whether `name` is one of [`Variables::BUILT_IN`].
+    pub fn is_built_in(name: &str) -> bool {
+        Self::BUILT_IN.contains(&name)
+    }
+
     /// The value of one of the four Tauri placeholders.
     fn built_in(&self, name: &str) -> Option<&str> {
         match name {
@@ -239,6 +276,25 @@ fn encode(text: &str, escape: impl Fn(u8) -> bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn placeholders_are_listed_in_path_and_query() {
+        let endpoint = super::Endpoint::parse(
+            "https://u.example.com/{{target}}/{{version}}/x{{arch}}?v={{current_version}}&c={{chan_1}}&broken={{x",
+            super::Transport::Secure,
+        )
+        .unwrap();
+        assert_eq!(
+            endpoint.placeholders(),
+            ["target", "version", "arch", "current_version", "chan_1"]
+        );
+        let unknown: Vec<String> = endpoint
+            .placeholders()
+            .into_iter()
+            .filter(|n| !super::Variables::is_built_in(n))
+            .collect();
+        assert_eq!(unknown, ["version", "chan_1"]);
+    }
+
     use super::*;
     use crate::target::{Arch, Installer, Os};
 

@@ -16,6 +16,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
+use crate::install::{Method, check_payload, not_an_app_bundle};
 use crate::keys::{KeysError, SecretKey, sign_file};
 
 /// Which set of updater artifacts to make.
@@ -49,6 +50,35 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The install method that takes this kind of payload.
+    pub fn method(self) -> Method {
+        match self {
+            Kind::AppBundle | Kind::PackedAppBundle => Method::AppBundle,
+            Kind::AppImage => Method::AppImage,
+            Kind::Deb => Method::Deb,
+            Kind::Rpm => Method::Rpm,
+            Kind::Nsis | Kind::Msi => Method::Windows,
+        }
+    }
+
+    /// The installer's format check of the input at `path` ([`check_payload`], or for a `.app`
+    /// directory [`not_an_app_bundle`]).
+    ///
+    /// # Errors
+    /// [`BundleError::NotABundle`], [`BundleError::Refused`].
+    pub fn check(self, path: &Path) -> Result<(), BundleError> {
+        if self == Kind::AppBundle {
+            return match not_an_app_bundle(path) {
+                Some(reason) => Err(BundleError::NotABundle {
+                    path: path.to_owned(),
+                    reason,
+                }),
+                None => Ok(()),
+            };
+        }
+        check_payload(self.method(), path).map_err(|source| BundleError::Refused { source })
+    }
+
     /// Recognises an input by its name (and, for `.app`, by being a directory).
     pub fn of(path: &Path) -> Option<Kind> {
         let name = path.file_name()?.to_str()?;
@@ -98,6 +128,21 @@ pub enum BundleError {
     /// Signing failed.
     #[error(transparent)]
     Sign(#[from] KeysError),
+    /// A `.app` directory is not an app bundle: the installer would refuse it.
+    #[error("{} is not an app bundle: {reason}, which the macOS installer requires", path.display())]
+    NotABundle {
+        /// The directory.
+        path: PathBuf,
+        /// What it lacks.
+        reason: &'static str,
+    },
+    /// An input's bytes are not what its kind needs: the installer would refuse it.
+    #[error("{source}: the installer would refuse it on the user's machine")]
+    Refused {
+        /// The installer's reason.
+        #[source]
+        source: crate::install::InstallError,
+    },
 }
 
 /// One signed updater artifact.
@@ -116,7 +161,8 @@ pub struct Bundled {
 ///
 /// # Errors
 /// [`BundleError::UnknownKind`] for an input that is none of the known kinds, [`BundleError::Io`]
-/// for one that is not a file (both checked for every input before anything is written, as is
+/// for one that is not a file, [`BundleError::NotABundle`] or [`BundleError::Refused`] for one
+/// the installer would refuse (all checked for every input before anything is written, as is
 /// the version), [`BundleError::Sign`].
 pub fn bundle(
     inputs: &[PathBuf],
@@ -126,7 +172,7 @@ pub fn bundle(
 ) -> Result<Vec<Bundled>, BundleError> {
     // Everything that can be checked before anything is written.
     if let Some(version) = version {
-        crate::keys::check_version(version)?;
+        crate::keys::signed_version(version)?;
     }
     let kinds = inputs
         .iter()
@@ -140,6 +186,7 @@ pub fn bundle(
                     return Err(io_error("read", path)(not_a_file));
                 }
             }
+            kind.check(path)?;
             Ok(kind)
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -262,11 +262,19 @@ impl Http {
         };
         let status = response.status().as_u16();
         if !response.status().is_success() {
-            // Only the status matters for a non-2xx answer; its body is not read.
-            return Fetched::Http {
-                status,
-                body: Vec::new(),
-            };
+            // The status decides; the start of the body says why (a server's 400 usually
+            // does), so its first KiB is read, no more, and a failure to read it is no error.
+            const SHOWN: usize = 1024;
+            let mut body = Vec::new();
+            while body.len() < SHOWN {
+                match self.chunk(&mut response).await {
+                    Ok(Chunk::Data(bytes)) => {
+                        body.extend_from_slice(&bytes[..bytes.len().min(SHOWN - body.len())]);
+                    }
+                    Ok(Chunk::End) | Err(_) => break,
+                }
+            }
+            return Fetched::Http { status, body };
         }
         if response.content_length().is_some_and(|len| len > limit) {
             return Fetched::TooLarge(limit);

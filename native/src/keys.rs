@@ -427,9 +427,10 @@ impl SecretKey {
         check_field("file name", file_name)?;
         let mut comment = format!("timestamp:{timestamp}\tfile:{file_name}");
         if let Some(version) = version {
-            check_version(version)?;
+            // As clients compare it: `v1.1.0` would be a different string from `1.1.0`.
+            let version = signed_version(version)?;
             comment.push_str("\tversion:");
-            comment.push_str(version);
+            comment.push_str(&version.to_string());
         }
         let signature = minisign::sign(
             Some(&self.public),
@@ -520,15 +521,18 @@ fn check_field(what: &'static str, value: &str) -> Result<(), KeysError> {
     Ok(())
 }
 
-/// Refuses a version to sign that no client could match: control characters, or not SemVer.
-pub(crate) fn check_version(version: &str) -> Result<(), KeysError> {
+/// A version to sign, as it is written into the trusted comment: SemVer with any leading `v`
+/// dropped, which is how clients read the version they compare it with.
+///
+/// # Errors
+/// [`KeysError::ControlCharacter`] or [`KeysError::InvalidVersion`] for a version no client
+/// could match.
+pub fn signed_version(version: &str) -> Result<upkit_core::version::Version, KeysError> {
     check_field("version", version)?;
-    upkit_core::version::parse(version)
-        .map(drop)
-        .map_err(|e| KeysError::InvalidVersion {
-            version: version.to_owned(),
-            reason: e.reason().to_owned(),
-        })
+    upkit_core::version::parse(version).map_err(|e| KeysError::InvalidVersion {
+        version: version.to_owned(),
+        reason: e.reason().to_owned(),
+    })
 }
 
 /// The current Unix time in seconds (0 if the clock is before 1970).
@@ -568,7 +572,7 @@ pub fn sign_file(
         .into_owned();
     check_field("file name", &name)?;
     if let Some(version) = version {
-        check_version(version)?;
+        signed_version(version)?;
     }
     let reader = File::open(file).map_err(io_error("read", file))?;
     // A directory opens on Unix; reading it would fail inside the signer, which cannot name it.

@@ -134,6 +134,16 @@ pub enum ReleaseError {
         /// The release's version.
         expected: Version,
     },
+    /// A signature names no version, and one is required.
+    #[error(
+        "`{file}` has no signed version: upkit's clients (and Tauri's with requireSignedVersion) would refuse it; sign it again with --app-version {expected}, or pass --no-app-version to publish it for clients that do not require one"
+    )]
+    UnsignedVersion {
+        /// The artifact's file name.
+        file: String,
+        /// The release's version.
+        expected: Version,
+    },
     /// An artifact does not verify with the given public key.
     #[error("`{file}` does not verify: {error}")]
     Verify {
@@ -352,15 +362,19 @@ pub enum Platform {
 
 impl Artifact {
     /// Reads the artifact at `path` and its `path.sig`, and checks the signature against the
-    /// release: a signed version must equal `version`; with `keyring`, the file must verify.
+    /// release: a signed version must equal `version`, and must be there unless `signed` is
+    /// [`SignedVersion::Optional`] (upkit's clients require it by default); with `keyring`, the
+    /// file must verify.
     ///
     /// # Errors
     /// Inference errors, [`ReleaseError::Io`] (the artifact or its `.sig` is missing),
-    /// [`ReleaseError::Signature`], [`ReleaseError::SignedVersion`], [`ReleaseError::Verify`].
+    /// [`ReleaseError::Signature`], [`ReleaseError::SignedVersion`],
+    /// [`ReleaseError::UnsignedVersion`], [`ReleaseError::Verify`].
     pub fn read(
         path: &Path,
         platform: Platform,
         version: &Version,
+        signed: SignedVersion,
         keyring: Option<&Keyring>,
     ) -> Result<Artifact, ReleaseError> {
         let invalid = |why: &str| ReleaseError::Io {
@@ -402,9 +416,14 @@ impl Artifact {
                     expected: version.clone(),
                 });
             }
+        } else if signed == SignedVersion::Required {
+            return Err(ReleaseError::UnsignedVersion {
+                file: file_name,
+                expected: version.clone(),
+            });
         } else {
             notes.push(format!(
-                "`{file_name}` has no signed version: clients that require one (upkit's default) will refuse it; sign with --app-version {version}"
+                "`{file_name}` has no signed version: only clients that do not require one (Tauri's default) accept it"
             ));
         }
         if let Some(signed) = comment.file().filter(|f| *f != file_name) {

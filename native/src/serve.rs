@@ -448,40 +448,16 @@ pub fn releases(dir: &Path, base: &Url) -> std::io::Result<Vec<Found>> {
 
 /// Parses a manifest after resolving its relative `url`s against `base`.
 fn load(body: &[u8], base: &Url) -> Result<Manifest, String> {
-    let mut value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
-    resolve_urls(&mut value, base);
+    // Not JSON: the manifest parser's diagnostic (a byte-order mark, say), as `upkit validate`
+    // gives it.
+    let mut value: Value =
+        serde_json::from_slice(body).map_err(|e| match manifest::parse(body) {
+            Err(diagnostic) => diagnostic.to_string(),
+            Ok(_) => format!("not JSON: {e}"),
+        })?;
+    manifest::resolve_relative_urls(&mut value, base);
     let body = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
     manifest::parse(&body).map_err(|e| e.to_string())
-}
-
-/// Resolves the relative artifact `url`s of a manifest (bare file names, as `upkit manifest`
-/// writes without `--base-url`) against `base`; absolute ones are left as they are.
-fn resolve_urls(value: &mut Value, base: &Url) {
-    let resolve = |entry: &mut Map<String, Value>| {
-        if let Some(Value::String(url)) = entry.get_mut("url")
-            && !url.is_empty()
-            && matches!(
-                Url::parse(url),
-                Err(url::ParseError::RelativeUrlWithoutBase)
-            )
-            && let Ok(joined) = base.join(url)
-        {
-            *url = joined.to_string();
-        }
-    };
-    if let Value::Object(top) = value {
-        match top.get_mut("platforms") {
-            Some(Value::Object(platforms)) => {
-                for entry in platforms.values_mut() {
-                    if let Value::Object(entry) = entry {
-                        resolve(entry);
-                    }
-                }
-            }
-            None | Some(Value::Null) => resolve(top),
-            Some(_) => {}
-        }
-    }
 }
 
 /// The server's answer to an update request, before it becomes HTTP.
@@ -1020,7 +996,7 @@ async fn manifest_file(
     }
     // Relative names resolve against the manifest's own URL, i.e. its directory.
     let here = base.join(path.trim_start_matches('/')).ok()?;
-    resolve_urls(&mut value, &here);
+    manifest::resolve_relative_urls(&mut value, &here);
     let mut response = (
         [(
             header::CONTENT_TYPE,

@@ -800,6 +800,38 @@ impl Update {
         }
     }
 
+    /// Checks everything about the signature that does not need the artifact's bytes, as
+    /// [`download`](Update::download) does before its first request: the signature decodes, its
+    /// key is trusted, its trusted comment is genuine, its signed version is this update's (and
+    /// present, when required), its file name binding holds. Returns the verifier the download
+    /// would start with. Tauri's `check` does none of this (its download finds out); a caller
+    /// that reports an update can use it to say that the update would be refused.
+    ///
+    /// # Errors
+    /// [`Error::SignatureText`], [`Error::Signature`].
+    pub fn verifier(&self) -> Result<Verifier, Error> {
+        let inner = &self.inner;
+        let url = &self.info.download_url;
+        let signature =
+            Signature::decode(&self.info.signature).map_err(|source| Error::SignatureText {
+                url: url.clone(),
+                source,
+            })?;
+        let policy = Policy {
+            signed_version: inner.signed_version,
+            expected_version: Some(self.info.version.clone()),
+            legacy: inner.legacy,
+            file_name: match inner.file_binding {
+                FileBinding::Off => None,
+                FileBinding::UrlBaseName => Some(download::file_name(url)),
+            },
+        };
+        Verifier::new(&inner.keyring, &signature, &policy).map_err(|source| Error::Signature {
+            url: url.clone(),
+            source: Box::new(source),
+        })
+    }
+
     /// The install options for this update: the platform and bundle type it was checked for,
     /// the Windows settings the updater was given ([`UpdaterBuilder::windows`], or a
     /// `tauri.conf.json`'s `installMode` and `installerArgs`), and package downgrades allowed
@@ -871,26 +903,7 @@ impl Update {
     ) -> Result<VerifiedArtifact, Error> {
         let inner = &self.inner;
         let url = &self.info.download_url;
-        let signature =
-            Signature::decode(&self.info.signature).map_err(|source| Error::SignatureText {
-                url: url.clone(),
-                source,
-            })?;
-        let policy = Policy {
-            signed_version: inner.signed_version,
-            expected_version: Some(self.info.version.clone()),
-            legacy: inner.legacy,
-            file_name: match inner.file_binding {
-                FileBinding::Off => None,
-                FileBinding::UrlBaseName => Some(download::file_name(url)),
-            },
-        };
-        let verifier = Verifier::new(&inner.keyring, &signature, &policy).map_err(|source| {
-            Error::Signature {
-                url: url.clone(),
-                source: Box::new(source),
-            }
-        })?;
+        let verifier = self.verifier()?;
         let (path, proof) = download::run(
             download::Job {
                 http: &inner.http,

@@ -81,6 +81,7 @@ export type ManifestWarningCode =
   | 'artifact_mismatch'
   | 'invalid_size'
   | 'missing_pub_date'
+  | 'future_pub_date'
   | 'no_platforms'
   | 'array_manifest'
   | 'array_platform_entry'

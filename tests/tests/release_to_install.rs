@@ -8,6 +8,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use upkit::core::signature::SignedVersion;
 use upkit::core::target::{Arch, Installer, Os};
 use upkit::core::version::{self, Version};
 use upkit::install::{InstallOptions, install};
@@ -44,7 +45,7 @@ fn publish(releases: &Path, version: &str, bytes: &[u8]) -> PathBuf {
     fs::write(&file, bytes).unwrap();
     sign_file(&tauri_secret_key(), &file, Some(version)).unwrap();
     let v = version::parse(version).unwrap();
-    let artifact = Artifact::read(&file, Platform::Infer, &v, None).unwrap();
+    let artifact = Artifact::read(&file, Platform::Infer, &v, SignedVersion::Required, None).unwrap();
     let info = ReleaseInfo {
         version: v,
         notes: Some(format!("release {version}")),

@@ -24,12 +24,38 @@ pub struct LintOptions {
     /// The trusted public keys: a signature made by any other key gets a `key_mismatch`
     /// warning. Empty (the default): key ids are not checked.
     pub keys: Vec<PublicKey>,
+    /// Where the manifest is served from: relative artifact URLs (bare file names) are resolved
+    /// against it first, as `upkit serve` resolves them
+    /// ([`resolve_relative_urls`](super::resolve_relative_urls)). `None` (the default): the
+    /// manifest is judged as it is, as a client fetching the file itself would.
+    pub base_url: Option<url::Url>,
+    /// The time now, passed in (the core has no clock): a `pub_date` after it gets a
+    /// `future_pub_date` warning. `None` (the default): dates are not compared.
+    pub now: Option<time::OffsetDateTime>,
 }
 
 impl LintOptions {
     /// Options that check signatures' key ids against `keys`.
     pub fn with_keys(keys: Vec<PublicKey>) -> Self {
-        LintOptions { keys }
+        LintOptions {
+            keys,
+            base_url: None,
+            now: None,
+        }
+    }
+
+    /// These options, with `pub_date`s later than `now` warned about.
+    #[must_use]
+    pub fn now(mut self, now: time::OffsetDateTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// These options, with relative URLs resolved against `base` first.
+    #[must_use]
+    pub fn base_url(mut self, base: url::Url) -> Self {
+        self.base_url = Some(base);
+        self
     }
 }
 
@@ -235,6 +261,25 @@ pub(super) fn lint(
                 "the manifest has no `pub_date`",
             )
             .hint("add the release date, e.g. `\"pub_date\": \"2026-11-29T09:30:00Z\"`"),
+        );
+    }
+    if let (Some(now), Some(date), Some((_, path))) = (
+        options.now,
+        manifest.and_then(|m| m.pub_date),
+        &fields.pub_date,
+    ) && date > now
+    {
+        out.push(
+            Finding::new(
+                WarningCode::FuturePubDate,
+                path.clone(),
+                format!(
+                    "the `pub_date` is in the future (it is {} now)",
+                    now.format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default()
+                ),
+            )
+            .hint("a date in the future is usually a wrong time zone or a typo of the year"),
         );
     }
     if let Some((Value::String(notes), path)) = &fields.notes

@@ -182,6 +182,8 @@ pub enum WarningCode {
     InvalidSize,
     /// No `pub_date`.
     MissingPubDate,
+    /// The `pub_date` is later than the time the lint was given ([`LintOptions::now`]).
+    FuturePubDate,
     /// An empty `platforms` object: no client gets an update.
     NoPlatforms,
     /// The manifest is Tauri's legacy 6-element array.
@@ -255,6 +257,7 @@ code_names!(WarningCode {
     ArtifactMismatch => "artifact_mismatch",
     InvalidSize => "invalid_size",
     MissingPubDate => "missing_pub_date",
+    FuturePubDate => "future_pub_date",
     NoPlatforms => "no_platforms",
     ArrayManifest => "array_manifest",
     ArrayPlatformEntry => "array_platform_entry",
@@ -589,10 +592,14 @@ pub enum Strictness {
 /// Validates a manifest body: every error (Tauri's acceptance), every lint warning, and the
 /// manifest when valid. Never fails: the verdict is in the [`Report`].
 pub fn validate(body: &[u8], options: &LintOptions) -> Report {
-    let value = match json(body) {
+    let mut value = match json(body) {
         Ok(value) => value,
         Err(e) => return Report::invalid(vec![e], Vec::new()),
     };
+    // Strings change, paths do not: positions still come from `body`.
+    if let Some(base) = &options.base_url {
+        resolve_relative_urls(&mut value, base);
+    }
     let index = Index::new(body);
     match shape::check(value) {
         Ok(manifest) => {
@@ -605,6 +612,38 @@ pub fn validate(body: &[u8], options: &LintOptions) -> Report {
                 place_errors(errors, &index),
                 place_warnings(warnings, &index),
             )
+        }
+    }
+}
+
+/// Resolves the relative artifact `url`s of a manifest's JSON (bare file names, as `upkit
+/// manifest --for-serve` writes them) against `base`, as `upkit serve` does before answering;
+/// absolute URLs, empty ones and anything that is not a string are left as they are. What a
+/// client is then sent is what [`parse`] and [`validate`] judge.
+pub fn resolve_relative_urls(value: &mut Value, base: &Url) {
+    let resolve = |entry: &mut serde_json::Map<String, Value>| {
+        if let Some(Value::String(url)) = entry.get_mut("url")
+            && !url.is_empty()
+            && matches!(
+                Url::parse(url),
+                Err(url::ParseError::RelativeUrlWithoutBase)
+            )
+            && let Ok(joined) = base.join(url)
+        {
+            *url = joined.to_string();
+        }
+    };
+    if let Value::Object(top) = value {
+        match top.get_mut("platforms") {
+            Some(Value::Object(platforms)) => {
+                for entry in platforms.values_mut() {
+                    if let Value::Object(entry) = entry {
+                        resolve(entry);
+                    }
+                }
+            }
+            None | Some(Value::Null) => resolve(top),
+            Some(_) => {}
         }
     }
 }

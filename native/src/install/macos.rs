@@ -208,7 +208,7 @@ fn failed_swap(
 /// Why the directory `app` is not a `.app` bundle, if it is not: the swap replaces the whole
 /// directory, so it must be the app (its name ends in `.app`, it has a `Contents/Info.plist`
 /// file), never a folder given by mistake.
-fn not_a_bundle(app: &Path) -> Option<&'static str> {
+pub(crate) fn not_a_bundle(app: &Path) -> Option<&'static str> {
     if app.extension().is_none_or(|e| e != "app") {
         return Some("its name does not end in `.app`");
     }

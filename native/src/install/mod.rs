@@ -542,6 +542,68 @@ impl<'a> InstallOptions<'a> {
     }
 }
 
+/// The check an installer makes of its payload's format (its first bytes) before anything else:
+/// an AppImage is an ELF file (or a gzip'd tar holding one), a packed `.app` a gzip'd tar, a deb
+/// or rpm has its magic, a Windows installer is a zip, an `.exe` or an `.msi`. [`install`] runs
+/// it, and so do `upkit bundle` and `upkit sign`, so that a release the user's machine would
+/// refuse is caught where it is made.
+///
+/// # Errors
+/// [`InstallError::NotAnAppImage`] (or [`InstallError::PackageForAppImage`] for a package),
+/// [`InstallError::NotABundle`], [`InstallError::NotAPackage`],
+/// [`InstallError::NotAWindowsInstaller`]; [`InstallError::Io`] when the file cannot be read.
+pub fn check_payload(method: Method, path: &Path) -> Result<(), InstallError> {
+    let head = package::head(path, 32).map_err(|source| InstallError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    payload_format(method, &head, path)
+}
+
+/// [`check_payload`] of a payload whose first bytes are `head`.
+fn payload_format(method: Method, head: &[u8], path: &Path) -> Result<(), InstallError> {
+    let path = path.to_owned();
+    let packages = [package::PackageKind::Deb, package::PackageKind::Rpm];
+    match method {
+        Method::AppImage if head.starts_with(appimage::ELF) || head.starts_with(appimage::GZIP) => {
+            Ok(())
+        }
+        Method::AppImage => Err(match packages.into_iter().find(|k| k.matches(head)) {
+            Some(kind) => InstallError::PackageForAppImage {
+                path,
+                format: kind.name(),
+            },
+            None => InstallError::NotAnAppImage { path },
+        }),
+        Method::AppBundle if head.starts_with(appimage::GZIP) => Ok(()),
+        Method::AppBundle => Err(InstallError::NotABundle { path }),
+        Method::Deb | Method::Rpm => {
+            let kind = if method == Method::Deb {
+                package::PackageKind::Deb
+            } else {
+                package::PackageKind::Rpm
+            };
+            if kind.matches(head) {
+                Ok(())
+            } else {
+                Err(InstallError::NotAPackage {
+                    path,
+                    format: kind.name(),
+                })
+            }
+        }
+        Method::Windows if windows::is_installer(head) => Ok(()),
+        Method::Windows => Err(InstallError::NotAWindowsInstaller { path }),
+    }
+}
+
+/// Why the directory `app` would not be accepted as a macOS `.app` bundle, if it would not (its
+/// name must end in `.app`, and it must hold a `Contents/Info.plist` file): the macOS installer's
+/// check of what it replaces and of what it unpacks, also run by `upkit bundle`.
+pub fn not_an_app_bundle(app: &Path) -> Option<&'static str> {
+    macos::not_a_bundle(app)
+}
+
 /// The deb or rpm package (per `installer`) that owns `file`, if exactly one does.
 pub(crate) fn owning_package(installer: Installer, file: &Path) -> Option<String> {
     match installer {
@@ -595,6 +657,7 @@ pub fn install(
     })?;
     let appimage_env = std::env::var_os("APPIMAGE").is_some_and(|p| !p.is_empty());
     let method = options.method(&head, appimage_env)?;
+    payload_format(method, &head, payload)?;
     let quiet = |_: &InstallEvent<'_>| {};
     let observer: &Observer<'_> = options.observer.unwrap_or(&quiet);
     let installed = match method {

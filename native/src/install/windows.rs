@@ -22,6 +22,12 @@ const MSI: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 pub use upkit_core::config::InstallMode;
 
+/// Whether `head` (a file's first bytes) is what the Windows install takes: a zip (Tauri v1's
+/// wrapper), an `.exe` or an `.msi`.
+pub(crate) fn is_installer(head: &[u8]) -> bool {
+    [ZIP, EXE, MSI].iter().any(|magic| head.starts_with(magic))
+}
+
 /// The NSIS flag of a mode: `/P`, `/S`, or none for `basicUi`.
 fn nsis_flag(mode: InstallMode) -> Option<&'static str> {
     match mode {

@@ -21,8 +21,7 @@ pub struct Args {
 
 /// Runs `upkit bundle`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let version = args.signing.app_version.clone();
-    let key = args.signing.secret_key()?;
+    let (version, key) = args.signing.open()?;
     let compatibility = if args.v1_compatible {
         Compatibility::V1
     } else {

@@ -14,21 +14,33 @@ use crate::client_args::{ClientArgs, interrupted, runtime, until_interrupted};
 
 /// Options of `upkit check`.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 when up to date or an update is available (10 for an update with \
+                  --exit-code), 1 when an update is offered that the client would refuse (its \
+                  signature is by another key, names no version or another one: all known \
+                  without downloading), 2 when the check failed."
+)]
 pub struct CheckArgs {
     #[command(flatten)]
-    client: ClientArgs,
+    pub(crate) client: ClientArgs,
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
+    /// Exit with 10 when an update is available (0 when up to date), for scripts.
+    #[arg(long)]
+    exit_code: bool,
 }
+
+/// `upkit check --exit-code`'s status when an update is available.
+const UPDATE_AVAILABLE: u8 = 10;
 
 /// Options of `upkit download`.
 #[derive(clap::Args)]
 pub struct DownloadArgs {
     #[command(flatten)]
-    client: ClientArgs,
+    pub(crate) client: ClientArgs,
     /// The directory the verified artifact is written to.
-    #[arg(long, value_name = "DIR", default_value = ".")]
+    #[arg(long, short = 'o', value_name = "DIR", default_value = ".")]
     out: PathBuf,
     /// Print one JSON object on stdout.
     #[arg(long)]
@@ -50,6 +62,7 @@ fn report(current_version: &str, update: Option<&Update>) -> serde_json::Value {
             "notes": null,
             "pub_date": null,
             "endpoint": null,
+            "refused": null,
         }),
         Some(u) => json!({
             "available": true,
@@ -63,6 +76,7 @@ fn report(current_version: &str, update: Option<&Update>) -> serde_json::Value {
             "notes": u.notes(),
             "pub_date": u.pub_date().and_then(|d| d.format(&Rfc3339).ok()),
             "endpoint": u.endpoint().as_str(),
+            "refused": null,
         }),
     }
 }
@@ -91,15 +105,29 @@ pub fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let updater = args.client.builder(config.as_ref())?.build()?;
     let current = updater.current_version().to_string();
     let update = runtime()?.block_on(updater.check())?;
+    // What the download would refuse before its first byte, said now.
+    let refused = update
+        .as_ref()
+        .and_then(|u| u.verifier().err())
+        .map(|e| crate::report(&e.into()));
     if args.json {
-        println!("{}", report(&current, update.as_ref()));
+        let mut object = report(&current, update.as_ref());
+        object["refused"] = json!(refused);
+        println!("{object}");
     } else {
         match &update {
             Some(update) => print!("{}", describe(update)),
             None => println!("up to date ({current})"),
         }
+        if let Some(reason) = &refused {
+            eprintln!("error: the update would be refused: {reason}");
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(match (&update, refused) {
+        (_, Some(_)) => ExitCode::from(1),
+        (Some(_), None) if args.exit_code => ExitCode::from(UPDATE_AVAILABLE),
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 /// Runs `upkit download`.

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use upkit::core::check::CheckError;
 use upkit::core::signature::Legacy;
 use upkit::core::target::{Arch, Installer, Os};
-use upkit::core::template::Transport;
+use upkit::core::template::{Endpoint, TemplateError, Transport, Variables};
 use upkit::{ManifestSize, UpdaterBuilder};
 
 use crate::tauri_config::{self, Loaded};
@@ -88,7 +89,50 @@ fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
         .ok_or_else(|| anyhow::anyhow!("invalid {flag} `{secs}`: expected seconds above 0"))
 }
 
+/// Refuses a placeholder in `endpoint` that no client fills (a typo such as `{{version}}`):
+/// Tauri would request the URL with it left in, percent-encoded.
+fn refuse_unknown_placeholders(endpoint: &str, source: &str) -> anyhow::Result<()> {
+    // The scheme is checked by the updater; here only the placeholders count.
+    let Ok(parsed) = Endpoint::parse(endpoint, Transport::Insecure) else {
+        return Ok(());
+    };
+    if let Some(name) = parsed
+        .placeholders()
+        .into_iter()
+        .find(|name| !Variables::is_built_in(name))
+    {
+        bail!(
+            "unknown placeholder `{{{{{name}}}}}` in {source} `{endpoint}`: expected {} (Tauri would leave it in the URL, percent-encoded)",
+            Variables::BUILT_IN
+                .map(|n| format!("{{{{{n}}}}}"))
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
 impl ClientArgs {
+    /// What to add to an error that plain http was refused: the flag (or setting) that allows
+    /// it.
+    pub fn explain(&self, err: anyhow::Error) -> anyhow::Error {
+        let insecure = err.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<upkit::Error>(),
+                Some(upkit::Error::Endpoint(TemplateError::Insecure { .. }))
+            ) || matches!(
+                cause.downcast_ref::<upkit::Error>(),
+                Some(upkit::Error::Check(check)) if matches!(**check, CheckError::InsecureDownload { .. })
+            )
+        });
+        match (insecure, &self.config) {
+            (false, _) => err,
+            (true, None) => err.context("plain http was refused: pass --insecure-transport to allow it"),
+            (true, Some(_)) => err.context(
+                "plain http was refused: pass --insecure-transport, or set plugins.updater.dangerousInsecureTransportProtocol in the configuration",
+            ),
+        }
+    }
+
     /// The `--config` configuration, read and checked as built for `--target`'s OS (this
     /// machine's for a custom target), with `--insecure-transport` applied to it (`None` without
     /// `--config`).
@@ -119,10 +163,19 @@ impl ClientArgs {
             (None, None) => bail!("--current-version is required"),
         };
         let mut builder = match config {
-            Some(loaded) => UpdaterBuilder::from_updater_config(&loaded.config.updater, version)?,
+            Some(loaded) => {
+                let source = format!("{}'s endpoints", loaded.files[0].display());
+                for endpoint in &loaded.config.updater.endpoints {
+                    refuse_unknown_placeholders(endpoint, &source)?;
+                }
+                UpdaterBuilder::from_updater_config(&loaded.config.updater, version)?
+            }
             None => {
                 if self.pubkey.is_empty() {
                     bail!("--pubkey is required unless --config gives the key");
+                }
+                for endpoint in &self.endpoint {
+                    refuse_unknown_placeholders(endpoint, "--endpoint")?;
                 }
                 UpdaterBuilder::new(version).endpoints(self.endpoint.iter().map(String::as_str))
             }

@@ -18,6 +18,7 @@ use upkit::progress::{DownloadEvent, Progress};
 use upkit::release::{self, Artifact, Merge, Platform, ReleaseInfo};
 use upkit::serve::{Config, Server};
 use upkit::updater::Updater;
+use upkit_core::signature::SignedVersion;
 use upkit_core::target::{Arch, Installer, Os};
 use upkit_core::template::Transport;
 use upkit_core::version::Version;
@@ -302,7 +303,13 @@ async fn story(root: &Path, steps: &Steps) -> anyhow::Result<()> {
 
     // The static manifest, with names relative to the server.
     let version = upkit_core::version::parse("1.1.0")?;
-    let artifact = Artifact::read(&v2, Platform::Infer, &version, None)?;
+    let artifact = Artifact::read(
+        &v2,
+        Platform::Infer,
+        &version,
+        SignedVersion::Required,
+        None,
+    )?;
     let info = ReleaseInfo {
         version: version.clone(),
         notes: Some("Says hello with a newer version".into()),
@@ -403,7 +410,13 @@ async fn story(root: &Path, steps: &Steps) -> anyhow::Result<()> {
     bytes3[middle] ^= 0x01;
     std::fs::write(&v3, &bytes3)?;
     let version3 = upkit_core::version::parse("1.2.0")?;
-    let artifact3 = Artifact::read(&v3, Platform::Infer, &version3, None)?;
+    let artifact3 = Artifact::read(
+        &v3,
+        Platform::Infer,
+        &version3,
+        SignedVersion::Required,
+        None,
+    )?;
     let info3 = ReleaseInfo {
         version: version3,
         notes: Some("Tampered with".into()),

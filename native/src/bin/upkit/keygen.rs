@@ -11,17 +11,17 @@ use upkit::keys::{KeyPair, KeysError, Overwrite, public_path_of};
 #[derive(clap::Args)]
 pub struct Args {
     /// Where to write the secret key; the public key goes to PATH.pub.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, short = 'o', short_alias = 'w', value_name = "PATH")]
     out: PathBuf,
     /// The password that encrypts the secret key (else UPKIT_SIGNING_PRIVATE_KEY_PASSWORD, else
     /// a prompt on a terminal).
-    #[arg(long, value_name = "PW", conflicts_with = "no_password")]
+    #[arg(long, short = 'p', value_name = "PW", conflicts_with = "no_password")]
     password: Option<String>,
     /// Use the empty password (the key is still scrypt-encrypted, as Tauri does).
     #[arg(long)]
     no_password: bool,
     /// Overwrite PATH and PATH.pub if they exist.
-    #[arg(long)]
+    #[arg(long, short = 'f')]
     force: bool,
 }
 

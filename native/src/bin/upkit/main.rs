@@ -22,7 +22,9 @@ mod verify;
 
 /// upkit: safe, resumable, Tauri-compatible updates for desktop apps.
 #[derive(Parser)]
-#[command(name = "upkit", version, about, propagate_version = true)]
+// `-V`/`--version` is the program's, at the top only: in `manifest` and `verify`, `--version` is
+// an old spelling of `--app-version`.
+#[command(name = "upkit", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,9 +77,18 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::run(args),
         Command::Bundle(args) => bundle::run(args),
         Command::Manifest(args) => manifest::run(args),
-        Command::Check(args) => check::run_check(args),
-        Command::Download(args) => check::run_download(args),
-        Command::Update(args) => update::run(args),
+        Command::Check(args) => {
+            let client = args.client.clone();
+            check::run_check(args).map_err(|e| client.explain(e))
+        }
+        Command::Download(args) => {
+            let client = args.client.clone();
+            check::run_download(args).map_err(|e| client.explain(e))
+        }
+        Command::Update(args) => {
+            let client = args.client.clone();
+            update::run(args).map_err(|e| client.explain(e))
+        }
         Command::Serve(args) => serve::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "upkit", &mut std::io::stdout());
@@ -95,7 +106,7 @@ fn main() -> ExitCode {
 
 /// The error and its causes, one clause each. upkit's errors already name their cause in their
 /// message, so a cause is added only when the text does not say it yet.
-fn report(err: &anyhow::Error) -> String {
+pub(crate) fn report(err: &anyhow::Error) -> String {
     let mut text = err.to_string();
     for cause in err.chain().skip(1) {
         let cause = cause.to_string();

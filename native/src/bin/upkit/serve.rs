@@ -76,7 +76,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if !found.iter().any(|f| f.manifest.is_ok()) {
             tracing::warn!("no valid manifest in {} yet", config.dir.display());
         }
-        let server = Server::bind(args.listen, config).await?;
+        let server = Server::bind(args.listen, config)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
         let mut stdout = std::io::stdout();
         writeln!(stdout, "listening on http://{}", server.local_addr())?;
         stdout.flush()?;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use upkit::bundle::Kind;
 use upkit::keys::{KeysError, SecretKey, sign_file};
 
 /// Options of `upkit sign`.
@@ -21,41 +22,58 @@ pub struct Args {
 pub(crate) struct SigningArgs {
     /// The secret key, or a path to it (else UPKIT_SIGNING_PRIVATE_KEY, TAURI_SIGNING_PRIVATE_KEY,
     /// TAURI_SIGNING_PRIVATE_KEY_PATH).
-    #[arg(long, value_name = "KEY_OR_PATH")]
+    #[arg(long, short = 'k', short_alias = 'f', value_name = "KEY_OR_PATH")]
     key: Option<String>,
     /// The secret key's password (else UPKIT_SIGNING_PRIVATE_KEY_PASSWORD,
     /// TAURI_SIGNING_PRIVATE_KEY_PASSWORD, a prompt on a terminal, or the empty password).
-    #[arg(long, value_name = "PW")]
+    #[arg(long, short = 'p', value_name = "PW")]
     password: Option<String>,
-    /// The app version to bind the signature to (`version:` in the trusted comment). Must be
-    /// SemVer (a leading `v` is fine): clients refuse any other (Tauri's signer writes it anyway).
-    #[arg(long, value_name = "V")]
-    pub(crate) app_version: Option<String>,
+    /// The release's version, bound into the signature (`version:` in the trusted comment).
+    /// Required (or --no-app-version): upkit's clients refuse a signature without one. SemVer; a
+    /// leading `v` is dropped (`v1.1.0` is written as `1.1.0`).
+    #[arg(long, value_name = "V", required_unless_present = "no_app_version")]
+    app_version: Option<String>,
+    /// Sign without a version: only clients that do not require a signed version (Tauri's
+    /// default) accept such a signature; upkit's clients, and Tauri's with
+    /// requireSignedVersion, refuse it.
+    #[arg(long, conflicts_with = "app_version")]
+    no_app_version: bool,
 }
 
 impl SigningArgs {
-    /// The secret key these options name, unlocked.
-    pub(crate) fn secret_key(self) -> anyhow::Result<SecretKey> {
-        signing_key(self.key, self.password)
+    /// The version to sign, normalised (`v1.1.0` is `1.1.0`, which clients compare it with), and
+    /// the secret key these options name, unlocked. `None` only with `--no-app-version`.
+    pub(crate) fn open(self) -> anyhow::Result<(Option<String>, SecretKey)> {
+        let version = self
+            .app_version
+            .as_deref()
+            .map(|v| upkit::keys::signed_version(v).map(|v| v.to_string()))
+            .transpose()?;
+        Ok((version, signing_key(self.key, self.password)?))
     }
 }
 
-/// Said after signing without `--app-version`.
+/// Said after signing with `--no-app-version`.
 pub(crate) fn warn_unversioned(version: Option<&str>) {
     if version.is_none() {
-        eprintln!(
-            "warning: no --app-version: the signature names no version, which upkit's clients \
-             require by default (Tauri's with requireSignedVersion)"
-        );
+        eprintln!("{UNVERSIONED}");
     }
 }
+
+/// What a signature without a version means for clients.
+pub(crate) const UNVERSIONED: &str = "warning: --no-app-version: the signature names no version; \
+     only clients that do not require one (Tauri's default) accept it, upkit's clients and \
+     Tauri's with requireSignedVersion refuse it";
 
 /// Runs `upkit sign`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let version = args.signing.app_version.clone();
-    let key = args.signing.secret_key()?;
+    let (version, key) = args.signing.open()?;
     let sig_path = sign_file(&key, &args.file, version.as_deref())?;
     println!("wrote {} (key id {})", sig_path.display(), key.key_id());
+    // A name that says one kind and bytes that say another: signed as asked, but said.
+    if let Some(Err(err)) = Kind::of(&args.file).map(|kind| kind.check(&args.file)) {
+        eprintln!("warning: {err}");
+    }
     warn_unversioned(version.as_deref());
     Ok(ExitCode::SUCCESS)
 }

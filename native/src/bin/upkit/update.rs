@@ -4,8 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use serde_json::json;
+use upkit::core::target::{Installer, Os};
 use upkit::install::{InstallError, Installed, WindowsOptions, install};
 
 use crate::check::ProgressDisplay;
@@ -15,9 +16,10 @@ use crate::client_args::{ClientArgs, interrupted, runtime, until_interrupted};
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    client: ClientArgs,
-    /// The installed app to replace: an AppImage file, or a macOS `.app` bundle. Default:
-    /// `$APPIMAGE`, else this executable (or the bundle holding it).
+    pub(crate) client: ClientArgs,
+    /// The installed app to replace: an AppImage file, or a macOS `.app` bundle. Default for an
+    /// AppImage: `$APPIMAGE`. Never upkit itself: without either, an AppImage or `.app` update
+    /// is refused before anything is downloaded.
     #[arg(long, value_name = "PATH")]
     install_path: Option<PathBuf>,
     /// For a deb or rpm: the package the app was installed from. A payload holding another
@@ -27,6 +29,41 @@ pub struct Args {
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// What can be known of the install before downloading: which app it replaces, and that it is
+/// there. The CLI is not the app: the library's default install path, the running executable
+/// (or the `.app` holding it), would be upkit itself, so an install path must be named.
+fn preflight(
+    os: Os,
+    installer: Option<Installer>,
+    install_path: Option<&Path>,
+    appimage: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let path = install_path.map(Path::to_owned).or(appimage);
+    let missing = match (os, installer) {
+        (Os::Linux, Some(Installer::AppImage)) => {
+            "an AppImage update needs the AppImage to replace: pass --install-path PATH or set \
+             $APPIMAGE (upkit never replaces its own executable)"
+        }
+        (Os::Linux, None) => {
+            "cannot tell how the app was installed: pass --bundle-type (appimage, deb or rpm), \
+             or --install-path PATH for an AppImage"
+        }
+        (Os::Darwin, None | Some(Installer::App)) => {
+            "a macOS update needs the `.app` bundle to replace: pass --install-path PATH \
+             (upkit never replaces its own bundle)"
+        }
+        // Packages and Windows installers replace nothing by path.
+        _ => return Ok(()),
+    };
+    match path {
+        None => bail!("{missing}"),
+        Some(path) if path.symlink_metadata().is_err() => {
+            bail!("no installed app at {} (--install-path)", path.display())
+        }
+        Some(_) => Ok(()),
+    }
 }
 
 /// What to say when the install failed: the error, and what became of the installed app.
@@ -74,6 +111,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .windows(windows)
         .build()?;
     let current = updater.current_version().to_string();
+    let target = updater.target();
+    let appimage = std::env::var_os("APPIMAGE")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    preflight(
+        target.os,
+        target.installer,
+        args.install_path.as_deref(),
+        appimage,
+    )?;
     let rt = runtime()?;
     let Some(update) = rt.block_on(updater.check())? else {
         if args.json {

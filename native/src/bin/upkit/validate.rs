@@ -31,7 +31,19 @@ pub struct Args {
     /// Print one JSON object per file on stdout, one per line.
     #[arg(long)]
     json: bool,
+    /// Judge the manifest as served from this URL: relative artifact urls (bare file names, as
+    /// `upkit manifest --for-serve` writes them) are resolved against it first, as `upkit serve
+    /// --public-url URL` resolves them.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Judge the manifest as `upkit serve` sends it: bare file names are resolved first
+    /// (against a stand-in `https://served.invalid/`; --base-url names the real URL).
+    #[arg(long, conflicts_with = "base_url")]
+    for_serve: bool,
 }
+
+/// The stand-in public URL of `--for-serve`.
+pub(crate) const SERVED_BASE: &str = "https://served.invalid/";
 
 /// Runs `upkit validate`: exit 0 when every file passes, 1 otherwise.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -40,7 +52,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|text| upkit::keys::load_public_key(text))
         .collect::<Result<Vec<_>, _>>()?;
-    let options = LintOptions::with_keys(keys);
+    let mut options = LintOptions::with_keys(keys).now(crate::manifest::now());
+    let base = match (&args.base_url, args.for_serve) {
+        (Some(text), _) => Some(upkit::release::parse_base_url(text)?),
+        (None, true) => Some(url::Url::parse(SERVED_BASE).expect("a valid URL")),
+        (None, false) => None,
+    };
+    if let Some(base) = base {
+        options = options.base_url(base);
+    }
     let strictness = if args.strict {
         Strictness::Strict
     } else {

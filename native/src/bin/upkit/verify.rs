@@ -12,10 +12,13 @@ use upkit::core::signature::{Keyring, Legacy, Policy, Signature, SignedVersion, 
 /// Options of `upkit verify`.
 #[derive(clap::Args)]
 #[command(
-    disable_version_flag = true,
     after_help = "Exit status: 0 when the file is valid, 1 when it is not (the reason on stderr), \
                   2 when it could not be checked (a missing file or signature, a key that does \
-                  not decode, bad arguments)."
+                  not decode, bad arguments).\n\nSignatures and keys are read as a Tauri client \
+                  reads them: base64 of minisign's text (the `.sig` and `.key.pub` files of \
+                  `tauri signer` and `upkit`). minisign's own files (text starting with \
+                  `untrusted comment:`) are refused unless --minisign is given: put into a \
+                  manifest or tauri.conf.json, Tauri refuses them."
 )]
 pub struct Args {
     /// The file to verify.
@@ -28,18 +31,40 @@ pub struct Args {
     #[arg(long, value_name = "SIG_OR_PATH")]
     signature: Option<String>,
     /// The version the manifest announces: a signed `version:` must equal it.
-    #[arg(long, value_name = "V")]
-    version: Option<String>,
+    #[arg(long, alias = "version", value_name = "V")]
+    app_version: Option<String>,
     /// Refuse a signature whose trusted comment has no `version:`.
     #[arg(long)]
     require_version: bool,
     /// Accept legacy (`Ed`, not prehashed) signatures.
     #[arg(long)]
     allow_legacy: bool,
+    /// Also read minisign's own text files (`untrusted comment: ...`, not base64) as signature
+    /// and key. Tauri reads only their base64: such a file is no proof of what Tauri accepts.
+    #[arg(long)]
+    minisign: bool,
+}
+
+/// The hint for a minisign text where Tauri reads base64.
+fn minisign_text(what: &str, source: &str) -> String {
+    format!(
+        "{what} {source} is minisign's text, not the base64 of it that Tauri reads (Tauri refuses it with a base64 error): \
+         put `base64 -w0 {source}` into the manifest or tauri.conf.json, or pass --minisign to read minisign files"
+    )
 }
 
 /// Runs `upkit verify`: exit 0 when valid, 1 when not (reason on stderr); an `Err` exits 2.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if !args.minisign
+        && let Some(path) = args.pubkey.iter().find(|p| is_minisign_file(Path::new(p)))
+    {
+        eprintln!(
+            "invalid: {}: {}",
+            args.file.display(),
+            minisign_text("the public key", path)
+        );
+        return Ok(ExitCode::from(1));
+    }
     let keys = args
         .pubkey
         .iter()
@@ -47,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
     let keyring = Keyring::new(keys);
     let expected_version = args
-        .version
+        .app_version
         .as_deref()
         .map(upkit::core::version::parse)
         .transpose()
@@ -80,6 +105,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             (read_text(&path)?, path.display().to_string())
         }
     };
+    if !args.minisign && is_minisign_text(&sig_text) {
+        eprintln!(
+            "invalid: {}: {}",
+            args.file.display(),
+            minisign_text("the signature", &sig_source)
+        );
+        return Ok(ExitCode::from(1));
+    }
     let signature = match decode_signature(&sig_text) {
         Ok(signature) => signature,
         Err(err) => {
@@ -141,7 +174,17 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// A signature as Tauri's base64 text, or a minisign .minisig text. Surrounding whitespace (a
+/// Whether `text` is minisign's own text format rather than Tauri's base64 of it.
+fn is_minisign_text(text: &str) -> bool {
+    text.trim_start().starts_with("untrusted comment:")
+}
+
+/// Whether `path` names a file holding minisign's own text format.
+fn is_minisign_file(path: &Path) -> bool {
+    path.is_file() && std::fs::read_to_string(path).is_ok_and(|t| is_minisign_text(&t))
+}
+
+/// A signature as Tauri's base64 text, or (with `--minisign`) a minisign .minisig text. Surrounding whitespace (a
 /// file's final newline) is ignored.
 fn decode_signature(text: &str) -> Result<Signature, upkit::core::signature::SignatureError> {
     let text = text.trim();
