@@ -94,7 +94,9 @@ fn describe(update: &Update) -> String {
         text += &format!("  date:     {date}\n");
     }
     if let Some(notes) = update.notes() {
-        text += &format!("  notes:    {}\n", notes.replace('\n', "\n            "));
+        // Notes from a file end in a newline: no indented empty line for it.
+        let notes = notes.trim_end().replace('\n', "\n            ");
+        text += &format!("  notes:    {notes}\n");
     }
     text
 }
