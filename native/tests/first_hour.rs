@@ -9,23 +9,16 @@ use std::process::{Command, Stdio};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use cli_support::{ARTIFACT, serve};
+use cli_support::{ARTIFACT, isolated, serve};
 
 /// An ELF header and some bytes: what an AppImage starts with.
 const ELF: &[u8] = b"\x7fELF\x02\x01\x01\0 an AppImage stand-in";
 
-/// Runs `upkit` with `args` in `dir`, without `$APPIMAGE`: exit code, stdout, stderr.
+/// Runs `upkit` with `args` in `dir`, [`isolated`]: exit code, stdout, stderr.
 fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_upkit"))
+    let output = isolated(&mut Command::new(env!("CARGO_BIN_EXE_upkit")))
         .args(args)
         .current_dir(dir)
-        .env_remove("APPIMAGE")
-        .env_remove("UPKIT_SIGNING_PRIVATE_KEY")
-        .env_remove("TAURI_SIGNING_PRIVATE_KEY")
-        .env_remove("TAURI_SIGNING_PRIVATE_KEY_PATH")
-        .env_remove("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD")
-        .env_remove("TAURI_SIGNING_PRIVATE_KEY_PASSWORD")
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     (
@@ -41,10 +34,6 @@ fn with_key() -> tempfile::TempDir {
     let (code, out, err) = run_in(dir.path(), &["keygen", "-o", "app.key", "--no-password"]);
     assert_eq!(code, 0, "{out}{err}");
     dir
-}
-
-fn pubkey(dir: &Path) -> String {
-    fs::read_to_string(dir.join("app.key.pub")).unwrap()
 }
 
 /// A release 2.0.0 signed by a fresh key with `trusted` as trusted comment, offered under

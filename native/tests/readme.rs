@@ -1,9 +1,11 @@
 //! The README's CLI quick start runs as written: its first `sh` block is extracted and run by
 //! bash in an empty directory, with the `upkit` under test first on the `PATH`.
 
+mod cli_support;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The first ```sh block after the heading `heading` of the README.
 fn block_after(heading: &str) -> String {
@@ -12,11 +14,12 @@ fn block_after(heading: &str) -> String {
         .split_once(&format!("\n{heading}\n"))
         .unwrap_or_else(|| panic!("no `{heading}` in README.md"))
         .1;
-    let block = section
-        .split_once("\n```sh\n")
-        .expect("a ```sh block")
-        .1;
-    block.split_once("\n```\n").expect("a closed block").0.to_owned()
+    let block = section.split_once("\n```sh\n").expect("a ```sh block").1;
+    block
+        .split_once("\n```\n")
+        .expect("a closed block")
+        .0
+        .to_owned()
 }
 
 #[test]
@@ -36,19 +39,12 @@ fn the_cli_quick_start_runs_as_written() {
         .local_addr()
         .unwrap()
         .port();
-    let output = Command::new("timeout")
+    let output = cli_support::isolated(&mut Command::new("timeout"))
         .args(["120", "bash", "-euo", "pipefail", "quick-start.sh"])
         .current_dir(dir.path())
         .env("PATH", path)
         .env("PORT", port.to_string())
         .env("HOME", dir.path())
-        .env_remove("APPIMAGE")
-        .env_remove("UPKIT_SIGNING_PRIVATE_KEY")
-        .env_remove("TAURI_SIGNING_PRIVATE_KEY")
-        .env_remove("TAURI_SIGNING_PRIVATE_KEY_PATH")
-        .env_remove("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD")
-        .env_remove("TAURI_SIGNING_PRIVATE_KEY_PASSWORD")
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -62,7 +58,10 @@ fn the_cli_quick_start_runs_as_written() {
         stdout.contains("update available: 1.0.0 -> 1.1.0 (linux)\n"),
         "{stdout}"
     );
-    assert!(stdout.contains("\ninstalled 1.1.0: replaced the AppImage at "), "{stdout}");
+    assert!(
+        stdout.contains("\ninstalled 1.1.0: replaced the AppImage at "),
+        "{stdout}"
+    );
     // The installed app is now the 1.1.0 artifact.
     assert_eq!(
         fs::read(dir.path().join("installed/MyApp.AppImage")).unwrap(),

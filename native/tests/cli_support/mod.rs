@@ -50,6 +50,22 @@ pub fn serve(dir: &Path) -> (tokio::runtime::Runtime, String) {
     (rt, base)
 }
 
+/// `command` without the environment that would change what `upkit` does on its own: the
+/// signing key and password variables (upkit's and Tauri's) and `$APPIMAGE`; no standard input.
+pub fn isolated(command: &mut Command) -> &mut Command {
+    for name in [
+        "APPIMAGE",
+        "UPKIT_SIGNING_PRIVATE_KEY",
+        "UPKIT_SIGNING_PRIVATE_KEY_PASSWORD",
+        "TAURI_SIGNING_PRIVATE_KEY",
+        "TAURI_SIGNING_PRIVATE_KEY_PATH",
+        "TAURI_SIGNING_PRIVATE_KEY_PASSWORD",
+    ] {
+        command.env_remove(name);
+    }
+    command.stdin(std::process::Stdio::null())
+}
+
 /// Runs the `upkit` binary with `args`: exit code, stdout, stderr.
 pub fn upkit<I, S>(args: I) -> (i32, String, String)
 where
