@@ -7,11 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use upkit::artifact::VerifiedArtifact;
 use upkit::core::signature::{Keyring, Policy, PublicKey, Signature};
-
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/tauri-cli"
-);
+use upkit_fixtures::{TauriCli, tauri_cli, test_name};
 
 fn upkit(args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_upkit"));
@@ -75,17 +71,17 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
 }
 
 /// `upkit bundle INPUTS... --key <Tauri's key without password> --password "" EXTRA...`
-fn bundle_with(inputs: &[&str], extra: &[&str]) -> Output {
-    let key = format!("{VECTORS}/keys/nopass.key");
+fn bundle_with(v: &TauriCli, inputs: &[&str], extra: &[&str]) -> Output {
+    let key = v.path("keys/nopass.key");
     let mut args = vec!["bundle"];
     args.extend(inputs);
-    args.extend(["--key", &key, "--password", ""]);
+    args.extend(["--key", path(&key), "--password", ""]);
     args.extend(extra);
     upkit(&args)
 }
 
 /// Every input, signed for 1.0.0.
-fn bundle(inputs: &Inputs, extra: &[&str]) -> Output {
+fn bundle(v: &TauriCli, inputs: &Inputs, extra: &[&str]) -> Output {
     let all = [
         &inputs.app,
         &inputs.appimage,
@@ -95,12 +91,12 @@ fn bundle(inputs: &Inputs, extra: &[&str]) -> Output {
         &inputs.msi,
     ]
     .map(|p| path(p));
-    bundle_with(&all, &[&["--app-version", "1.0.0"], extra].concat())
+    bundle_with(v, &all, &[&["--app-version", "1.0.0"], extra].concat())
 }
 
 /// Every listed payload verifies with the Tauri key under version 1.0.0.
-fn check_signed(payloads: &[PathBuf]) {
-    let public = fs::read_to_string(format!("{VECTORS}/keys/nopass.key.pub")).unwrap();
+fn check_signed(v: &TauriCli, payloads: &[PathBuf]) {
+    let public = v.text("keys/nopass.key.pub");
     let keyring = Keyring::from(PublicKey::decode(&public).unwrap());
     let policy = Policy {
         expected_version: Some(upkit::core::version::parse("1.0.0").unwrap()),
@@ -133,8 +129,11 @@ fn expected_listing(payloads: &[PathBuf]) -> Vec<String> {
 
 #[test]
 fn current_artifacts() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     let inputs = inputs();
-    let output = bundle(&inputs, &[]);
+    let output = bundle(&v, &inputs, &[]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let payloads = vec![
         with_suffix(&inputs.app, ".tar.gz"),
@@ -145,7 +144,7 @@ fn current_artifacts() {
         inputs.msi.clone(),
     ];
     assert_eq!(listed(&output), expected_listing(&payloads));
-    check_signed(&payloads);
+    check_signed(&v, &payloads);
     // No v1 wrappers.
     let mut names: Vec<String> = fs::read_dir(inputs.dir.path())
         .unwrap()
@@ -203,8 +202,11 @@ fn current_artifacts() {
 
 #[test]
 fn v1_compatible_artifacts() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     let inputs = inputs();
-    let output = bundle(&inputs, &["--v1-compatible"]);
+    let output = bundle(&v, &inputs, &["--v1-compatible"]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let appimage_tar = with_suffix(&inputs.appimage, ".tar.gz");
     let nsis_zip = inputs.dir.path().join("My App_1.0.0_x64-setup.nsis.zip");
@@ -221,7 +223,7 @@ fn v1_compatible_artifacts() {
         msi_zip.clone(),
     ];
     assert_eq!(listed(&output), expected_listing(&payloads));
-    check_signed(&payloads);
+    check_signed(&v, &payloads);
     // Every archive has the mode of any new file (0666 less the umask), as the web server that
     // publishes it must read it: not the private 0600 of a temp file.
     use std::os::unix::fs::PermissionsExt as _;
@@ -276,16 +278,19 @@ fn v1_compatible_artifacts() {
 /// Shells complete a bundle's name with a `/`: the archive still goes beside the bundle.
 #[test]
 fn a_trailing_slash_names_the_same_bundle() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     let inputs = inputs();
     let app = format!("{}/", path(&inputs.app));
-    let output = bundle_with(&[&app], &["--app-version", "1.0.0"]);
+    let output = bundle_with(&v, &[&app], &["--app-version", "1.0.0"]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let packed = with_suffix(&inputs.app, ".tar.gz");
     assert_eq!(
         listed(&output),
         expected_listing(std::slice::from_ref(&packed))
     );
-    check_signed(&[packed]);
+    check_signed(&v, &[packed]);
     let mut inside: Vec<String> = fs::read_dir(&inputs.app)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -296,10 +301,13 @@ fn a_trailing_slash_names_the_same_bundle() {
 
 #[test]
 fn unknown_inputs_are_refused_before_anything_is_written() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     let inputs = inputs();
     let other = inputs.dir.path().join("notes.txt");
     fs::write(&other, b"x").unwrap();
-    let output = bundle_with(&[path(&inputs.appimage), path(&other)], &[]);
+    let output = bundle_with(&v, &[path(&inputs.appimage), path(&other)], &[]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
@@ -316,6 +324,7 @@ fn unknown_inputs_are_refused_before_anything_is_written() {
     fs::create_dir(&dir_input).unwrap();
     let run = |input: &Path, version: &str| {
         bundle_with(
+            &v,
             &[path(&inputs.app), path(input)],
             &["--v1-compatible", "--app-version", version],
         )

@@ -18,6 +18,7 @@ use upkit::core::target::{Arch, Os};
 use upkit::core::template::Transport;
 use upkit::core::version::parse;
 use upkit::{DownloadEvent, Error, ManifestSize, Progress, RetryPolicy, UpdaterBuilder};
+use upkit_fixtures::test_name;
 
 const ARTIFACT: &str = "files/random-256KiB.bin";
 const SIG_210: &str = "sigs/secret/random-256KiB.bin.version-2.1.0.sig";
@@ -125,6 +126,9 @@ fn recorder() -> (
 
 #[tokio::test]
 async fn static_manifest_check_and_verified_download() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let updater = client(&[server.url("/latest.json")]).build().unwrap();
     let update = updater.check().await.unwrap().expect("an update");
@@ -185,6 +189,9 @@ async fn static_manifest_check_and_verified_download() {
 
 #[tokio::test]
 async fn dynamic_manifest_from_a_templated_endpoint() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let body = payload(100_000);
     let signer = Signer::new();
     let sig = signer.sign(&body, "app-2.0.0.bin", "2.0.0");
@@ -224,6 +231,9 @@ async fn dynamic_manifest_from_a_templated_endpoint() {
 
 #[tokio::test]
 async fn no_content_means_no_update() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = Server::start(|_, _| Reply::status(204)).await;
     let second = Server::start(|_, _| Reply::status(500)).await;
     let updater = client(&[server.url("/u"), second.url("/u")])
@@ -235,6 +245,9 @@ async fn no_content_means_no_update() {
 
 #[tokio::test]
 async fn same_version_is_no_update_and_downgrades_are_opt_in() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let sig = vector(SIG_210);
     let server =
         Server::start(move |r, _| Reply::json(&static_manifest(&host(r), "0.9.0", &sig))).await;
@@ -266,6 +279,9 @@ async fn refused_url() -> String {
 
 #[tokio::test]
 async fn falls_back_after_refused_404_500_and_invalid_manifest() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let bad = Server::start(|r, _| match r.target.as_str() {
         "/404" => Reply::status(404),
@@ -287,6 +303,9 @@ async fn falls_back_after_refused_404_500_and_invalid_manifest() {
 
 #[tokio::test]
 async fn exhausted_endpoints_give_the_last_remembered_error() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let bad = Server::start(|r, _| match r.target.as_str() {
         "/404" => Reply::status(404),
         _ => Reply::json(&json!({ "version": "2.0.0" })),
@@ -332,6 +351,9 @@ async fn exhausted_endpoints_give_the_last_remembered_error() {
 
 #[tokio::test]
 async fn a_body_that_is_not_json_aborts_the_check() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let first = Server::start(|_, _| Reply::ok("<html>maintenance</html>")).await;
     let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let err = check_error(&[first.url("/latest.json"), good.url("/latest.json")]).await;
@@ -347,6 +369,9 @@ async fn a_body_that_is_not_json_aborts_the_check() {
 
 #[tokio::test]
 async fn a_body_cut_short_aborts_the_check_as_in_tauri() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     // 200 with a length of 100, then 11 bytes and a reset: Tauri's `res.json().await?` fails the
     // whole check, and so does upkit, without trying the next endpoint.
     let first = Server::start(|_, _| {
@@ -374,6 +399,9 @@ async fn a_body_cut_short_aborts_the_check_as_in_tauri() {
 
 #[tokio::test]
 async fn redirects_are_followed_up_to_ten() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let target = good.url("/latest.json");
     let hops = Server::start(move |r, _| {
@@ -402,6 +430,9 @@ async fn redirects_are_followed_up_to_ten() {
 
 #[tokio::test]
 async fn tls_with_a_test_ca_and_the_refused_https_to_http_redirect() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let ca = TestCa::new();
     let plain = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let plain_url = plain.url("/latest.json");
@@ -496,6 +527,9 @@ async fn h2_release(
 
 #[tokio::test]
 async fn http2_check_and_a_download_resumed_after_a_stream_reset() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let (server, builder) = h2_release(|r, body| {
         if r.header("range").is_none() {
             reset_after_100_000(body)
@@ -520,12 +554,18 @@ async fn http2_check_and_a_download_resumed_after_a_stream_reset() {
 
 #[tokio::test]
 async fn http2_a_stalled_stream_hits_the_stall_timeout() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let (server, builder) = h2_release(|_, body| stall_after(body, 1000)).await;
     assert_download_stalls(&server, builder).await;
 }
 
 #[tokio::test]
 async fn an_http_endpoint_is_refused_without_insecure_transport() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let err = client(&["http://127.0.0.1:1/latest.json".to_owned()])
         .transport(Transport::Secure)
         .build()
@@ -538,6 +578,9 @@ async fn an_http_endpoint_is_refused_without_insecure_transport() {
 
 #[tokio::test]
 async fn headers_and_proxy() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let proxy = Proxy::start().await;
     let update = client(&[server.url("/latest.json")])
@@ -638,6 +681,9 @@ fn starts(events: &[Progress]) -> usize {
 
 #[tokio::test]
 async fn a_truncated_body_fails_after_the_retries_and_leaves_nothing() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|_, _, body| {
         Reply::ok(Vec::new()).parts(
             vec![Part::Data(body[..100_000].to_vec())],
@@ -666,6 +712,9 @@ async fn a_truncated_body_fails_after_the_retries_and_leaves_nothing() {
 
 #[tokio::test]
 async fn a_connection_reset_mid_body_resumes_with_range() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, i, body| {
         if r.header("range").is_none() && i < 3 {
             reset_after_100_000(body)
@@ -685,6 +734,9 @@ async fn a_connection_reset_mid_body_resumes_with_range() {
 
 #[tokio::test]
 async fn a_server_ignoring_range_restarts_cleanly() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|_, i, body| {
         let reply = Reply::ok(Vec::new()).header("ETag", "\"v1\"");
         if i == 1 {
@@ -707,6 +759,9 @@ async fn a_server_ignoring_range_restarts_cleanly() {
 
 #[tokio::test]
 async fn a_changed_file_restarts_with_a_fresh_verifier() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     // First attempt: a different file (etag v0) cut short; the resume's If-Range fails, so
     // the server sends the whole current file with 200.
     let server = release_server(|r, i, body| {
@@ -730,6 +785,9 @@ async fn a_changed_file_restarts_with_a_fresh_verifier() {
 
 #[tokio::test]
 async fn a_stalled_body_hits_the_stall_timeout() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|_, _, body| stall_after(body, 1000)).await;
     assert_download_stalls(&server, client(&[server.url("/latest.json")])).await;
 }
@@ -764,6 +822,9 @@ async fn assert_download_stalls(server: &Server, builder: UpdaterBuilder) {
 
 #[tokio::test]
 async fn download_destination_errors_name_the_path_and_leave_nothing() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let update = check_update(&[server.url("/latest.json")]).await;
     let dir = tempfile::tempdir().unwrap();
@@ -801,6 +862,9 @@ fn part_file(dir: &std::path::Path, name: &str, age: Duration) -> std::fs::File 
 
 #[tokio::test]
 async fn leftovers_of_killed_downloads_are_removed_and_live_ones_kept() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     use rustix::fs::{FlockOperation, flock};
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let dir = tempfile::tempdir().unwrap();
@@ -829,6 +893,9 @@ async fn leftovers_of_killed_downloads_are_removed_and_live_ones_kept() {
 
 #[tokio::test]
 async fn a_killed_cli_download_leaves_a_part_file_that_the_next_download_removes() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let stalled = release_server(|_, _, body| stall_after(body, 1000)).await;
     let good = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let dir = tempfile::tempdir().unwrap();
@@ -888,6 +955,9 @@ async fn a_killed_cli_download_leaves_a_part_file_that_the_next_download_removes
 
 #[tokio::test]
 async fn a_stalled_check_hits_the_stall_timeout_and_the_deadline() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = Server::start(|_, _| Reply::ok(Vec::new()).parts(vec![Part::Stall], None)).await;
     let err = client(&[server.url("/latest.json")])
         .stall_timeout(Duration::from_millis(200))
@@ -942,6 +1012,9 @@ async fn a_stalled_check_hits_the_stall_timeout_and_the_deadline() {
 
 #[tokio::test]
 async fn an_endless_body_hits_the_size_limit() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server =
         release_server(|_, _, _| Reply::ok(Vec::new()).parts(vec![Part::Endless], None)).await;
     let builder = client(&[server.url("/latest.json")]).artifact_limit(1 << 20);
@@ -966,6 +1039,9 @@ async fn an_endless_body_hits_the_size_limit() {
 
 #[tokio::test]
 async fn an_announced_length_over_the_limit_fails_before_the_body() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let (dir, result) = check_and_download(
         &server,
@@ -981,6 +1057,9 @@ async fn an_announced_length_over_the_limit_fails_before_the_body() {
 
 #[tokio::test]
 async fn an_endless_manifest_hits_the_manifest_limit() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = Server::start(|_, _| Reply::ok(Vec::new()).parts(vec![Part::Endless], None)).await;
     let err = client(&[server.url("/latest.json")])
         .manifest_limit(4096)
@@ -1000,6 +1079,9 @@ async fn an_endless_manifest_hits_the_manifest_limit() {
 
 #[tokio::test]
 async fn a_tampered_artifact_is_refused() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|_, _, body| {
         let mut tampered = body.to_vec();
         tampered[1234] ^= 1;
@@ -1025,6 +1107,9 @@ async fn a_tampered_artifact_is_refused() {
 
 #[tokio::test]
 async fn a_wrong_key_is_refused_before_any_byte() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let builder = UpdaterBuilder::new(parse("1.0.0").unwrap())
         .endpoint(&server.url("/latest.json"))
@@ -1047,6 +1132,9 @@ async fn a_wrong_key_is_refused_before_any_byte() {
 
 #[tokio::test]
 async fn a_signed_version_mismatch_is_refused_before_any_byte() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = announcing("2.2.0", vector(SIG_210), |_, _, body| {
         Reply::ok(body.to_vec())
     })
@@ -1065,6 +1153,9 @@ async fn a_signed_version_mismatch_is_refused_before_any_byte() {
 
 #[tokio::test]
 async fn a_missing_signed_version_is_refused_unless_optional() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = announcing("2.1.0", vector(SIG_PLAIN), |_, _, body| {
         Reply::ok(body.to_vec())
     })
@@ -1082,6 +1173,9 @@ async fn a_missing_signed_version_is_refused_unless_optional() {
 
 #[tokio::test]
 async fn the_manifest_size_is_enforced_exactly() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let body = payload(50_000);
     let signer = Signer::new();
     let sig = signer.sign(&body, "app.bin", "2.0.0");
@@ -1134,6 +1228,9 @@ async fn the_manifest_size_is_enforced_exactly() {
 /// does: the bytes are all there, so the download verifies instead of starting over.
 #[tokio::test]
 async fn a_body_broken_after_its_last_byte_is_complete() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let body = payload(50_000);
     let signer = Signer::new();
     let sig = signer.sign(&body, "app.bin", "2.0.0");
@@ -1203,6 +1300,9 @@ async fn a_body_broken_after_its_last_byte_is_complete() {
 /// than announced), does not end the download: it starts again.
 #[tokio::test]
 async fn a_416_for_a_changed_file_restarts() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let artifact_requests = std::sync::atomic::AtomicUsize::new(0);
     let server = release_server(move |r, _, body| {
         match artifact_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
@@ -1237,6 +1337,9 @@ async fn a_416_for_a_changed_file_restarts() {
 /// A redirect loop is not retried: asking again follows the same loop.
 #[tokio::test]
 async fn a_redirect_loop_fails_at_once() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = Server::start(|r, _| match r.target.as_str() {
         "/latest.json" => Reply::json(&static_manifest(&host(r), "2.1.0", &vector(SIG_210))),
         _ => Reply::redirect(302, &format!("{}/loop", host(r))),
@@ -1259,6 +1362,9 @@ async fn a_redirect_loop_fails_at_once() {
 
 #[tokio::test]
 async fn dropping_the_download_future_leaves_nothing() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|_, _, body| stall_after(body, 1000)).await;
     let update = check_update(&[server.url("/latest.json")]).await;
     let dir = tempfile::tempdir().unwrap();
@@ -1293,6 +1399,9 @@ async fn dropping_the_download_future_leaves_nothing() {
 
 #[tokio::test]
 async fn tauri_config() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let config = json!({
         "plugins": { "updater": {
@@ -1321,6 +1430,9 @@ async fn tauri_config() {
 /// downgrade rule, as Tauri's does, and with the platform and bundle type it was checked for.
 #[tokio::test]
 async fn install_options_follow_the_tauri_config() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let config = |allow_downgrades: bool| {
         json!({
@@ -1376,6 +1488,9 @@ async fn install_options_follow_the_tauri_config() {
 /// Ctrl-C during `upkit download` removes the partial download and exits 130.
 #[tokio::test]
 async fn an_interrupted_cli_download_leaves_nothing() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     use tokio::io::AsyncBufReadExt as _;
 
     let server = release_server(|_, _, body| stall_after(body, 100_000)).await;
@@ -1456,6 +1571,9 @@ fn cli_args<'a>(endpoint: &'a str, key: &'a str, version: &'a str) -> Vec<&'a st
 /// `$APPIMAGE`, a macOS target), so that it answers as `resolveUpdate` does.
 #[tokio::test]
 async fn cli_bundle_type_is_unknown_unless_given() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = Server::start(|_, _| Reply::status(204)).await;
     let endpoint = server.url("/{{target}}/{{bundle_type}}");
     let key = pubkey();
@@ -1489,6 +1607,9 @@ async fn cli_bundle_type_is_unknown_unless_given() {
 
 #[tokio::test]
 async fn cli_timeouts_must_be_above_zero() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let key = pubkey();
     for (arg, flag, value) in [
         ("--timeout=0", "--timeout", "0"),
@@ -1510,6 +1631,9 @@ async fn cli_timeouts_must_be_above_zero() {
 
 #[tokio::test]
 async fn cli_check_json_and_text() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let endpoint = server.url("/latest.json");
     let key = pubkey();
@@ -1609,6 +1733,9 @@ fn write_tauri_config(
 /// endpoints are checked as it is read.
 #[tokio::test]
 async fn cli_insecure_transport_applies_to_a_tauri_config() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let dir = tempfile::tempdir().unwrap();
     let endpoint = server.url("/latest.json");
@@ -1684,6 +1811,9 @@ async fn cli_download_takes_legacy_signatures_only_when_allowed() {
 
 #[tokio::test]
 async fn cli_download_with_a_tauri_config_and_a_refused_tamper() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let dir = tempfile::tempdir().unwrap();
     let endpoint = server.url("/latest.json");
@@ -1755,6 +1885,9 @@ async fn cli_download_with_a_tauri_config_and_a_refused_tamper() {
 /// `--ignore-size` downloads it as Tauri would, still verified.
 #[tokio::test]
 async fn cli_ignore_size() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let server = Server::start(|r, _| match r.target.as_str() {
         "/latest.json" => {
             let mut manifest = static_manifest(&host(r), "2.1.0", &vector(SIG_210));
@@ -1791,6 +1924,9 @@ async fn cli_ignore_size() {
 
 #[tokio::test]
 async fn tls_dangerous_settings() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     // A certificate from the test CA, but for another host name.
     let ca = TestCa::for_names(&["updates.example.test"]);
     let sig = vector(SIG_210);
@@ -1837,6 +1973,9 @@ async fn tls_dangerous_settings() {
 
 #[tokio::test]
 async fn file_binding_and_the_download_deadline() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     // The vector's signed file name is `random-256KiB.bin`; the URL's is `app.bin`.
     let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
     let builder =
@@ -1866,6 +2005,9 @@ async fn file_binding_and_the_download_deadline() {
 
 #[tokio::test]
 async fn https_through_a_connect_proxy() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let ca = TestCa::new();
     let sig = vector(SIG_210);
     let tls = Server::start_tls(ca.server.clone(), move |r, _| match r.target.as_str() {
@@ -1943,6 +2085,9 @@ async fn appimage_update() -> AppImageUpdate {
 
 #[tokio::test]
 async fn download_and_install_an_appimage() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let AppImageUpdate {
         update,
         body,
@@ -1973,6 +2118,9 @@ async fn download_and_install_an_appimage() {
 /// observer, which then waits for it) only runs if the install let go of that worker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn the_runtime_goes_on_while_the_install_step_runs() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     let fixture = appimage_update().await;
     let went_on = tokio::spawn(async move {
         let AppImageUpdate {
@@ -2009,6 +2157,9 @@ async fn the_runtime_goes_on_while_the_install_step_runs() {
 
 #[tokio::test]
 async fn the_connect_timeout() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
     // A listener that never accepts, with its queue filled: further SYNs are dropped, so a
     // connection attempt hangs until the client gives up.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();

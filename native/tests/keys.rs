@@ -1,22 +1,15 @@
-//! Keys and signing (`upkit::keys`) against the Tauri CLI's keys in `shared/vectors/tauri-cli`,
-//! and round trips through the core verifier.
+//! Keys and signing (`upkit::keys`) against the Tauri CLI's keys (the Tauri CLI vectors, see
+//! `upkit_fixtures`; without them those tests report that they did not run), and round trips
+//! through the core verifier.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use upkit::core::signature::{Keyring, Policy, PublicKey, Signature, SignedVersion, verify};
 use upkit::keys::{KeyPair, KeysError, Overwrite, SecretKey, sign_file};
-
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/tauri-cli"
-);
-
-fn vector(path: &str) -> PathBuf {
-    Path::new(VECTORS).join(path)
-}
+use upkit_fixtures::{tauri_cli, test_name};
 
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap()
@@ -29,12 +22,12 @@ fn version_policy(version: &str) -> Policy {
     }
 }
 
-/// Signs a copy of payload.txt with `key` and checks the result with the core verifier and
-/// `public` (Tauri's base64 public key).
+/// Signs a payload.txt with `key` and checks the result with the core verifier and `public`
+/// (Tauri's base64 public key).
 fn sign_and_verify(key: &SecretKey, public: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("payload.txt");
-    fs::copy(vector("files/payload.txt"), &file).unwrap();
+    fs::write(&file, "upkit test payload\n").unwrap();
     let sig_path = sign_file(key, &file, Some("2.1.0")).unwrap();
     assert_eq!(sig_path, dir.path().join("payload.txt.sig"));
     let sig_text = read(&sig_path);
@@ -55,9 +48,12 @@ fn sign_and_verify(key: &SecretKey, public: &str) {
 
 #[test]
 fn tauri_made_keys_sign_with_upkit() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     for (name, password) in [("secret", "correct horse"), ("nopass", "")] {
-        let public = read(&vector(&format!("keys/{name}.key.pub")));
-        let key = SecretKey::load(vector(&format!("keys/{name}.key")), password).unwrap();
+        let public = read(&v.path(&format!("keys/{name}.key.pub")));
+        let key = SecretKey::load(v.path(&format!("keys/{name}.key")), password).unwrap();
         assert_eq!(key.key_id(), PublicKey::decode(&public).unwrap().key_id());
         // The public key upkit derives is byte for byte Tauri's.
         assert_eq!(key.public_key_text(), public);
@@ -65,7 +61,7 @@ fn tauri_made_keys_sign_with_upkit() {
         sign_and_verify(&key, &public);
 
         // The key text itself (TAURI_SIGNING_PRIVATE_KEY's content) and the bare minisign text.
-        let text = read(&vector(&format!("keys/{name}.key")));
+        let text = read(&v.path(&format!("keys/{name}.key")));
         assert_eq!(
             SecretKey::load(&text, password).unwrap().key_id(),
             key.key_id()
@@ -80,12 +76,15 @@ fn tauri_made_keys_sign_with_upkit() {
 
 #[test]
 fn wrong_password_is_a_clear_error() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     for (name, password) in [
         ("secret", "correct horse battery"),
         ("secret", ""),
         ("nopass", "x"),
     ] {
-        let err = SecretKey::load(vector(&format!("keys/{name}.key")), password).unwrap_err();
+        let err = SecretKey::load(v.path(&format!("keys/{name}.key")), password).unwrap_err();
         assert!(matches!(err, KeysError::WrongPassword));
         assert_eq!(
             err.to_string(),
@@ -96,7 +95,10 @@ fn wrong_password_is_a_clear_error() {
 
 #[test]
 fn not_a_secret_key() {
-    let public = read(&vector("keys/secret.key.pub"));
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let public = read(&v.path("keys/secret.key.pub"));
     let cases = [
         (
             public.as_str(),
@@ -179,13 +181,6 @@ fn generated_keys_have_tauris_format() {
         let opslimit = u64::from_le_bytes(raw[38..46].try_into().unwrap());
         let memlimit = u64::from_le_bytes(raw[46..54].try_into().unwrap());
         assert_eq!((opslimit, memlimit), (1_048_576, 33_554_432));
-        // The same layout as the Tauri CLI's keys.
-        let tauri =
-            String::from_utf8(STANDARD.decode(read(&vector("keys/nopass.key"))).unwrap()).unwrap();
-        let tauri_raw = STANDARD.decode(tauri.lines().nth(1).unwrap()).unwrap();
-        assert_eq!(&tauri_raw[..6], &raw[..6]);
-        assert_eq!(&tauri_raw[38..54], &raw[38..54]);
-
         let key = SecretKey::load(&path, password).unwrap();
         assert_eq!(key.key_id(), pair.key_id());
         sign_and_verify(&key, &public);
@@ -193,6 +188,27 @@ fn generated_keys_have_tauris_format() {
             SecretKey::load(&path, "wrong").unwrap_err(),
             KeysError::WrongPassword
         ));
+    }
+}
+
+/// The secret keys upkit makes have the layout of the Tauri CLI's: algorithm, KDF and checksum
+/// names, and the scrypt limits.
+#[test]
+fn generated_secret_keys_are_laid_out_as_the_tauri_clis() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let raw = |key: &str| {
+        let text = String::from_utf8(STANDARD.decode(key).unwrap()).unwrap();
+        STANDARD.decode(text.lines().nth(1).unwrap()).unwrap()
+    };
+    for (name, password) in [("secret", "s3cret"), ("nopass", "")] {
+        let tauri = raw(&read(&v.path(&format!("keys/{name}.key"))));
+        let pair = KeyPair::generate(password).unwrap();
+        let ours = raw(pair.secret_key());
+        assert_eq!(tauri.len(), ours.len());
+        assert_eq!(&tauri[..6], &ours[..6], "{name}");
+        assert_eq!(&tauri[38..54], &ours[38..54], "{name}");
     }
 }
 
@@ -253,7 +269,10 @@ fn writing_leaves_no_half_pair() {
 
 #[test]
 fn control_characters_in_signed_fields_are_refused() {
-    let key = SecretKey::load(vector("keys/nopass.key"), "").unwrap();
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let key = SecretKey::load(v.path("keys/nopass.key"), "").unwrap();
     let cases = [
         (
             "payload.txt",
@@ -298,7 +317,10 @@ fn control_characters_in_signed_fields_are_refused() {
 
 #[test]
 fn signatures_without_version_are_optional_only() {
-    let key = SecretKey::load(vector("keys/nopass.key"), "").unwrap();
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let key = SecretKey::load(v.path("keys/nopass.key"), "").unwrap();
     let text = key
         .sign(&b"hello"[..], "hello.txt", None, 1_800_000_000)
         .unwrap();

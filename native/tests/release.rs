@@ -570,15 +570,17 @@ fn notes_on_signatures_without_version_or_under_another_name() {
 /// manifest unchanged and verify with the Tauri key.
 #[test]
 fn takes_signatures_made_by_the_tauri_cli() {
-    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/tauri-cli");
+    let Some(vectors) = upkit_fixtures::tauri_cli(upkit_fixtures::test_name!()) else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let sig =
-        std::fs::read_to_string(vectors.join("sigs/secret/payload.txt.version-2.1.0.sig")).unwrap();
-    std::fs::copy(vectors.join("files/payload.txt"), dir.join("payload.txt")).unwrap();
+        std::fs::read_to_string(vectors.path("sigs/secret/payload.txt.version-2.1.0.sig")).unwrap();
+    std::fs::copy(vectors.path("files/payload.txt"), dir.join("payload.txt")).unwrap();
     std::fs::write(dir.join("payload.txt.sig"), &sig).unwrap();
-    let pubkey = std::fs::read_to_string(vectors.join("keys/secret.key.pub")).unwrap();
-    let key_path = vectors.join("keys/secret.key.pub");
+    let pubkey = std::fs::read_to_string(vectors.path("keys/secret.key.pub")).unwrap();
+    let key_path = vectors.path("keys/secret.key.pub");
     let out = upkit(
         dir,
         &[

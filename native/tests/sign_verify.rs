@@ -1,14 +1,12 @@
 //! `upkit keygen`, `upkit sign` and `upkit verify`, run as the real binary, with the Tauri CLI's
-//! keys and signatures (`shared/vectors/tauri-cli`) and Debian's `minisign` for interop.
+//! keys and signatures (the Tauri CLI vectors, see `upkit_fixtures`; without them those tests
+//! report that they did not run) and Debian's `minisign` for interop.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/tauri-cli"
-);
+use upkit_fixtures::{TauriCli, tauri_cli, test_name};
 
 const ENV: [&str; 6] = [
     "UPKIT_SIGNING_PRIVATE_KEY",
@@ -18,10 +16,6 @@ const ENV: [&str; 6] = [
     "TAURI_SIGNING_PRIVATE_KEY_PASSWORD",
     "NO_COLOR",
 ];
-
-fn vector(path: &str) -> PathBuf {
-    Path::new(VECTORS).join(path)
-}
 
 /// Runs `upkit ARGS` with `env`, no terminal on stdin, and the signing variables cleared.
 fn upkit(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -67,11 +61,19 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// A temp dir holding a copy of payload.txt.
+/// A temp dir holding a payload.txt.
 fn workspace() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("payload.txt");
-    fs::copy(vector("files/payload.txt"), &file).unwrap();
+    fs::write(&file, "upkit test payload\n").unwrap();
+    (dir, file)
+}
+
+/// A temp dir holding a copy of the Tauri CLI vectors' payload.txt.
+fn tauri_workspace(v: &TauriCli) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("payload.txt");
+    fs::copy(v.path("files/payload.txt"), &file).unwrap();
     (dir, file)
 }
 
@@ -108,15 +110,18 @@ fn minisign_verifies(pubkey: &Path, file: &Path, sig: &Path) -> bool {
 
 #[test]
 fn verify_accepts_tauri_signatures_and_prints_the_fields() {
-    let file = vector("files/payload.txt");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let file = v.path("files/payload.txt");
     let output = upkit(
         &[
             "verify",
             path(&file),
             "--pubkey",
-            path(&vector("keys/secret.key.pub")),
+            path(&v.path("keys/secret.key.pub")),
             "--signature",
-            path(&vector("sigs/secret/payload.txt.version-2.1.0.sig")),
+            path(&v.path("sigs/secret/payload.txt.version-2.1.0.sig")),
             "--version",
             "2.1.0",
             "--require-version",
@@ -125,20 +130,33 @@ fn verify_accepts_tauri_signatures_and_prints_the_fields() {
     );
     assert_code(&output, 0);
     let out = stdout(&output);
+    // What the Tauri CLI wrote: the key id in the public key's comment, the trusted comment.
+    let sig = "sigs/secret/payload.txt.version-2.1.0.sig";
+    let timestamp = v.timestamp(sig);
+    assert_eq!(
+        v.trusted_comment(sig),
+        format!("timestamp:{timestamp}\tfile:payload.txt\tversion:2.1.0")
+    );
+    let date = time::OffsetDateTime::from_unix_timestamp(timestamp.try_into().unwrap())
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
     assert!(out.starts_with(&format!(
-        "valid: {}\nkey id: 94D7D4FD91B91D35\nalgorithm: ED (prehashed)\ntrusted comment: timestamp:1795942147\\tfile:payload.txt\\tversion:2.1.0\n  timestamp: 1795942147 (2026-11-29T08:49:07Z)\n  file: payload.txt\n  version: 2.1.0\nbytes: 19\n",
-        file.display()
+        "valid: {}\nkey id: {}\nalgorithm: ED (prehashed)\ntrusted comment: timestamp:{timestamp}\\tfile:payload.txt\\tversion:2.1.0\n  timestamp: {timestamp} ({date})\n  file: payload.txt\n  version: 2.1.0\nbytes: {}\n",
+        file.display(),
+        v.key_id("secret"),
+        fs::metadata(&file).unwrap().len()
     )), "{out}");
 
     // The signature given as its text, the key as its text, several keys.
-    let sig_text = fs::read_to_string(vector("sigs/nopass/payload.txt.sig")).unwrap();
-    let key_text = fs::read_to_string(vector("keys/nopass.key.pub")).unwrap();
+    let sig_text = fs::read_to_string(v.path("sigs/nopass/payload.txt.sig")).unwrap();
+    let key_text = fs::read_to_string(v.path("keys/nopass.key.pub")).unwrap();
     let output = upkit(
         &[
             "verify",
             path(&file),
             "--pubkey",
-            path(&vector("keys/secret.key.pub")),
+            path(&v.path("keys/secret.key.pub")),
             "--pubkey",
             &key_text,
             "--signature",
@@ -147,23 +165,33 @@ fn verify_accepts_tauri_signatures_and_prints_the_fields() {
         &[],
     );
     assert_code(&output, 0);
-    assert!(stdout(&output).contains("key id: A85E24BF64964E45\n"));
+    assert!(
+        stdout(&output).contains(&format!("key id: {}\n", v.key_id("nopass"))),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
 fn verify_refusals_exit_1_with_the_reason() {
-    let (dir, file) = workspace();
-    let sig = vector("sigs/secret/payload.txt.version-2.1.0.sig");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let (dir, file) = tauri_workspace(&v);
+    let sig = v.path("sigs/secret/payload.txt.version-2.1.0.sig");
     fs::copy(&sig, dir.path().join("payload.txt.sig")).unwrap();
-    let secret = vector("keys/secret.key.pub");
-    let nopass = vector("keys/nopass.key.pub");
-    let unversioned = vector("sigs/secret/payload.txt.sig");
+    let secret = v.path("keys/secret.key.pub");
+    let nopass = v.path("keys/nopass.key.pub");
+    let unversioned = v.path("sigs/secret/payload.txt.sig");
     let shown = file.display().to_string();
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
             vec!["--pubkey", path(&nopass)],
-            "signature was made with key 94D7D4FD91B91D35, but the trusted key is A85E24BF64964E45"
-                .to_owned(),
+            format!(
+                "signature was made with key {}, but the trusted key is {}",
+                v.key_id("secret"),
+                v.key_id("nopass")
+            ),
         ),
         (
             vec!["--pubkey", path(&secret), "--version", "2.1.1"],
@@ -205,14 +233,18 @@ fn verify_refusals_exit_1_with_the_reason() {
         &[],
         1,
         format!(
-            "invalid: {shown}: file does not match its signature by key 94D7D4FD91B91D35: its bytes differ from the signed ones (20 bytes read)\n"
+            "invalid: {shown}: file does not match its signature by key {}: its bytes differ from the signed ones (20 bytes read)\n",
+            v.key_id("secret")
         ),
     );
 }
 
 #[test]
 fn verify_usage_errors_exit_2() {
-    let (_dir, file) = workspace();
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let (_dir, file) = tauri_workspace(&v);
     assert_fails(
         &["verify", path(&file), "--pubkey", "/nonexistent/k.key.pub"],
         &[],
@@ -224,7 +256,7 @@ fn verify_usage_errors_exit_2() {
             "verify",
             path(&file),
             "--pubkey",
-            path(&vector("keys/secret.key.pub")),
+            path(&v.path("keys/secret.key.pub")),
             "--signature",
             "payload.txt.minisig",
         ],
@@ -243,7 +275,7 @@ fn verify_usage_errors_exit_2() {
             "verify",
             path(&file),
             "--pubkey",
-            path(&vector("keys/secret.key.pub")),
+            path(&v.path("keys/secret.key.pub")),
         ],
         &[],
     );
@@ -260,7 +292,7 @@ fn verify_usage_errors_exit_2() {
             "verify",
             path(&missing),
             "--pubkey",
-            path(&vector("keys/secret.key.pub")),
+            path(&v.path("keys/secret.key.pub")),
         ],
         &[],
         2,
@@ -413,14 +445,17 @@ fn keygen_password_sources() {
 
 #[test]
 fn sign_with_tauri_keys_and_wrong_password() {
-    let (dir, file) = workspace();
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let (dir, file) = tauri_workspace(&v);
     let sig = dir.path().join("payload.txt.sig");
     assert_fails(
         &[
             "sign",
             path(&file),
             "--key",
-            path(&vector("keys/secret.key")),
+            path(&v.path("keys/secret.key")),
             "--password",
             "wrong",
         ],
@@ -436,14 +471,14 @@ fn sign_with_tauri_keys_and_wrong_password() {
                 "sign",
                 path(&file),
                 "--key",
-                path(&vector(&format!("keys/{name}.key"))),
+                path(&v.path(&format!("keys/{name}.key"))),
                 "--password",
                 password,
             ],
             &[],
         );
         assert_code(&output, 0);
-        let pubkey = vector(&format!("keys/{name}.key.pub"));
+        let pubkey = v.path(&format!("keys/{name}.key.pub"));
         assert!(minisign_verifies(&pubkey, &file, &sig));
         assert_code(
             &upkit(&["verify", path(&file), "--pubkey", path(&pubkey)], &[]),
@@ -454,13 +489,16 @@ fn sign_with_tauri_keys_and_wrong_password() {
 
 #[test]
 fn sign_environment_fallbacks() {
-    let (dir, file) = workspace();
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let (dir, file) = tauri_workspace(&v);
     let sig = dir.path().join("payload.txt.sig");
-    let secret_path = vector("keys/secret.key");
+    let secret_path = v.path("keys/secret.key");
     let secret_text = fs::read_to_string(&secret_path).unwrap();
-    let nopass_path = vector("keys/nopass.key");
-    let secret_pub = vector("keys/secret.key.pub");
-    let nopass_pub = vector("keys/nopass.key.pub");
+    let nopass_path = v.path("keys/nopass.key");
+    let secret_pub = v.path("keys/secret.key.pub");
+    let nopass_pub = v.path("keys/nopass.key.pub");
     let signed_by = |pubkey: &Path| {
         assert!(minisign_verifies(pubkey, &file, &sig));
         fs::remove_file(&sig).unwrap();
@@ -567,13 +605,16 @@ fn sign_environment_fallbacks() {
 
 #[test]
 fn sign_refuses_control_characters_in_the_version() {
-    let (dir, file) = workspace();
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let (dir, file) = tauri_workspace(&v);
     assert_fails(
         &[
             "sign",
             path(&file),
             "--key",
-            path(&vector("keys/nopass.key")),
+            path(&v.path("keys/nopass.key")),
             "--password",
             "",
             "--app-version",
@@ -589,7 +630,7 @@ fn sign_refuses_control_characters_in_the_version() {
             "sign".to_owned(),
             target.to_owned(),
             "--key".into(),
-            path(&vector("keys/nopass.key")).to_owned(),
+            path(&v.path("keys/nopass.key")).to_owned(),
             "--password".into(),
             String::new(),
             "--app-version".into(),
@@ -680,20 +721,23 @@ fn verify_legacy_signatures_only_when_allowed() {
 
 #[test]
 fn verified_artifact_errors() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     use upkit::artifact::VerifiedArtifact;
     use upkit::core::signature::{Keyring, Policy, PublicKey, Signature, SignedVersion};
 
-    let (dir, file) = workspace();
-    let public = fs::read_to_string(vector("keys/secret.key.pub")).unwrap();
+    let (dir, file) = tauri_workspace(&v);
+    let public = fs::read_to_string(v.path("keys/secret.key.pub")).unwrap();
     let keyring = Keyring::from(PublicKey::decode(&public).unwrap());
-    let sig = fs::read_to_string(vector("sigs/secret/payload.txt.sig")).unwrap();
+    let sig = fs::read_to_string(v.path("sigs/secret/payload.txt.sig")).unwrap();
     let sig = Signature::decode(&sig).unwrap();
     let policy = Policy {
         signed_version: SignedVersion::Optional,
         ..Policy::default()
     };
     let artifact = VerifiedArtifact::verify_file(&file, &keyring, &sig, &policy).unwrap();
-    assert_eq!(artifact.proof().bytes(), 19);
+    assert_eq!(artifact.proof().bytes(), fs::metadata(&file).unwrap().len());
     assert_eq!(artifact.clone().into_path(), file);
 
     let missing = dir.path().join("missing.bin");
@@ -720,8 +764,9 @@ fn verified_artifact_errors() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{} did not verify: file does not match its signature by key 94D7D4FD91B91D35: its bytes differ from the signed ones (8 bytes read)",
-            file.display()
+            "{} did not verify: file does not match its signature by key {}: its bytes differ from the signed ones (8 bytes read)",
+            file.display(),
+            v.key_id("secret")
         )
     );
 }

@@ -2,18 +2,11 @@
 //! `--pubkey`.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-
-fn vectors() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors"))
-}
-
-fn real_world(name: &str) -> PathBuf {
-    vectors().join("real-world-manifests").join(name)
-}
+use upkit_fixtures::{TauriCli, real_world_manifests, tauri_cli, test_name};
 
 fn upkit(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_upkit"))
@@ -31,8 +24,8 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
-fn sig(name: &str) -> String {
-    std::fs::read_to_string(vectors().join("tauri-cli/sigs").join(name)).unwrap()
+fn sig(v: &TauriCli, name: &str) -> String {
+    v.text(&format!("sigs/{name}"))
 }
 
 /// A scratch directory holding `files`.
@@ -46,8 +39,11 @@ fn scratch(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 #[test]
 fn json_keeps_every_character() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     // DEL (0x7F), raw and escaped: JSON carries it unescaped, and a pipe must not lose it.
-    let body = good_manifest().replace(
+    let body = good_manifest(&v).replace(
         "\"version\"",
         "\"notes\": \"a\u{7f}b\\u007fc\",\n  \"version\"",
     );
@@ -58,16 +54,19 @@ fn json_keeps_every_character() {
     assert_eq!(report["notes"], "a\u{7f}b\u{7f}c");
 }
 
-fn good_manifest() -> String {
+fn good_manifest(v: &TauriCli) -> String {
     format!(
         "{{\n  \"version\": \"v2.1.0\",\n  \"pub_date\": \"2026-11-29T09:30:00Z\",\n  \"platforms\": {{\n    \"linux-x86_64\": {{\"url\": \"https://e.com/a.AppImage\", \"signature\": \"{}\"}}\n  }}\n}}\n",
-        sig("secret/payload.txt.version-2.1.0.sig")
+        sig(v, "secret/payload.txt.version-2.1.0.sig")
     )
 }
 
 #[test]
 fn a_valid_manifest_exits_0() {
-    let dir = scratch(&[("latest.json", &good_manifest())]);
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let dir = scratch(&[("latest.json", &good_manifest(&v))]);
     let out = upkit(&["latest.json"], dir.path());
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
@@ -118,10 +117,13 @@ answer.json: invalid: Tauri refuses it (1 error, 2 warnings)
 
 #[test]
 fn long_lines_are_cut_around_the_caret() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     let body = format!(
         "{{\"version\":\"1.0.0\",\"pub_date\":\"2026-11-29T09:30:00Z\",\"notes\":\"{}\",\"url\":\"ftp://e.com/a.exe\",\"signature\":\"{}\"}}",
         "n".repeat(200),
-        sig("secret/payload.txt.sig")
+        sig(&v, "secret/payload.txt.sig")
     );
     let dir = scratch(&[("long.json", &body)]);
     let out = upkit(&["long.json"], dir.path());
@@ -142,8 +144,14 @@ fn long_lines_are_cut_around_the_caret() {
 
 #[test]
 fn json_prints_one_object_per_file() {
-    let dir = scratch(&[("latest.json", &good_manifest())]);
-    let clavis = real_world("ClavisPass__ClavisPass__updater.json");
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let Some(real) = real_world_manifests(test_name!()) else {
+        return;
+    };
+    let dir = scratch(&[("latest.json", &good_manifest(&v))]);
+    let clavis = real.join("ClavisPass__ClavisPass__updater.json");
     let out = upkit(
         &["--json", "latest.json", clavis.to_str().unwrap()],
         dir.path(),
@@ -166,7 +174,7 @@ fn json_prints_one_object_per_file() {
             "pub_date": "2026-11-29T09:30:00Z",
             "platforms": {"linux-x86_64": {
                 "url": "https://e.com/a.AppImage",
-                "signature": sig("secret/payload.txt.version-2.1.0.sig"),
+                "signature": sig(&v, "secret/payload.txt.version-2.1.0.sig"),
                 "size": null,
             }},
             "url": null,
@@ -194,6 +202,9 @@ fn json_prints_one_object_per_file() {
 
 #[test]
 fn the_three_real_world_manifests_tauri_refuses() {
+    let Some(real) = real_world_manifests(test_name!()) else {
+        return;
+    };
     for (name, code) in [
         (
             "Imzl-zl__xhs-updates__update_latest.json",
@@ -205,7 +216,7 @@ fn the_three_real_world_manifests_tauri_refuses() {
             "invalid_url",
         ),
     ] {
-        let path = real_world(name);
+        let path = real.join(name);
         let out = upkit(&["--json", path.to_str().unwrap()], Path::new("."));
         assert_eq!(out.status.code(), Some(1), "{name}");
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -215,7 +226,9 @@ fn the_three_real_world_manifests_tauri_refuses() {
 
 #[test]
 fn every_other_real_world_manifest_passes() {
-    let dir = vectors().join("real-world-manifests");
+    let Some(dir) = real_world_manifests(test_name!()) else {
+        return;
+    };
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -255,10 +268,12 @@ fn strict_makes_warnings_fail() {
 
 #[test]
 fn pubkey_as_text_or_path() {
-    let dir = scratch(&[("latest.json", &good_manifest())]);
-    let keys = vectors().join("tauri-cli/keys");
-    let other = keys.join("nopass.key.pub");
-    let own = std::fs::read_to_string(keys.join("secret.key.pub")).unwrap();
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let dir = scratch(&[("latest.json", &good_manifest(&v))]);
+    let other = v.path("keys/nopass.key.pub");
+    let own = v.text("keys/secret.key.pub");
 
     let out = upkit(
         &["--json", "--pubkey", other.to_str().unwrap(), "latest.json"],
@@ -270,7 +285,11 @@ fn pubkey_as_text_or_path() {
         report["warnings"],
         serde_json::json!([{
             "code": "key_mismatch",
-            "message": "`/platforms/linux-x86_64/signature` was made with key 94D7D4FD91B91D35, not with A85E24BF64964E45",
+            "message": format!(
+                "`/platforms/linux-x86_64/signature` was made with key {}, not with {}",
+                v.key_id("secret"),
+                v.key_id("nopass")
+            ),
             "path": "/platforms/linux-x86_64/signature",
             "line": 5,
             "column": 70,
@@ -316,7 +335,10 @@ fn pubkey_as_text_or_path() {
 
 #[test]
 fn a_bad_pubkey_is_a_usage_error() {
-    let dir = scratch(&[("latest.json", &good_manifest())]);
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let dir = scratch(&[("latest.json", &good_manifest(&v))]);
     let out = upkit(&["--pubkey", "not-a-key", "latest.json"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
@@ -343,7 +365,10 @@ fn the_help_says_what_the_exit_status_means() {
 
 #[test]
 fn an_unreadable_file_is_invalid() {
-    let dir = scratch(&[("latest.json", &good_manifest())]);
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
+    let dir = scratch(&[("latest.json", &good_manifest(&v))]);
     let out = upkit(&["--json", "missing.json", "latest.json"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -371,6 +396,9 @@ fn an_unreadable_file_is_invalid() {
 
 #[test]
 fn dash_reads_stdin() {
+    let Some(v) = tauri_cli(test_name!()) else {
+        return;
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_upkit"))
         .args(["validate", "--json", "-"])
         .stdin(Stdio::piped())
@@ -381,7 +409,7 @@ fn dash_reads_stdin() {
         .stdin
         .take()
         .unwrap()
-        .write_all(good_manifest().as_bytes())
+        .write_all(good_manifest(&v).as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));

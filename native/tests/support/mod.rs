@@ -12,22 +12,30 @@ use base64::Engine as _;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Reads a file of the Tauri CLI vectors.
-pub fn vector(path: &str) -> String {
-    let full = format!(
-        "{}/../../shared/vectors/tauri-cli/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+pub use upkit_fixtures::TauriCli;
+
+/// The Tauri CLI vectors, or `None` after reporting that `test` did not run (its name, as
+/// `upkit_fixtures::test_name!()` gives it). A test that reads them through [`vector`] or
+/// [`vector_bytes`] starts with
+/// `let Some(_vectors) = support::tauri_vectors(test_name!()) else { return };`.
+pub fn tauri_vectors(test: &str) -> Option<TauriCli> {
+    upkit_fixtures::tauri_cli(test)
 }
 
-/// Reads a binary file of the Tauri CLI vectors.
+/// The Tauri CLI vectors, for a test that checked they are there ([`tauri_vectors`]).
+fn vectors() -> TauriCli {
+    upkit_fixtures::find_tauri_cli()
+        .unwrap_or_else(|why| panic!("{why}: start the test with `support::tauri_vectors`"))
+}
+
+/// Reads a file of the Tauri CLI vectors (after [`tauri_vectors`]).
+pub fn vector(path: &str) -> String {
+    vectors().text(path)
+}
+
+/// Reads a binary file of the Tauri CLI vectors (after [`tauri_vectors`]).
 pub fn vector_bytes(path: &str) -> Vec<u8> {
-    let full = format!(
-        "{}/../../shared/vectors/tauri-cli/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+    vectors().bytes(path)
 }
 
 /// A request as the server saw it.
