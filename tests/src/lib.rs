@@ -1,16 +1,9 @@
-//! Shared fixtures of upkit's end-to-end tests: where the shared test vectors live.
+//! Shared helpers of upkit's end-to-end tests. Their data (the Tauri CLI vectors) is found by
+//! `upkit_fixtures`, as in every test crate of the workspace.
 
 use std::path::PathBuf;
 
 /// The project root (the workspace folder).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The shared test vectors (`../shared/vectors` beside the checkout), or `UPKIT_VECTORS`.
-pub fn vectors() -> PathBuf {
-    match std::env::var_os("UPKIT_VECTORS") {
-        Some(dir) => PathBuf::from(dir),
-        None => root().join("../shared/vectors"),
-    }
 }
