@@ -57,10 +57,13 @@ fn inputs() -> Inputs {
     };
     Inputs {
         appimage: file("my-app_1.0.0_amd64.AppImage", b"\x7fELF appimage"),
-        deb: file("my-app_1.0.0_amd64.deb", b"!<arch>\ndeb"),
+        deb: file("my-app_1.0.0_amd64.deb", b"!<arch>\ndebian-binary   deb"),
         rpm: file("my-app-1.0.0-1.x86_64.rpm", b"\xed\xab\xee\xdb rpm"),
         nsis: file("My App_1.0.0_x64-setup.exe", b"MZ nsis"),
-        msi: file("My App_1.0.0_x64_en-US.msi", b"\xd0\xcf\x11\xe0 msi"),
+        msi: file(
+            "My App_1.0.0_x64_en-US.msi",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 msi",
+        ),
         app,
         dir,
     }
@@ -260,7 +263,7 @@ fn v1_compatible_artifacts() {
         (
             &msi_zip,
             "My App_1.0.0_x64_en-US.msi",
-            &b"\xd0\xcf\x11\xe0 msi"[..],
+            &b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 msi"[..],
         ),
     ] {
         let mut archive = zip::ZipArchive::new(fs::File::open(zip_path).unwrap()).unwrap();
@@ -307,7 +310,11 @@ fn unknown_inputs_are_refused_before_anything_is_written() {
     let inputs = inputs();
     let other = inputs.dir.path().join("notes.txt");
     fs::write(&other, b"x").unwrap();
-    let output = bundle_with(&v, &[path(&inputs.appimage), path(&other)], &[]);
+    let output = bundle_with(
+        &v,
+        &[path(&inputs.appimage), path(&other)],
+        &["--app-version", "1.0.0"],
+    );
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
