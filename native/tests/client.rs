@@ -1656,6 +1656,7 @@ async fn cli_check_json_and_text() {
             "notes": "Fixes",
             "pub_date": "2026-11-01T12:00:00Z",
             "endpoint": endpoint,
+            "refused": null,
         })
     );
 

@@ -358,7 +358,7 @@ fn the_manifest_is_written_whole_and_keeps_its_mode() {
         (out.status.code(), stderr(&out)),
         (
             Some(2),
-            "note: the urls are bare file names: serve missing/latest.json with `upkit serve`\n\
+            "note: the urls are bare file names: serve missing/latest.json with `upkit serve` (check it with `upkit validate --for-serve`)\n\
              error: missing/latest.json: No such file or directory (os error 2)\n"
                 .into()
         )
@@ -517,21 +517,26 @@ fn notes_on_signatures_without_version_or_under_another_name() {
         b"x",
         "timestamp:1764400000\tfile:old.AppImage",
     );
-    let out = upkit(
-        dir,
-        &[
-            "manifest",
-            "--version",
-            "3.0.0",
-            "--base-url",
-            "https://dl.example.com/",
-            "app_3.0.0_amd64.AppImage",
-        ],
+    let args = [
+        "manifest",
+        "--version",
+        "3.0.0",
+        "--base-url",
+        "https://dl.example.com/",
+        "app_3.0.0_amd64.AppImage",
+    ];
+    // Refused as upkit's clients would refuse it, unless told.
+    let out = upkit(dir, &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: `app_3.0.0_amd64.AppImage` has no signed version: upkit's clients (and Tauri's with requireSignedVersion) would refuse it; sign it again with --app-version 3.0.0, or pass --no-app-version to publish it for clients that do not require one\n"
     );
+    let out = upkit(dir, &[&args[..], &["--no-app-version"]].concat());
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        "warning: `app_3.0.0_amd64.AppImage` has no signed version: clients that require one (upkit's default) will refuse it; sign with --app-version 3.0.0\n\
+        "warning: `app_3.0.0_amd64.AppImage` has no signed version: only clients that do not require one (Tauri's default) accept it\n\
          warning: `app_3.0.0_amd64.AppImage` was signed under the name `old.AppImage`: clients that bind file names will refuse it\n"
     );
 
@@ -554,12 +559,14 @@ fn notes_on_signatures_without_version_or_under_another_name() {
         stderr(&out)
     );
     assert!(!dir.join("bare.json").exists());
-    let out = upkit(dir, &[&bare[..], &["--for-serve"]].concat());
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out)
-            .ends_with("note: the urls are bare file names: serve bare.json with `upkit serve`\n")
+    let out = upkit(
+        dir,
+        &[&bare[..], &["--for-serve", "--no-app-version"]].concat(),
     );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).ends_with(
+        "note: the urls are bare file names: serve bare.json with `upkit serve` (check it with `upkit validate --for-serve`)\n"
+    ));
     assert_eq!(
         read_json(&dir.join("bare.json"))["platforms"]["linux-x86_64"]["url"],
         "app_3.0.0_amd64.AppImage"

@@ -305,7 +305,7 @@ fn verify_usage_errors_exit_2() {
     let help = stdout(&upkit(&["verify", "--help"], &[]));
     let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        help.ends_with("Exit status: 0 when the file is valid, 1 when it is not (the reason on stderr), 2 when it could not be checked (a missing file or signature, a key that does not decode, bad arguments)."),
+        help.contains("Exit status: 0 when the file is valid, 1 when it is not (the reason on stderr), 2 when it could not be checked (a missing file or signature, a key that does not decode, bad arguments)."),
         "{help}"
     );
 }
@@ -424,6 +424,7 @@ fn keygen_password_sources() {
             path(&key),
             "--password",
             "from env",
+            "--no-app-version",
         ],
         &[],
     );
@@ -458,6 +459,8 @@ fn sign_with_tauri_keys_and_wrong_password() {
             path(&v.path("keys/secret.key")),
             "--password",
             "wrong",
+            "--app-version",
+            "1.0.0",
         ],
         &[],
         2,
@@ -474,6 +477,8 @@ fn sign_with_tauri_keys_and_wrong_password() {
                 path(&v.path(&format!("keys/{name}.key"))),
                 "--password",
                 password,
+                "--app-version",
+                "1.0.0",
             ],
             &[],
         );
@@ -506,7 +511,7 @@ fn sign_environment_fallbacks() {
 
     // upkit's variables: the key text.
     let output = upkit(
-        &["sign", path(&file)],
+        &["sign", path(&file), "--no-app-version"],
         &[
             ("UPKIT_SIGNING_PRIVATE_KEY", &secret_text),
             ("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD", "correct horse"),
@@ -517,7 +522,7 @@ fn sign_environment_fallbacks() {
 
     // upkit's come first: Tauri's key is ignored when upkit's is set.
     let output = upkit(
-        &["sign", path(&file)],
+        &["sign", path(&file), "--no-app-version"],
         &[
             ("UPKIT_SIGNING_PRIVATE_KEY", path(&nopass_path)),
             ("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD", ""),
@@ -531,7 +536,7 @@ fn sign_environment_fallbacks() {
     // Tauri's: the key itself, or a path to it; the password from Tauri's variable.
     for key in [secret_text.as_str(), path(&secret_path)] {
         let output = upkit(
-            &["sign", path(&file)],
+            &["sign", path(&file), "--no-app-version"],
             &[
                 ("TAURI_SIGNING_PRIVATE_KEY", key),
                 ("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "correct horse"),
@@ -549,15 +554,15 @@ fn sign_environment_fallbacks() {
     assert_code(&output, 0);
     signed_by(&nopass_pub);
 
-    // Without --app-version: signed, with a warning that clients will want a version.
+    // Without a version only when told: signed, with a warning that upkit's clients refuse it.
     let output = upkit(
-        &["sign", path(&file)],
+        &["sign", path(&file), "--no-app-version"],
         &[("TAURI_SIGNING_PRIVATE_KEY_PATH", path(&nopass_path))],
     );
     assert_code(&output, 0);
     assert_eq!(
         stderr(&output),
-        "warning: no --app-version: the signature names no version, which upkit's clients require by default (Tauri's with requireSignedVersion)\n"
+        "warning: --no-app-version: the signature names no version; only clients that do not require one (Tauri's default) accept it, upkit's clients and Tauri's with requireSignedVersion refuse it\n"
     );
 
     // The flag beats the environment.
@@ -569,6 +574,7 @@ fn sign_environment_fallbacks() {
             path(&nopass_path),
             "--password",
             "",
+            "--no-app-version",
         ],
         &[("UPKIT_SIGNING_PRIVATE_KEY", &secret_text)],
     );
@@ -577,14 +583,14 @@ fn sign_environment_fallbacks() {
 
     // No password, no terminal, and the empty one does not open the key: say what to pass.
     assert_fails(
-        &["sign", path(&file)],
+        &["sign", path(&file), "--no-app-version"],
         &[("TAURI_SIGNING_PRIVATE_KEY", path(&secret_path))],
         2,
         "error: cannot use the key from TAURI_SIGNING_PRIVATE_KEY: it needs a password: pass --password PW or set UPKIT_SIGNING_PRIVATE_KEY_PASSWORD (without a terminal only the empty password was tried)\n",
     );
     // A wrong password from the environment names the source.
     assert_fails(
-        &["sign", path(&file)],
+        &["sign", path(&file), "--no-app-version"],
         &[
             ("TAURI_SIGNING_PRIVATE_KEY", path(&secret_path)),
             ("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "wrong"),
@@ -595,7 +601,7 @@ fn sign_environment_fallbacks() {
 
     // No key at all.
     assert_fails(
-        &["sign", path(&file)],
+        &["sign", path(&file), "--no-app-version"],
         &[],
         2,
         "error: no signing key: pass --key KEY_OR_PATH or set UPKIT_SIGNING_PRIVATE_KEY (or Tauri's TAURI_SIGNING_PRIVATE_KEY / TAURI_SIGNING_PRIVATE_KEY_PATH)\n",
@@ -712,6 +718,7 @@ fn verify_legacy_signatures_only_when_allowed() {
             path(&bare_sig),
             "--version",
             "1.0.0",
+            "--minisign",
         ],
         &[],
     );

@@ -231,9 +231,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether `path` is a directory of artifacts (a `.app` directory is an app, to be bundled).
+/// Whether `path` is a directory of artifacts: not a `.app` (an app, to be bundled), nor one
+/// with a `.sig` beside it (meant as an artifact, which a directory cannot be).
 fn is_release_dir(path: &Path) -> bool {
-    path.is_dir() && path.extension().is_none_or(|e| e != "app")
+    path.is_dir()
+        && path.extension().is_none_or(|e| e != "app")
+        && !upkit::keys::sig_path_of(path).exists()
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

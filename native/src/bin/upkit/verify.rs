@@ -23,11 +23,13 @@ use upkit::core::signature::{Keyring, Legacy, Policy, Signature, SignedVersion, 
 pub struct Args {
     /// The file to verify.
     file: PathBuf,
-    /// A trusted public key (Tauri's base64 `pubkey`, or a path to a file holding it or a
-    /// minisign .pub text). Repeat it to trust several keys: the signature's key id picks one.
+    /// A trusted public key (Tauri's base64 `pubkey`, or a path to a file holding it; with
+    /// --minisign also a minisign .pub file). Repeat it to trust several keys: the signature's
+    /// key id picks one.
     #[arg(long, value_name = "KEY_OR_PATH", required = true)]
     pubkey: Vec<String>,
-    /// The signature (Tauri's base64 `.sig` content, or a path to it). Default: FILE.sig.
+    /// The signature (Tauri's base64 `.sig` content, or a path to it; with --minisign also a
+    /// minisign .minisig file). Default: FILE.sig.
     #[arg(long, value_name = "SIG_OR_PATH")]
     signature: Option<String>,
     /// The version the manifest announces: a signed `version:` must equal it.
