@@ -435,7 +435,7 @@ mod tests {
     #[test]
     fn an_error_status_shows_the_first_line_of_its_body_escaped() {
         let url = Url::parse("https://u.example.com/x").unwrap();
-        let answers = vec![
+        let answers = [
             ErrorStatus::new(
                 url.clone(),
                 400,
