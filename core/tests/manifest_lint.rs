@@ -219,6 +219,66 @@ fn signed_version_must_match() {
 }
 
 #[test]
+fn a_pub_date_later_than_the_clock_passed_in() {
+    let now = time::OffsetDateTime::from_unix_timestamp(1_795_944_800).unwrap(); // 2026-11-29T09:33:20Z
+    let body = |date: &str| {
+        format!(
+            r#"{{"version":"1.0.0","pub_date":"{date}","url":"https://e.com/a.exe","signature":""}}"#
+        )
+    };
+    let future = |date: &str, options: &LintOptions| {
+        warnings(&body(date), options)
+            .into_iter()
+            .filter(|w| w.0 == "future_pub_date")
+            .collect::<Vec<_>>()
+    };
+    let options = LintOptions::default().now(now);
+    assert_eq!(
+        future("2026-11-29T09:35:00Z", &options),
+        [(
+            "future_pub_date",
+            "the `pub_date` is in the future (it is 2026-11-29T09:33:20Z now)".to_owned(),
+            "/pub_date".to_owned(),
+            1,
+            31
+        )]
+    );
+    // The same instant in another offset, an earlier date, and no clock: no warning.
+    assert_eq!(future("2026-11-29T10:33:20+01:00", &options), []);
+    assert_eq!(future("2025-01-01T00:00:00Z", &options), []);
+    assert_eq!(future("2999-01-01T00:00:00Z", &LintOptions::default()), []);
+}
+
+#[test]
+fn relative_urls_are_judged_as_served_with_a_base_url() {
+    let body = r#"{"version":"1.0.0","pub_date":"2026-11-29T09:30:00Z","platforms":{
+"linux-x86_64": {"url": "app_1.0.0_amd64.AppImage", "signature": ""},
+"darwin-aarch64": {"url": "https://cdn.example.com/app.tar.gz", "signature": ""}}}"#;
+    // As it is, a bare name is no URL: Tauri refuses the whole manifest.
+    let report = manifest::validate(body.as_bytes(), &LintOptions::default());
+    assert!(!report.valid);
+    assert_eq!(report.errors[0].code.as_str(), "invalid_url");
+    assert_eq!((report.errors[0].line, report.errors[0].column), (2, 25));
+    // Served from a base, it names a file there; absolute URLs stay as they are.
+    let base = url::Url::parse("https://updates.example.com/1.0.0/").unwrap();
+    let report = manifest::validate(body.as_bytes(), &LintOptions::default().base_url(base));
+    assert!(report.valid, "{:?}", report.errors);
+    let urls: Vec<String> = report
+        .platforms
+        .unwrap()
+        .values()
+        .map(|p| p.url.clone())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "https://cdn.example.com/app.tar.gz",
+            "https://updates.example.com/1.0.0/app_1.0.0_amd64.AppImage"
+        ]
+    );
+}
+
+#[test]
 fn missing_pub_date() {
     let Some(v) = tauri_cli(test_name!()) else {
         return;
@@ -635,5 +695,5 @@ fn every_warning_code_has_a_stable_name() {
                 .all(|b| b.is_ascii_lowercase() || b == b'_')
         );
     }
-    assert_eq!(WarningCode::ALL.len(), 25);
+    assert_eq!(WarningCode::ALL.len(), 26);
 }
