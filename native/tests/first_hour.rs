@@ -128,6 +128,23 @@ fn update_refuses_before_downloading_without_an_install_path() {
         "error: no installed app at Missing.AppImage (--install-path)\n"
     );
 
+    // Likewise a `$APPIMAGE` naming nothing.
+    let mut args = common.to_vec();
+    args.extend(["--bundle-type", "appimage"]);
+    let output = Command::new(&upkit)
+        .args(&args)
+        .env("APPIMAGE", work.path().join("Gone.AppImage"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: no installed app at {} ($APPIMAGE)\n",
+            work.path().join("Gone.AppImage").display()
+        )
+    );
+
     // `$APPIMAGE` names the app, as it does for an AppImage app.
     let app = work.path().join("Demo.AppImage");
     fs::write(&app, b"\x7fELF old").unwrap();

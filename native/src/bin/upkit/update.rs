@@ -40,7 +40,11 @@ fn preflight(
     install_path: Option<&Path>,
     appimage: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let path = install_path.map(Path::to_owned).or(appimage);
+    let path = match (install_path, appimage) {
+        (Some(path), _) => Some((path.to_owned(), "--install-path")),
+        (None, Some(path)) => Some((path, "$APPIMAGE")),
+        (None, None) => None,
+    };
     let missing = match (os, installer) {
         (Os::Linux, Some(Installer::AppImage)) => {
             "an AppImage update needs the AppImage to replace: pass --install-path PATH or set \
@@ -59,8 +63,8 @@ fn preflight(
     };
     match path {
         None => bail!("{missing}"),
-        Some(path) if path.symlink_metadata().is_err() => {
-            bail!("no installed app at {} (--install-path)", path.display())
+        Some((path, source)) if path.symlink_metadata().is_err() => {
+            bail!("no installed app at {} ({source})", path.display())
         }
         Some(_) => Ok(()),
     }
