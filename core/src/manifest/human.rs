@@ -6,6 +6,7 @@
 //! then a summary line. The core writes no escape codes: a [`Palette`] says what to write around
 //! each styled piece ([`Palette::PLAIN`] writes nothing).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::{Format, Report, Strictness};
@@ -43,6 +44,32 @@ impl Palette<'_> {
         emphasis: Paint { start: "", end: "" },
         good: Paint { start: "", end: "" },
     };
+}
+
+/// `text` with what a terminal would act on made visible: control characters other than newline
+/// and tab (ESC, BEL, CR, backspace, DEL, the C1 set) and the bidirectional overrides and isolates
+/// (U+202A to U+202E, U+2066 to U+2069), written as `\u{..}` escapes. For text from a manifest or
+/// a server that is printed: such text is not signed, and must not set a terminal's title,
+/// recolour it, or write one line over another. Borrowed when there is nothing to escape.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether [`printable`] escapes `c`.
+fn escaped(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// At most this many characters of a source line are shown.
@@ -195,14 +222,24 @@ fn diagnostic(
     let _ = writeln!(
         out,
         "{}{}[{}]{}{}: {}{}",
-        p.start, d.severity, d.code, p.end, em.start, d.message, em.end
+        p.start,
+        d.severity,
+        d.code,
+        p.end,
+        em.start,
+        printable(d.message),
+        em.end
     );
     let number = d.line.to_string();
     let pad = " ".repeat(number.len());
     let _ = writeln!(
         out,
-        "{pad}{}-->{} {name}:{}:{}",
-        g.start, g.end, d.line, d.column
+        "{pad}{}-->{} {}:{}:{}",
+        g.start,
+        g.end,
+        printable(name),
+        d.line,
+        d.column
     );
     if let Some(line) = source.line(d.line) {
         let offsets = &source.offsets;
@@ -214,11 +251,16 @@ fn diagnostic(
             0
         };
         let end = (start + WINDOW).min(count);
-        let mut shown = line[offsets[start]..offsets[end]].to_owned();
+        // What a terminal would act on is shown escaped, and the caret moves past the escape.
+        let mut shown = printable(&line[offsets[start]..offsets[end]]).into_owned();
         // Tabs stay tabs under the line, so that the caret lines up however they are shown.
         let mut marker: String = line[offsets[start]..offsets[caret]]
             .chars()
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .map(|c| match c {
+                '\t' => "\t".to_owned(),
+                c if escaped(c) => " ".repeat(c.escape_unicode().len()),
+                _ => " ".to_owned(),
+            })
             .collect();
         if start > 0 {
             shown.insert(0, '…');
@@ -308,6 +350,23 @@ mod tests {
             human(body, Strictness::Strict)
                 .ends_with("version 1.0.0 (0 errors, 2 warnings); warnings fail under --strict\n")
         );
+    }
+
+    #[test]
+    fn what_a_terminal_acts_on_is_shown_escaped_and_the_caret_still_points() {
+        // Valid JSON can carry what a terminal acts on (C1 controls, DEL, bidi overrides) in its
+        // strings; the error comes after them.
+        let body = "{\"version\": \"1.0.0\", \"notes\": \"\u{9b}2J\u{7f}\u{202e}\", \"url\": 5}";
+        let text = human(body, Strictness::Lenient);
+        assert!(!text.contains(['\u{9b}', '\u{7f}', '\u{202e}']), "{text}");
+        let line = "{\"version\": \"1.0.0\", \"notes\": \"\\u{9b}2J\\u{7f}\\u{202e}\", \"url\": 5}";
+        assert!(text.contains(&format!("1 | {line}\n")), "{text}");
+        // The caret is under the `5`, past the escapes.
+        let caret = format!("  | {}^", " ".repeat(line.find('5').unwrap()));
+        assert!(text.contains(&caret), "{text}");
+        assert_eq!(printable("a\tb\nc"), "a\tb\nc");
+        assert!(matches!(printable("plain"), Cow::Borrowed("plain")));
+        assert_eq!(printable("\u{9b}31m\r\u{7f}"), "\\u{9b}31m\\u{d}\\u{7f}");
     }
 
     #[test]

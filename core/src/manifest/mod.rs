@@ -43,7 +43,7 @@ mod lint;
 mod position;
 mod shape;
 
-pub use human::{Paint, Palette};
+pub use human::{Paint, Palette, printable};
 pub use lint::LintOptions;
 
 use position::{Anchor, Index, Path};

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
+use upkit::core::manifest::printable;
 use upkit::{DownloadEvent, Progress, Update};
 
 use crate::client_args::{ClientArgs, interrupted, runtime, until_interrupted};
@@ -81,12 +82,14 @@ fn report(current_version: &str, update: Option<&Update>) -> serde_json::Value {
     }
 }
 
+/// What `check` and `download` print of an update. Everything in it came from a server,
+/// unsigned: it is shown [`printable`].
 fn describe(update: &Update) -> String {
     let mut text = format!(
         "update available: {} -> {} ({})\n  url:      {}\n  endpoint: {}\n",
         update.current_version(),
         update.version(),
-        update.platform_key().unwrap_or(update.target()),
+        printable(update.platform_key().unwrap_or(update.target())),
         update.download_url(),
         update.endpoint()
     );
@@ -95,7 +98,7 @@ fn describe(update: &Update) -> String {
     }
     if let Some(notes) = update.notes() {
         // Notes from a file end in a newline: no indented empty line for it.
-        let notes = notes.trim_end().replace('\n', "\n            ");
+        let notes = printable(notes.trim_end()).replace('\n', "\n            ");
         text += &format!("  notes:    {notes}\n");
     }
     text
@@ -122,7 +125,7 @@ pub fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             None => println!("up to date ({current})"),
         }
         if let Some(reason) = &refused {
-            eprintln!("error: the update would be refused: {reason}");
+            eprintln!("error: the update would be refused: {}", printable(reason));
         }
     }
     Ok(match (&update, refused) {

@@ -98,7 +98,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", report(&err));
+            // Errors quote what servers and files said: nothing in them may drive the terminal.
+            eprintln!("error: {}", upkit::core::manifest::printable(&report(&err)));
             ExitCode::from(2)
         }
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use serde_json::json;
+use upkit::core::manifest::printable;
 use upkit::core::target::{Installer, Os};
 use upkit::install::{InstallError, Installed, WindowsOptions, install};
 
@@ -142,7 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "update available: {} -> {} ({})\n  url:      {}",
             update.current_version(),
             update.version(),
-            update.platform_key().unwrap_or(update.target()),
+            printable(update.platform_key().unwrap_or(update.target())),
             update.download_url()
         );
         let _ = std::io::stdout().flush();

@@ -1,0 +1,104 @@
+//! Attacks on the CLI from hostile servers and files (issue 17), each staged for real through the
+//! `upkit` binary against a loopback `upkit serve`, and named after what it tries.
+
+mod cli_support;
+
+use std::fs;
+use std::process::Command;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use cli_support::{ARTIFACT, isolated, serve};
+
+fn upkit_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let output = isolated(&mut Command::new(env!("CARGO_BIN_EXE_upkit")))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// What a terminal acts on: a title change, a line erased, a carriage return, a bidi override.
+const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2K\rhttps://evil.example.com/\u{202e}";
+
+#[test]
+fn terminal_escapes_in_unsigned_notes_and_keys_are_shown_escaped() {
+    let releases = tempfile::tempdir().unwrap();
+    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    fs::write(releases.path().join(ARTIFACT), b"\x7fELF").unwrap();
+    let trusted = format!("timestamp:1764400000\tfile:{ARTIFACT}\tversion:2.0.0");
+    let sig = minisign::sign(
+        Some(&pair.pk),
+        &pair.sk,
+        &b"\x7fELF"[..],
+        Some(&trusted),
+        None,
+    )
+    .unwrap();
+    let key = format!("linux-x86_64{HOSTILE}");
+    let manifest = serde_json::json!({"version": "2.0.0", "notes": format!("fixes\n{HOSTILE}"),
+        "platforms": {key.clone(): {"url": ARTIFACT, "signature": STANDARD.encode(sig.to_string())}}});
+    fs::write(releases.path().join("latest.json"), manifest.to_string()).unwrap();
+    let (_server, base) = serve(releases.path());
+    let pubkey = STANDARD.encode(pair.pk.to_box().unwrap().to_string());
+    let (code, stdout, stderr) = upkit_in(
+        releases.path(),
+        &[
+            "check",
+            "--endpoint",
+            &format!("{base}/latest.json"),
+            "--insecure-transport",
+            "--pubkey",
+            &pubkey,
+            "--current-version",
+            "1.0.0",
+            "--target",
+            &key,
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let escaped = "\\u{1b}]0;owned\\u{7}\\u{1b}[2K\\u{d}https://evil.example.com/\\u{202e}";
+    assert!(
+        stdout.starts_with(&format!(
+            "update available: 1.0.0 -> 2.0.0 (linux-x86_64{escaped})\n"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("  notes:    fixes\n            {escaped}\n")),
+        "{stdout}"
+    );
+    for c in ['\u{1b}', '\u{7}', '\r', '\u{202e}'] {
+        assert!(
+            !stdout.contains(c) && !stderr.contains(c),
+            "{c:?} in {stdout}{stderr}"
+        );
+    }
+}
+
+#[test]
+fn terminal_escapes_in_a_validated_file_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("latest.json"),
+        format!("{{\"version\": \"1.0.0\", \"notes\": \"\u{9b}2J\u{7f}\u{202e}\", \"url\": 5}}"),
+    )
+    .unwrap();
+    let (code, stdout, _) = upkit_in(dir.path(), &["validate", "latest.json"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains(
+            "1 | {\"version\": \"1.0.0\", \"notes\": \"\\u{9b}2J\\u{7f}\\u{202e}\", \"url\": 5}\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
+        "{stdout}"
+    );
+}
