@@ -7,9 +7,10 @@ use std::path::Path;
 
 use tempfile::NamedTempFile;
 
-/// Writes `dest` through `write`, atomically. The file keeps the mode of the file it replaces,
-/// else gets the mode of any new file (0666 less the umask), not the temp file's private 0600.
-/// Errors never name the temporary file.
+/// Writes `dest` through `write`, atomically. The file keeps the mode of the regular file it
+/// replaces, else gets the mode of any new file (0666 less the umask), not the temp file's
+/// private 0600. Nothing is written through `dest`: a symlink or FIFO there is replaced, not
+/// followed or opened. Errors never name the temporary file.
 pub(crate) fn write(
     dest: &Path,
     write: impl FnOnce(&mut BufWriter<&File>) -> io::Result<()>,
@@ -21,7 +22,10 @@ pub(crate) fn write(
     #[cfg(unix)]
     let mode = {
         use std::os::unix::fs::PermissionsExt as _;
-        std::fs::metadata(dest).map_or(0o666, |m| m.permissions().mode())
+        std::fs::symlink_metadata(dest)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map_or(0o666, |m| m.permissions().mode())
     };
     #[cfg(not(unix))]
     let mode = 0o666;

@@ -574,16 +574,29 @@ pub fn sign_file(
     if let Some(version) = version {
         signed_version(version)?;
     }
-    let reader = File::open(file).map_err(io_error("read", file))?;
-    // A directory opens on Unix; reading it would fail inside the signer, which cannot name it.
-    if !reader.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(io_error("read", file)(io::Error::new(
+    // Only a regular file: a directory would fail inside the signer, which cannot name it, and
+    // opening a FIFO waits for a writer. Checked before opening, and again on what was opened.
+    let not_a_file = || {
+        io_error("read", file)(io::Error::new(
             io::ErrorKind::InvalidInput,
-            "not a file",
-        )));
+            "not a regular file",
+        ))
+    };
+    if !fs::metadata(file)
+        .map_err(io_error("read", file))?
+        .is_file()
+    {
+        return Err(not_a_file());
+    }
+    let reader = File::open(file).map_err(io_error("read", file))?;
+    if !reader.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(not_a_file());
     }
     let signature = key.sign(io::BufReader::new(reader), &name, version, now())?;
     let sig_path = sig_path_of(file);
-    fs::write(&sig_path, signature).map_err(io_error("write", &sig_path))?;
+    // Replaced whole, never written through: a symlink there is not followed (it could point at
+    // any file the signer may write), a FIFO not opened (it would hang).
+    crate::atomic::write(&sig_path, |out| out.write_all(signature.as_bytes()))
+        .map_err(io_error("write", &sig_path))?;
     Ok(sig_path)
 }

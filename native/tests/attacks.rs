@@ -102,3 +102,63 @@ fn terminal_escapes_in_a_validated_file_are_shown_escaped() {
         "{stdout}"
     );
 }
+
+/// A work directory with a key made by `upkit keygen` and a file to sign.
+fn signing_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = upkit_in(dir.path(), &["keygen", "-o", "k", "--no-password"]);
+    assert_eq!(code, 0, "{stderr}");
+    fs::write(dir.path().join("app.AppImage"), b"\x7fELF").unwrap();
+    dir
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success());
+}
+
+#[test]
+fn overwrite_via_a_symlinked_signature_path() {
+    let dir = signing_dir();
+    let victim = dir.path().join("victim.txt");
+    fs::write(&victim, b"precious").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("app.AppImage.sig")).unwrap();
+    let (code, _, stderr) = upkit_in(
+        dir.path(),
+        &["sign", "app.AppImage", "-k", "k", "--app-version", "1.0.0"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    let sig = fs::symlink_metadata(dir.path().join("app.AppImage.sig")).unwrap();
+    assert!(sig.file_type().is_file(), "the link was written through");
+    let (code, _, stderr) = upkit_in(dir.path(), &["verify", "app.AppImage", "--pubkey", "k.pub"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn hang_via_fifos_given_to_sign() {
+    let dir = signing_dir();
+    // A FIFO where the signature goes is replaced, not opened (which would wait for a reader).
+    mkfifo(&dir.path().join("app.AppImage.sig"));
+    let (code, _, stderr) = upkit_in(
+        dir.path(),
+        &["sign", "app.AppImage", "-k", "k", "--app-version", "1.0.0"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        fs::symlink_metadata(dir.path().join("app.AppImage.sig"))
+            .unwrap()
+            .is_file()
+    );
+    // A FIFO to sign is refused, not opened (which would wait for a writer).
+    mkfifo(&dir.path().join("pipe.AppImage"));
+    let (code, _, stderr) = upkit_in(
+        dir.path(),
+        &["sign", "pipe.AppImage", "-k", "k", "--app-version", "1.0.0"],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: cannot read pipe.AppImage: not a regular file\n"
+    );
+}

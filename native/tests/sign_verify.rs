@@ -657,7 +657,10 @@ fn sign_refuses_control_characters_in_the_version() {
         &args.iter().map(String::as_str).collect::<Vec<_>>(),
         &[],
         2,
-        format!("error: cannot read {}: not a file\n", dir.path().display()),
+        format!(
+            "error: cannot read {}: not a regular file\n",
+            dir.path().display()
+        ),
     );
 }
 
