@@ -368,8 +368,11 @@ impl SecretKey {
     /// Those of [`SecretKey::decode`], and [`KeysError::Io`] when the file cannot be read.
     pub fn load(key_or_path: impl AsRef<Path>, password: &str) -> Result<SecretKey, KeysError> {
         let key_or_path = key_or_path.as_ref();
-        if key_or_path.is_file() {
-            let text = fs::read_to_string(key_or_path).map_err(io_error("read", key_or_path))?;
+        // Anything that is there is a path: read if it is a regular file of a key's size (a
+        // FIFO or `/dev/zero` is an error about the path, not key text).
+        if key_or_path.symlink_metadata().is_ok() {
+            let text = crate::input::read_text(key_or_path, crate::input::KEY_LIMIT)
+                .map_err(io_error("read", key_or_path))?;
             return Self::decode(&text, password);
         }
         match key_or_path.to_str() {
@@ -464,12 +467,15 @@ fn describe_base64(err: &base64::DecodeError) -> String {
 /// a path to a file holding that text or a minisign `.pub` file's text.
 ///
 /// # Errors
-/// [`KeysError::Io`] when the argument names no file and is no key either, and
+/// [`KeysError::Io`] when the argument names no file and is no key either, or names something
+/// that is not a regular file of at most [`KEY_LIMIT`](crate::input::KEY_LIMIT) bytes, and
 /// [`KeysError::NotPublicKey`] when the key does not decode.
 pub fn load_public_key(key_or_path: &str) -> Result<PublicKey, KeysError> {
     let path = Path::new(key_or_path);
-    if path.is_file() {
-        let text = fs::read_to_string(path).map_err(io_error("read", path))?;
+    // Anything that is there is a path (a directory, a FIFO: an error about it, not key text).
+    if path.symlink_metadata().is_ok() {
+        let text = crate::input::read_text(path, crate::input::KEY_LIMIT)
+            .map_err(io_error("read", path))?;
         let text = text.trim();
         let key = if text.starts_with("untrusted comment:") {
             PublicKey::decode_text(text)

@@ -16,6 +16,7 @@ pub mod download;
 pub mod error;
 mod flock;
 mod http;
+pub mod input;
 pub mod install;
 pub mod keys;
 pub mod progress;

@@ -35,8 +35,10 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use upkit_core::signature::{
-    Keyring, Policy, Signature, SignatureError, SignedVersion, VerifyError, verify,
+    Keyring, Policy, Signature, SignatureError, SignedVersion, VerifyError,
 };
+
+use crate::artifact::{ArtifactError, VerifiedArtifact};
 use upkit_core::target::{Arch, Installer, Os, is_known_key, suggest_key};
 use upkit_core::version::Version;
 use url::Url;
@@ -399,7 +401,8 @@ impl Artifact {
         let mut sig_path = path.as_os_str().to_owned();
         sig_path.push(".sig");
         let sig_path = PathBuf::from(sig_path);
-        let text = std::fs::read_to_string(&sig_path).map_err(io(&sig_path))?;
+        let text =
+            crate::input::read_text(&sig_path, crate::input::KEY_LIMIT).map_err(io(&sig_path))?;
         let text = text.trim_end().to_owned();
         let signature = Signature::decode(&text).map_err(|error| ReleaseError::Signature {
             path: sig_path.clone(),
@@ -432,16 +435,21 @@ impl Artifact {
             ));
         }
         if let Some(keyring) = keyring {
-            let data = std::fs::read(path).map_err(io(path))?;
             let policy = Policy {
                 signed_version: SignedVersion::Optional,
                 expected_version: Some(version.clone()),
                 ..Policy::default()
             };
-            verify(keyring, &signature, &data, &policy).map_err(|error| ReleaseError::Verify {
-                file: file_name.clone(),
-                error,
-            })?;
+            // Streamed: an artifact can be gigabytes.
+            VerifiedArtifact::verify_file(path, keyring, &signature, &policy).map_err(
+                |e| match e {
+                    ArtifactError::Verify { source, .. } => ReleaseError::Verify {
+                        file: file_name.clone(),
+                        error: source,
+                    },
+                    ArtifactError::Read { source, .. } => io(path)(source),
+                },
+            )?;
         }
         Ok(Artifact {
             path: path.to_owned(),

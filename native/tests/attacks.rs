@@ -162,3 +162,63 @@ fn hang_via_fifos_given_to_sign() {
         "error: cannot read pipe.AppImage: not a regular file\n"
     );
 }
+
+#[test]
+fn endless_data_via_devices_fifos_and_huge_files() {
+    let dir = signing_dir();
+    let d = dir.path();
+    // `validate` of a device, a FIFO, a file over the limit: each an error that names it.
+    mkfifo(&d.join("pipe.json"));
+    let huge = fs::File::create(d.join("huge.json")).unwrap();
+    huge.set_len(upkit::input::MANIFEST_LIMIT + 1).unwrap();
+    let (code, _, stderr) = upkit_in(d, &["validate", "/dev/zero", "pipe.json", "huge.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot read /dev/zero: not a regular file\n\
+             error: cannot read pipe.json: not a regular file\n\
+             error: cannot read huge.json: {} bytes, more than the {} read here\n",
+            upkit::input::MANIFEST_LIMIT + 1,
+            upkit::input::MANIFEST_LIMIT
+        )
+    );
+
+    // A signature that is a link to /dev/zero, a FIFO to verify, a directory as a key.
+    let (code, _, stderr) = upkit_in(
+        d,
+        &["sign", "app.AppImage", "-k", "k", "--app-version", "1.0.0"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    fs::remove_file(d.join("app.AppImage.sig")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("app.AppImage.sig")).unwrap();
+    let (code, _, stderr) = upkit_in(d, &["verify", "app.AppImage", "--pubkey", "k.pub"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: cannot read app.AppImage.sig: not a regular file\n"
+    );
+    let (code, _, stderr) = upkit_in(d, &["verify", "pipe.json", "--pubkey", "k.pub"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr, "error: cannot read pipe.json: not a regular file\n");
+    fs::create_dir(d.join("keys")).unwrap();
+    let (code, _, stderr) = upkit_in(d, &["verify", "app.AppImage", "--pubkey", "keys"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr, "error: cannot read keys: not a regular file\n");
+    let (code, _, stderr) = upkit_in(
+        d,
+        &[
+            "sign",
+            "app.AppImage",
+            "-k",
+            "/dev/zero",
+            "--app-version",
+            "1.0.0",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: cannot use the key from --key: cannot read /dev/zero: not a regular file\n"
+    );
+}

@@ -75,7 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let notes = match &args.notes_file {
         Some(path) => Some(
-            std::fs::read_to_string(path)
+            upkit::input::read_text(path, upkit::input::MANIFEST_LIMIT)
                 .with_context(|| format!("cannot read {}", path.display()))?,
         ),
         None => args.notes.clone(),
@@ -152,7 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("no artifacts given: pass the artifact files, or --platform KEY=FILE");
     }
 
-    let existing = match std::fs::read(&out) {
+    let existing = match upkit::input::read(&out, upkit::input::MANIFEST_LIMIT) {
         Ok(body) => Some(body),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", out.display())),

@@ -1,13 +1,14 @@
 //! `upkit validate`: checks update manifests with exactly Tauri's acceptance, plus lint
 //! warnings, and prints compiler-style diagnostics or one JSON object per file.
 
-use std::io::{Read as _, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
 use anyhow::Context as _;
 use upkit::core::manifest::{self, LintOptions, Paint, Palette, Strictness};
+use upkit::input::MANIFEST_LIMIT;
 
 /// Options of `upkit validate`.
 #[derive(clap::Args)]
@@ -112,13 +113,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The file's bytes (standard input for `-`), at most [`MANIFEST_LIMIT`]: only regular files,
+/// so that `/dev/zero` or a FIFO is an error, not a hang or an out-of-memory abort.
 fn read(file: &Path) -> std::io::Result<Vec<u8>> {
     if file.as_os_str() == "-" {
-        let mut body = Vec::new();
-        std::io::stdin().read_to_end(&mut body)?;
-        Ok(body)
+        upkit::input::read_at_most(std::io::stdin().lock(), MANIFEST_LIMIT)
     } else {
-        std::fs::read(file)
+        upkit::input::read(file, MANIFEST_LIMIT)
     }
 }
 

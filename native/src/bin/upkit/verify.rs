@@ -93,14 +93,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         file_name: None,
     };
-    // A mistyped FILE is named as such, not through its missing FILE.sig.
-    std::fs::metadata(&args.file)
+    // A mistyped FILE is named as such, not through its missing FILE.sig; a FIFO or a device is
+    // refused before it is opened (reading would hang, or never end).
+    let meta = std::fs::metadata(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
+    if !meta.is_file() {
+        anyhow::bail!("cannot read {}: not a regular file", args.file.display());
+    }
     let (sig_text, sig_source) = match &args.signature {
-        Some(text) if looks_like_path(text) && !Path::new(text).is_file() => {
+        Some(text) if looks_like_path(text) && Path::new(text).symlink_metadata().is_err() => {
             anyhow::bail!("cannot read {text}: no such file (and not a signature either)")
         }
-        Some(text) if !Path::new(text).is_file() => (text.clone(), "--signature".to_owned()),
+        Some(text) if Path::new(text).symlink_metadata().is_err() => {
+            (text.clone(), "--signature".to_owned())
+        }
         Some(path) => (read_text(Path::new(path))?, path.clone()),
         None => {
             let path = upkit::keys::sig_path_of(&args.file);
@@ -173,7 +179,8 @@ fn looks_like_path(text: &str) -> bool {
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    upkit::input::read_text(path, upkit::input::KEY_LIMIT)
+        .with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// Whether `text` is minisign's own text format rather than Tauri's base64 of it.
