@@ -86,7 +86,7 @@ fn terminal_escapes_in_a_validated_file_are_shown_escaped() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("latest.json"),
-        format!("{{\"version\": \"1.0.0\", \"notes\": \"\u{9b}2J\u{7f}\u{202e}\", \"url\": 5}}"),
+        "{\"version\": \"1.0.0\", \"notes\": \"\u{9b}2J\u{7f}\u{202e}\", \"url\": 5}",
     )
     .unwrap();
     let (code, stdout, _) = upkit_in(dir.path(), &["validate", "latest.json"]);
