@@ -381,6 +381,14 @@ fn appimage_refusals_leave_the_old_file() {
         },
         "{payload}: unpacks to more than 1048576 bytes",
     );
+    // A GNU long name of 5 MiB (held in memory several times over by the tar crate): refused
+    // at its header, under the default limits.
+    appimage_refused(
+        "x.AppImage.tar.gz",
+        &long_name_bomb(5 << 20),
+        Limits::default(),
+        "{payload}: an extended header (pax or GNU long name) of 5242880 bytes, over the 65536 allowed",
+    );
     // Too many entries.
     let many: Vec<Entry> = (0..20)
         .map(|i| Entry::file(&format!("f{i}"), "x", 0o644))
@@ -795,16 +803,22 @@ fn bundle_archives_are_read_defensively() {
         },
         "{payload}: unpacks to more than 1048576 bytes",
     );
-    // Long-name data is read into memory by the tar crate, out of `Budget::copy`'s sight: it
-    // counts all the same.
-    bundle_refused_bytes(
-        &long_name_bomb(32 << 20),
+    // Long-name data is read into memory by the tar crate, out of `Budget::copy`'s sight, and
+    // several times over (a 4.6 MB one took 3.1 GB): it is refused at its header, before the
+    // crate reads it, whatever the unpacking limits.
+    for limits in [
         Limits {
             max_unpacked_bytes: 1 << 20,
             ..d
         },
-        "{payload}: unpacks to more than 1048576 bytes",
-    );
+        d,
+    ] {
+        bundle_refused_bytes(
+            &long_name_bomb(32 << 20),
+            limits,
+            "{payload}: an extended header (pax or GNU long name) of 33554432 bytes, over the 65536 allowed",
+        );
+    }
     bundle_refused_bytes(
         b"not gzip at all",
         d,

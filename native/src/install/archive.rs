@@ -130,6 +130,18 @@ pub enum ArchiveError {
         /// The top directory of the entries before it (`.` for `./`), if any.
         top: Option<String>,
     },
+    /// A pax or GNU long-name header holds more than [`MAX_EXTENDED_HEADER`] bytes: the tar crate
+    /// would read it wholly into memory, several times over.
+    #[error(
+        "{}: an extended header (pax or GNU long name) of {size} bytes, over the {MAX_EXTENDED_HEADER} allowed",
+        archive.display()
+    )]
+    ExtendedHeader {
+        /// The archive.
+        archive: PathBuf,
+        /// The header's size.
+        size: u64,
+    },
     /// The archive stops before its end: the gzip stream ends before its trailer, or the tar
     /// (cut, then gzip'd again) ends inside an entry, or has no complete end-of-archive marker
     /// (two zero blocks) after its last entry. What it holds may be a part of the update.
@@ -240,6 +252,10 @@ impl<'a> Budget<'a> {
     fn read_error(&self, source: io::Error) -> ArchiveError {
         match &self.tar {
             Some(tar) if tar.over.get() => self.too_large(),
+            Some(tar) if tar.extended.get().is_some() => ArchiveError::ExtendedHeader {
+                archive: self.archive.to_owned(),
+                size: tar.extended.get().unwrap_or_default(),
+            },
             Some(_) if source.kind() == io::ErrorKind::UnexpectedEof => {
                 self.truncated(GZIP_ENDS_EARLY)
             }
@@ -351,6 +367,10 @@ struct ReadState {
     over: Cell<bool>,
     /// Whether a read found the end of the data.
     ended: Cell<bool>,
+    /// The tar's framing, followed as bytes pass.
+    framing: std::cell::RefCell<Framing>,
+    /// The size of an extended header refused by [`Framing`].
+    extended: Cell<Option<u64>>,
 }
 
 /// A reader that records what is read through it, and fails past the limit. This counts what
@@ -373,8 +393,136 @@ impl<R: Read> Read for Counted<R> {
         if read == 0 && !buf.is_empty() {
             state.ended.set(true);
         }
+        // Refused before the tar crate holds any of it.
+        if let Err(size) = state.framing.borrow_mut().feed(&buf[..read]) {
+            state.extended.set(Some(size));
+            return Err(io::Error::other("extended header over the limit"));
+        }
         Ok(read)
     }
+}
+
+/// The most bytes of data a pax header or a GNU long-name or long-link header may hold. The tar
+/// crate reads such data wholly into memory (a 4.6 MB payload took 3.1 GB), before it hands out
+/// the entry they describe, so it is refused before the crate reads it; real ones hold a path or
+/// a few attributes.
+pub const MAX_EXTENDED_HEADER: u64 = 64 << 10;
+
+/// The tar's framing (512-byte headers, data padded to 512-byte blocks), followed as the bytes
+/// pass on their way to the tar crate, as the crate reads it: a pax `x` header's `size` applies
+/// to the next entry, an old GNU sparse header may be followed by extension blocks, and the first
+/// zero block ends the archive (the crate stops there; what follows is checked elsewhere). A
+/// header it cannot read it stops following: the tar crate refuses it in turn.
+#[derive(Default)]
+struct Framing {
+    /// The header block being filled, and how much of it is.
+    block: Vec<u8>,
+    /// Padded data bytes still to pass before the next header.
+    skip: u64,
+    /// The data of a pax `x` header being passed (to read its `size`), and its unpadded length
+    /// still to come.
+    pax: Option<(Vec<u8>, u64)>,
+    /// The `size` that the last pax header gave the next entry.
+    next_size: Option<u64>,
+    /// Whether old GNU sparse extension blocks come next.
+    sparse_extension: bool,
+    /// Whether the framing is no longer followed (the archive ended, or was not understood).
+    done: bool,
+}
+
+impl Framing {
+    /// Follows `bytes`; `Err(size)` for an extended header over [`MAX_EXTENDED_HEADER`].
+    fn feed(&mut self, mut bytes: &[u8]) -> Result<(), u64> {
+        while !bytes.is_empty() && !self.done {
+            if self.skip > 0 {
+                let n = bytes.len().min(usize::try_from(self.skip).unwrap_or(usize::MAX));
+                if let Some((pax, left)) = &mut self.pax {
+                    let kept = n.min(usize::try_from(*left).unwrap_or(usize::MAX));
+                    pax.extend_from_slice(&bytes[..kept]);
+                    *left -= kept as u64;
+                }
+                self.skip -= n as u64;
+                bytes = &bytes[n..];
+                if self.skip == 0
+                    && let Some((pax, _)) = self.pax.take()
+                {
+                    self.next_size = pax_size(&pax);
+                }
+                continue;
+            }
+            let n = (512 - self.block.len()).min(bytes.len());
+            self.block.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.block.len() == 512 {
+                let block = std::mem::take(&mut self.block);
+                self.header(&block)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn header(&mut self, block: &[u8]) -> Result<(), u64> {
+        if self.sparse_extension {
+            self.sparse_extension = block[504] != 0;
+            return Ok(());
+        }
+        if block.iter().all(|&b| b == 0) {
+            self.done = true;
+            return Ok(());
+        }
+        let Some(size) = header_size(&block[124..136]) else {
+            self.done = true;
+            return Ok(());
+        };
+        let kind = block[156];
+        let extended = matches!(kind, b'L' | b'K' | b'x' | b'g');
+        if extended && size > MAX_EXTENDED_HEADER {
+            return Err(size);
+        }
+        let size = if extended {
+            size
+        } else {
+            self.next_size.take().unwrap_or(size)
+        };
+        if kind == b'x' {
+            self.pax = Some((Vec::new(), size));
+        }
+        self.sparse_extension = kind == b'S' && block[482] != 0;
+        self.skip = size.div_ceil(512).saturating_mul(512);
+        Ok(())
+    }
+}
+
+/// A header's size field as the tar crate reads it: octal text (up to a NUL, trimmed), or
+/// base-256 when its high bit is set.
+fn header_size(field: &[u8]) -> Option<u64> {
+    if field[0] & 0x80 != 0 {
+        let tail = &field[field.len() - 8..];
+        return Some(tail.iter().fold(0, |n, &b| (n << 8) | u64::from(b)));
+    }
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    let text = std::str::from_utf8(&field[..end]).ok()?;
+    u64::from_str_radix(text.trim(), 8).ok()
+}
+
+/// The `size` record of pax extended header data (`<len> size=<n>\n` records).
+fn pax_size(data: &[u8]) -> Option<u64> {
+    let mut rest = data;
+    let mut size = None;
+    while !rest.is_empty() {
+        let space = rest.iter().position(|&b| b == b' ')?;
+        let len: usize = std::str::from_utf8(&rest[..space]).ok()?.parse().ok()?;
+        if len <= space || len > rest.len() {
+            return size;
+        }
+        let record = &rest[space + 1..len];
+        let record = record.strip_suffix(b"\n").unwrap_or(record);
+        if let Some(value) = record.strip_prefix(b"size=") {
+            size = std::str::from_utf8(value).ok()?.parse().ok();
+        }
+        rest = &rest[len..];
+    }
+    size
 }
 
 /// A gzip'd tar being read, with the count of decompressed bytes read so far: where the entries
@@ -408,6 +556,8 @@ fn open_tar_gz(archive: &Path, limits: Limits) -> Result<(TarGz, Budget<'_>), Ar
         limit: limits.max_unpacked_bytes,
         over: Cell::new(false),
         ended: Cell::new(false),
+        framing: std::cell::RefCell::new(Framing::default()),
+        extended: Cell::new(None),
     });
     let tar = tar::Archive::new(Counted {
         inner: GzDecoder::new(BufReader::new(file)),
@@ -788,4 +938,119 @@ mod tests {
         assert!(!symlink_stays_inside(&parts("top"), Path::new("..")));
         assert!(symlink_stays_inside(&parts("top"), Path::new(".")));
     }
+
+    /// A gzip'd tar, written by the tar crate's builder from `build`.
+    fn tar_gz(dir: &Path, build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> PathBuf {
+        let mut builder = tar::Builder::new(Vec::new());
+        build(&mut builder);
+        let tar = builder.into_inner().unwrap();
+        let path = dir.join("update.tar.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&tar).unwrap();
+        fs::write(&path, gz.finish().unwrap()).unwrap();
+        path
+    }
+
+    fn file_header(size: u64, kind: tar::EntryType) -> tar::Header {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(size);
+        header.set_mode(0o755);
+        header.set_entry_type(kind);
+        header
+    }
+
+    fn extract(archive: &Path) -> Result<Vec<u8>, ArchiveError> {
+        let mut out = Vec::new();
+        extract_appimage(archive, &mut out, Path::new("out"), Limits::default(), &mut |_| {})
+            .map(|_| out)
+    }
+
+    #[test]
+    fn a_huge_gnu_long_name_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = 4 << 20;
+        let archive = tar_gz(dir.path(), |b| {
+            // A long-name entry as GNU tar writes one, but of 4 MiB.
+            let mut header = file_header(size, tar::EntryType::GNULongName);
+            header.set_path("././@LongLink").unwrap();
+            header.set_cksum();
+            b.append(&header, std::io::repeat(b'a').take(size)).unwrap();
+            let mut header = file_header(4, tar::EntryType::Regular);
+            header.set_path("App.AppImage").unwrap();
+            header.set_cksum();
+            b.append(&header, &b"\x7fELF"[..]).unwrap();
+        });
+        match extract(&archive) {
+            Err(ArchiveError::ExtendedHeader { size: found, .. }) => assert_eq!(found, size),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            extract(&archive).unwrap_err().to_string(),
+            format!(
+                "{}: an extended header (pax or GNU long name) of 4194304 bytes, over the 65536 allowed",
+                archive.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_huge_pax_header_is_refused_and_ordinary_ones_still_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let long_name = format!("{}/App.AppImage", "d".repeat(300));
+        // The builder writes a GNU long name for a path over 100 bytes, and pax records here.
+        let archive = tar_gz(dir.path(), |b| {
+            b.append_pax_extensions([("comment", &b"x"[..])]).unwrap();
+            let mut header = file_header(7, tar::EntryType::Regular);
+            b.append_data(&mut header, &long_name, &b"\x7fELF1.0"[..]).unwrap();
+        });
+        assert_eq!(extract(&archive).unwrap(), b"\x7fELF1.0");
+
+        let big = "v".repeat(100 << 10);
+        let archive = tar_gz(dir.path(), |b| {
+            b.append_pax_extensions([("comment", big.as_bytes())]).unwrap();
+            let mut header = file_header(4, tar::EntryType::Regular);
+            b.append_data(&mut header, "App.AppImage", &b"\x7fELF"[..]).unwrap();
+        });
+        assert!(
+            matches!(extract(&archive), Err(ArchiveError::ExtendedHeader { size, .. }) if size > 100 << 10),
+            "{:?}",
+            extract(&archive)
+        );
+    }
+
+    #[test]
+    fn framing_follows_pax_sizes_and_sparse_extensions() {
+        // A pax `size` that differs from the header's: the next header is found where the pax
+        // size says, as the tar crate finds it.
+        let mut f = Framing::default();
+        let record = b"12 size=600\n";
+        let mut pax = file_header(record.len() as u64, tar::EntryType::XHeader);
+        pax.set_path("pax").unwrap();
+        pax.set_cksum();
+        f.feed(pax.as_bytes()).unwrap();
+        let mut data = record.to_vec();
+        data.resize(512, 0);
+        f.feed(&data).unwrap();
+        assert_eq!(f.next_size, Some(600));
+        let mut entry = file_header(0, tar::EntryType::Regular);
+        entry.set_path("App.AppImage").unwrap();
+        entry.set_cksum();
+        f.feed(entry.as_bytes()).unwrap();
+        assert_eq!(f.skip, 1024);
+        f.feed(&[7; 1024]).unwrap();
+        // Then a long name of 64 KiB + 1, refused as its header passes.
+        let mut long = file_header(MAX_EXTENDED_HEADER + 1, tar::EntryType::GNULongName);
+        long.set_path("././@LongLink").unwrap();
+        long.set_cksum();
+        assert_eq!(f.feed(long.as_bytes()), Err(MAX_EXTENDED_HEADER + 1));
+
+        assert_eq!(header_size(b"0000000644\0 "), Some(0o644));
+        let mut base256 = [0u8; 12];
+        base256[0] = 0x80;
+        base256[11] = 5;
+        assert_eq!(header_size(&base256), Some(5));
+        assert_eq!(header_size(b"zz\0         "), None);
+        assert_eq!(pax_size(b"11 path=ab\n12 size=777\n"), Some(777));
+    }
 }
+
