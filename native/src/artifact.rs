@@ -63,6 +63,20 @@ impl VerifiedArtifact {
         policy: &Policy,
     ) -> Result<VerifiedArtifact, ArtifactError> {
         let path = path.as_ref();
+        let verifier =
+            Verifier::new(keyring, signature, policy).map_err(|source| ArtifactError::Verify {
+                path: path.to_owned(),
+                source,
+            })?;
+        VerifiedArtifact::verify_with(path, verifier)
+    }
+
+    /// Streams the file at `path` through `verifier` (made already, its byte-free checks
+    /// passed), as [`VerifiedArtifact::verify_file`] does.
+    pub(crate) fn verify_with(
+        path: &Path,
+        mut verifier: Verifier,
+    ) -> Result<VerifiedArtifact, ArtifactError> {
         let refused = |source| ArtifactError::Verify {
             path: path.to_owned(),
             source,
@@ -71,7 +85,6 @@ impl VerifiedArtifact {
             path: path.to_owned(),
             source,
         };
-        let mut verifier = Verifier::new(keyring, signature, policy).map_err(refused)?;
         let mut file = File::open(path).map_err(unreadable)?;
         let mut buffer = vec![0u8; CHUNK];
         loop {

@@ -621,6 +621,19 @@ impl Updater {
         UpdaterBuilder::from_tauri_config(json, current_version)?.build()
     }
 
+    /// The update that `info` describes (found by an earlier check, perhaps by another
+    /// updater, perhaps edited: another download URL, say), to download and install with this
+    /// updater's keys, signature policy, HTTP client, limits and install settings. Nothing is
+    /// trusted for it: the download verifies the artifact against `info.signature` and this
+    /// updater's keys as after a check. Adapters use it to apply per-download settings (the
+    /// headers and timeout of Tauri's `download` command) to an update found with others.
+    pub fn adopt(&self, info: upkit_core::check::Update) -> Update {
+        Update {
+            info,
+            inner: Arc::clone(&self.inner),
+        }
+    }
+
     /// The version the app runs now.
     pub fn current_version(&self) -> &Version {
         &self.inner.config.current_version
@@ -829,6 +842,28 @@ impl Update {
         Verifier::new(&inner.keyring, &signature, &policy).map_err(|source| Error::Signature {
             url: url.clone(),
             source: Box::new(source),
+        })
+    }
+
+    /// Verifies a file holding this update's artifact (downloaded earlier, or handed over in
+    /// memory and written out) as [`download`](Update::download) verifies what it downloads:
+    /// the same keys and policy, then the file's bytes, streamed in 64 KiB chunks.
+    ///
+    /// # Errors
+    /// [`Error::SignatureText`], [`Error::Signature`] (nothing about the file is trusted then),
+    /// and [`Error::Io`] when the file cannot be read.
+    pub fn verify_file(&self, path: impl AsRef<Path>) -> Result<VerifiedArtifact, Error> {
+        let verifier = self.verifier()?;
+        VerifiedArtifact::verify_with(path.as_ref(), verifier).map_err(|error| match error {
+            crate::artifact::ArtifactError::Verify { source, .. } => Error::Signature {
+                url: self.info.download_url.clone(),
+                source: Box::new(source),
+            },
+            crate::artifact::ArtifactError::Read { path, source } => Error::Io {
+                action: "cannot read",
+                path,
+                source,
+            },
         })
     }
 
