@@ -79,7 +79,9 @@ impl<R: Runtime, T: Manager<R>> UpdaterExt<R> for T {
         if let Some(dir) = &state.download_dir {
             builder = builder.download_dir(dir.clone());
         }
-        if let Some(appimage) = app.env().appimage {
+        if let Some(path) = &state.executable_path {
+            builder = builder.executable_path(path);
+        } else if let Some(appimage) = app.env().appimage {
             builder = builder.executable_path(appimage);
         }
         let handle = app.clone();
@@ -97,6 +99,7 @@ struct UpdaterState {
     version_comparator: Option<VersionComparator>,
     headers: HeaderMap,
     download_dir: Option<PathBuf>,
+    executable_path: Option<PathBuf>,
 }
 
 /// Builds the plugin. Its settings are the defaults of every [`Updater`] made through
@@ -109,6 +112,7 @@ pub struct Builder {
     headers: HeaderMap,
     default_version_comparator: Option<VersionComparator>,
     download_dir: Option<PathBuf>,
+    executable_path: Option<PathBuf>,
 }
 
 impl Builder {
@@ -192,6 +196,13 @@ impl Builder {
         self
     }
 
+    /// The executable whose install is updated, for every updater (an upkit extension; see
+    /// [`UpdaterBuilder::executable_path`]): by default `$APPIMAGE`, else the running executable.
+    pub fn executable_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.executable_path = Some(path.into());
+        self
+    }
+
     /// The plugin, named `updater`, with the commands `check`, `download`, `install` and
     /// `download_and_install`.
     pub fn build<R: Runtime>(self) -> TauriPlugin<R, Config> {
@@ -202,6 +213,7 @@ impl Builder {
             headers,
             default_version_comparator,
             download_dir,
+            executable_path,
         } = self;
         PluginBuilder::<R, Config>::new("updater")
             .setup(move |app, api| {
@@ -220,6 +232,7 @@ impl Builder {
                     version_comparator: default_version_comparator,
                     headers,
                     download_dir,
+                    executable_path,
                 });
                 Ok(())
             })
