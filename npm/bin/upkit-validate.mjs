@@ -10,7 +10,7 @@
 // reads standard input. A file over the package's 8 MiB manifest limit is reported as unreadable
 // (`upkit validate` has no limit). A closed pipe (`| head`) ends the run quietly with status 141,
 // what a shell sees of `upkit validate`, which SIGPIPE ends.
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { initSync, inspectPublicKey } from '../lib/node.mjs';
@@ -77,25 +77,35 @@ function refuse(message) {
 // Trimmed as Rust's str::trim does: Unicode white space, not a byte order mark.
 const trim = (text) => text.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
 
-function isFile(path) {
+/** The most bytes read of a key file, as `upkit validate` (keys are under 1 KiB). */
+const KEY_LIMIT = 64 * 1024;
+
+/** Whether anything is at `path` (a dangling symbolic link too). */
+function isThere(path) {
   try {
-    return statSync(path).isFile();
+    lstatSync(path);
+    return true;
   } catch {
     return false;
   }
 }
 
 /**
- * A --pubkey as `upkit validate` reads it: a file holding the key (Tauri's base64 form, or
- * minisign's .pub text), else the key itself; given to the core in Tauri's form.
+ * A --pubkey as `upkit validate` reads it: anything that is there is a path, read when it is a
+ * regular file of at most 64 KiB of UTF-8 (a directory or a FIFO is an error about the path, not
+ * key text) holding the key (Tauri's base64 form, or minisign's .pub text); else the key itself.
+ * Given to the core in Tauri's form.
  */
 function publicKey(keyOrPath) {
-  if (isFile(keyOrPath)) {
+  if (isThere(keyOrPath)) {
     let text;
     try {
+      const stats = statSync(keyOrPath);
+      if (!stats.isFile()) refuse(`cannot read ${keyOrPath}: not a regular file`);
+      if (stats.size > KEY_LIMIT) refuse(`cannot read ${keyOrPath}: ${stats.size} bytes, more than the ${KEY_LIMIT} read here`);
       text = trim(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readFileSync(keyOrPath)));
     } catch (error) {
-      refuse(`cannot read ${keyOrPath}: ${error instanceof TypeError ? 'stream did not contain valid UTF-8' : error.message}`);
+      refuse(`cannot read ${keyOrPath}: ${error instanceof TypeError ? 'not UTF-8 text' : error.message}`);
     }
     const key = text.startsWith('untrusted comment:') ? Buffer.from(text).toString('base64') : text;
     try {

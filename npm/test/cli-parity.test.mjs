@@ -150,6 +150,7 @@ describe('npx upkit-validate --pubkey reads keys as `upkit validate --pubkey` do
     'a file in Tauri\'s form that does not decode': file('bad-base64.pub', 'AAAA'),
     'a file with a byte order mark': file('bom.pub', `\ufeff${key}`),
     'a file that is not UTF-8': file('latin1.pub', Buffer.from([0x41, 0xff])),
+    'a file over 64 KiB': file('large.pub', Buffer.alloc(64 * 1024 + 1, ' ')),
   };
   for (const [name, pubkey] of Object.entries(cases)) {
     test(name, (t) => {
@@ -167,13 +168,14 @@ describe('npx upkit-validate --pubkey reads keys as `upkit validate --pubkey` do
       assert.equal(js.stdout, '');
       return js.stderr;
     };
-    assert.equal(stderr(dir), `error: cannot read ${dir}: no such file, and not a key either\n`);
+    assert.equal(stderr(dir), `error: cannot read ${dir}: not a regular file\n`);
     assert.equal(stderr(cases['a missing file']), `error: cannot read ${cases['a missing file']}: no such file, and not a key either\n`);
     assert.equal(stderr('not-a-key'),
       'error: invalid public key: public key is not base64 (standard alphabet, padded, no whitespace): invalid byte 0x2d at offset 3\n');
     assert.equal(stderr(cases["a file in minisign's form that does not decode"]),
       `error: invalid public key in ${cases["a file in minisign's form that does not decode"]}: public key is not a minisign public key: line 2 decodes to 3 bytes, expected 42\n`);
-    assert.equal(stderr(cases['a file that is not UTF-8']), `error: cannot read ${cases['a file that is not UTF-8']}: stream did not contain valid UTF-8\n`);
+    assert.equal(stderr(cases['a file that is not UTF-8']), `error: cannot read ${cases['a file that is not UTF-8']}: not UTF-8 text\n`);
+    assert.equal(stderr(cases['a file over 64 KiB']), `error: cannot read ${cases['a file over 64 KiB']}: 65537 bytes, more than the 65536 read here\n`);
     const ok = run(process.execPath, [bin, '--pubkey', cases["a file in minisign's form"], manifest]);
     assert.equal(ok.status, 0);
     assert.match(ok.stdout, /\[key_mismatch\]/);
