@@ -131,8 +131,24 @@ export type ErrorCode =
   | 'invalid_template'
   | 'internal';
 
-/** What every function throws: an `Error` with a stable `code`. */
-export interface UpkitError extends Error {
+/** The options of the {@link UpkitError} constructor: the error's properties. */
+export interface UpkitErrorOptions {
+  code: ErrorCode;
+  path?: string;
+  line?: number;
+  column?: number;
+  /** The underlying error, when there is one. */
+  cause?: unknown;
+}
+
+/**
+ * What every function throws: an `Error` with a stable `code`, so `error instanceof UpkitError`
+ * tells upkit's errors from others (and narrows the type). One class per realm: the same object
+ * from `import` (`upkit`, `upkit/web`) and `require`, whose errors are instances of it alike.
+ * Its `name` is `'UpkitError'`.
+ */
+export class UpkitError extends Error {
+  constructor(message: string, options: UpkitErrorOptions);
   code: ErrorCode;
   /** Manifest errors: the RFC 6901 JSON pointer of the offending value (`""`: the whole body). */
   path?: string;
@@ -140,6 +156,8 @@ export interface UpkitError extends Error {
   line?: number;
   /** Manifest errors: the 1-based column, in characters (Unicode code points, not UTF-16 units). */
   column?: number;
+  /** `init_failed`: the error of fetching, reading or instantiating the module. */
+  cause?: unknown;
 }
 
 /** One diagnostic of a manifest report. */

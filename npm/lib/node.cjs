@@ -1,7 +1,11 @@
 // The Node CommonJS entry (`require('upkit')`): wasm-bindgen's nodejs build, instantiated
-// synchronously when required.
+// synchronously when required. Its errors are `UpkitError`s, the class of lib/error.js (built
+// into dist/error.cjs): the same object as `import { UpkitError } from 'upkit'` gives.
 'use strict';
+const { UpkitError } = require('../dist/error.cjs');
 const wasm = require('../dist/node/upkit_wasm.js');
+
+wasm.setErrorClass(UpkitError);
 
 /**
  * A streaming verification, as in web.js (keep the two in step): `free()` is idempotent and a use
@@ -15,11 +19,7 @@ class Verifier {
   }
 
   #live() {
-    if (this.#inner === undefined) {
-      const error = new Error('the verifier has been freed');
-      error.code = 'verifier_freed';
-      throw error;
-    }
+    if (this.#inner === undefined) throw new UpkitError('the verifier has been freed', { code: 'verifier_freed' });
     return this.#inner;
   }
 
@@ -48,6 +48,7 @@ class Verifier {
 if (Symbol.dispose) Verifier.prototype[Symbol.dispose] = Verifier.prototype.free;
 
 module.exports = {
+  UpkitError,
   init: () => Promise.resolve(),
   initSync: () => {},
   validateManifest: wasm.validateManifest,

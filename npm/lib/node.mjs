@@ -2,13 +2,22 @@
 // first use, so that every function works right after `import` (no top-level side effect, so
 // `sideEffects: false` holds for bundlers too). `init()` is there and resolves at once.
 import { readFileSync } from 'node:fs';
+import { UpkitError } from './error.js';
 import * as web from './web.js';
+
+export { UpkitError };
 
 let loaded = false;
 
 function load() {
   if (!loaded) {
-    web.initSync(readFileSync(new URL('../dist/web/upkit_wasm_bg.wasm', import.meta.url)));
+    let bytes;
+    try {
+      bytes = readFileSync(new URL('../dist/web/upkit_wasm_bg.wasm', import.meta.url));
+    } catch (error) {
+      throw new UpkitError(`cannot load the upkit WebAssembly module: ${error.message}`, { code: 'init_failed', cause: error });
+    }
+    web.initSync(bytes);
     loaded = true;
   }
 }

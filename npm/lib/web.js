@@ -10,15 +10,19 @@
 // it from disk (`init()` reads any `file:` URL it is given so); `initSync()` anywhere else, and
 // `init()` on a `file:` URL that cannot be read, fail with `invalid_argument`. A module that
 // cannot be fetched or instantiated fails with `init_failed`.
+//
+// Every error thrown is an `UpkitError` (lib/error.js): the module's own (it is given the class
+// once instantiated) and this file's.
 import initWasm, * as wasm from '../dist/web/upkit_wasm.js';
+import { UpkitError } from './error.js';
+
+export { UpkitError };
 
 let ready = false;
 let pending;
 
 function coded(code, message) {
-  const error = new Error(message);
-  error.code = code;
-  return error;
+  return new UpkitError(message, { code });
 }
 
 function notInitialized(name) {
@@ -58,10 +62,14 @@ function fileUrl(input) {
  */
 function loadFailed(error) {
   if (error?.code === 'invalid_argument') return error;
-  const failed = new Error(`cannot load the upkit WebAssembly module: ${error?.message ?? error}`,
-    { cause: error });
-  failed.code = 'init_failed';
-  return failed;
+  return new UpkitError(`cannot load the upkit WebAssembly module: ${error?.message ?? error}`,
+    { code: 'init_failed', cause: error });
+}
+
+/** Marks the module ready, once it has the class to make its errors with. */
+function instantiated() {
+  wasm.setErrorClass(UpkitError);
+  ready = true;
 }
 
 const packaged = () => new URL('../dist/web/upkit_wasm_bg.wasm', import.meta.url);
@@ -76,9 +84,7 @@ export function init(input) {
       return initWasm({ module_or_path: file ? readLocal(file, 'init()') : source });
     })
     .then(
-      () => {
-        ready = true;
-      },
+      instantiated,
       (error) => {
         pending = undefined;
         throw loadFailed(error);
@@ -103,7 +109,7 @@ export function initSync(module) {
   } catch (error) {
     throw loadFailed(error);
   }
-  ready = true;
+  instantiated();
 }
 
 /**

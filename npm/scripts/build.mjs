@@ -5,6 +5,7 @@
 //   wasm-bindgen --target nodejs -> dist/node  (CommonJS: Node's `require`)
 //   wasm-opt -Oz --converge --strip-producers (npm `binaryen`; Debian's wasm-opt corrupts
 //   wasm-bindgen output)
+//   lib/error.js as CommonJS -> dist/error.cjs (for lib/node.cjs), lib/index.d.ts -> dist/index.d.cts
 // wasm-bindgen and wasm-opt are skipped when the cargo output did not change since the last build.
 //
 // UPKIT_WASM_BUILD_STD=1 (opt-in, needs the nightly toolchain with rust-src) rebuilds std for
@@ -22,7 +23,10 @@ const npmRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(npmRoot, '..');
 const dist = join(npmRoot, 'dist');
 const buildStd = process.env.UPKIT_WASM_BUILD_STD === '1';
-const targetDir = join(repoRoot, buildStd ? 'target/wasm-build-std' : 'target');
+// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the workspace, where cargo runs)
+// when set, as cargo itself takes it.
+const cargoTarget = process.env.CARGO_TARGET_DIR ? resolve(repoRoot, process.env.CARGO_TARGET_DIR) : join(repoRoot, 'target');
+const targetDir = buildStd ? join(repoRoot, 'target/wasm-build-std') : cargoTarget;
 const input = join(targetDir, 'wasm32-unknown-unknown/release-wasm/upkit_wasm.wasm');
 const wasmOpt = join(npmRoot, 'node_modules/.bin/wasm-opt');
 const outputs = {
@@ -60,6 +64,19 @@ function checkWasmBindgen() {
   }
 }
 
+/**
+ * lib/error.js as a CommonJS module: the same source, its one `export { UpkitError };` made
+ * `module.exports`. It has no imports, and must keep it so.
+ */
+function errorAsCommonJs(source) {
+  const exportLine = /^export \{ UpkitError \};$/m;
+  if (!exportLine.test(source) || /^\s*(import|export)\b/m.test(source.replace(exportLine, ''))) {
+    throw new Error('lib/error.js must have no imports and one export, the line `export { UpkitError };`');
+  }
+  return `// Built from lib/error.js by scripts/build.mjs: edit that file.\n'use strict';\n${
+    source.replace(exportLine, 'module.exports = { UpkitError };')}`;
+}
+
 function main() {
   const cargo = ['build', '-p', 'upkit-wasm', '--target', 'wasm32-unknown-unknown', '--profile', 'release-wasm'];
   if (buildStd) {
@@ -94,6 +111,7 @@ function main() {
   }
   // Types for `require`: the same declarations, as a CommonJS declaration file.
   copyFileSync(join(npmRoot, 'lib/index.d.ts'), join(dist, 'index.d.cts'));
+  writeFileSync(join(dist, 'error.cjs'), errorAsCommonJs(readFileSync(join(npmRoot, 'lib/error.js'), 'utf8')));
   for (const [name, dir] of Object.entries(outputs)) {
     const bytes = readFileSync(join(dir, 'upkit_wasm_bg.wasm'));
     const gz = gzipSync(bytes, { level: 9 }).length;

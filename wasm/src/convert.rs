@@ -1,17 +1,19 @@
 //! Carrying values across the boundary: JS input to Rust, Rust results to plain JS values, and
-//! core errors to JS `Error` objects with a stable `code`.
+//! core errors to JS errors (`UpkitError`s) with a stable `code`.
 //!
 //! Results travel as JSON (`serde_json` on this side, `JSON.parse` on the other): the objects a
 //! JS caller gets are byte for byte what the CLI prints with `--json`, plain objects and arrays
 //! (never `Map`s), numbers as numbers, and no extra serializer in the module.
+
+use std::cell::Cell;
 
 use js_sys::{JSON, Reflect, Uint8Array};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-/// A failure on its way to JS: becomes an `Error` with `code` (and, for manifest errors,
-/// `path`, `line` and `column`).
+/// A failure on its way to JS: becomes an `UpkitError` (the npm package's error class) with
+/// `code` (and, for manifest errors, `path`, `line` and `column`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Failure {
     pub(crate) code: &'static str,
@@ -37,21 +39,54 @@ impl Failure {
     }
 }
 
+thread_local! {
+    /// The class errors are made with: the package's `UpkitError`, given by [`set_error_class`].
+    static ERROR_CLASS: Cell<Option<js_sys::Function>> = const { Cell::new(None) };
+}
+
+/// Sets the class every error of this module is an instance of: called by the npm package's
+/// entry points with its `UpkitError` once the module is instantiated, before any other call.
+/// It is constructed as `new UpkitError(message, { code, path, line, column })` (the last three
+/// for manifest errors only). Until one is set (the bare wasm-bindgen output, its tests), and
+/// after `undefined` is, errors are plain `Error`s with the same properties. Not in the
+/// package's API.
+#[wasm_bindgen(js_name = setErrorClass)]
+pub fn set_error_class(class: Option<js_sys::Function>) {
+    ERROR_CLASS.with(|c| c.set(class));
+}
+
 impl From<Failure> for JsValue {
     fn from(failure: Failure) -> JsValue {
-        let error = js_sys::Error::new(&failure.message);
-        set(&error, "code", &JsValue::from_str(failure.code));
+        let class = ERROR_CLASS.with(|c| {
+            let class = c.take();
+            c.set(class.clone());
+            class
+        });
+        // The properties go to the constructor's options, or onto a plain `Error`.
+        let properties: js_sys::Object = match class {
+            Some(_) => js_sys::Object::new(),
+            None => js_sys::Error::new(&failure.message).into(),
+        };
+        set(&properties, "code", &JsValue::from_str(failure.code));
         if let Some(location) = failure.location {
-            set(&error, "path", &JsValue::from_str(&location.path));
-            set(&error, "line", &JsValue::from(location.line));
-            set(&error, "column", &JsValue::from(location.column));
+            set(&properties, "path", &JsValue::from_str(&location.path));
+            set(&properties, "line", &JsValue::from(location.line));
+            set(&properties, "column", &JsValue::from(location.column));
         }
-        error.into()
+        match class {
+            // The package's class does not throw; were a class to, what it threw is the error.
+            Some(class) => Reflect::construct(
+                &class,
+                &js_sys::Array::of2(&JsValue::from_str(&failure.message), &properties),
+            )
+            .unwrap_or_else(|thrown| thrown),
+            None => properties.into(),
+        }
     }
 }
 
 fn set(target: &JsValue, key: &str, value: &JsValue) {
-    // Setting a data property on a fresh Error object cannot fail.
+    // Setting a data property on a fresh object cannot fail.
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
@@ -66,7 +101,7 @@ pub(crate) const MANIFEST_LIMIT: u32 = 8 << 20;
 /// `ArrayBuffer`, or, for convenience, an already parsed JSON value (serialised again: a plain
 /// object or array, but also `null`, a number or a boolean, which the manifest rules then
 /// refuse). Other objects (`DataView`, other typed arrays, `SharedArrayBuffer`, `Map`, class
-/// instances...) are refused rather than serialised into a misleading document; so is a body
+/// instances, a `Proxy` of a `Uint8Array`...) are refused rather than serialised into a misleading document; so is a body
 /// over [`MANIFEST_LIMIT`] bytes.
 pub(crate) fn document(value: &JsValue, what: &str) -> Result<Vec<u8>, Failure> {
     let limit = MANIFEST_LIMIT as usize;
@@ -140,10 +175,12 @@ pub(crate) enum Bytes {
 }
 
 impl Bytes {
-    /// A `Uint8Array` (of any buffer), or a view of a whole `ArrayBuffer`.
+    /// A `Uint8Array` (of any buffer), or a view of a whole `ArrayBuffer`. Not a `Proxy` of a
+    /// `Uint8Array`, which passes `instanceof` but whose bytes cannot be read (the array's
+    /// methods throw a `TypeError` on it): that is an object like any other.
     fn array(value: &JsValue) -> Option<Uint8Array> {
         if let Some(array) = value.dyn_ref::<Uint8Array>() {
-            return Some(array.clone());
+            return js_sys::ArrayBuffer::is_view(value).then(|| array.clone());
         }
         if value.is_instance_of::<js_sys::ArrayBuffer>() {
             return Some(Uint8Array::new(value));

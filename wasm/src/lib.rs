@@ -3,8 +3,9 @@
 //! This crate holds no logic of its own. Each exported function takes JS values, turns them into
 //! core types (refusing malformed input with an `Error` whose `code` is `invalid_argument`),
 //! calls one core function, and hands the result back as a plain JS value (see
-//! the `convert` module for why JSON is the carrier). Core errors become JS `Error` objects
-//! with a stable `code`, plus `path`, `line` and `column` for manifest errors.
+//! the `convert` module for why JSON is the carrier). Core errors become JS errors with a stable
+//! `code`, plus `path`, `line` and `column` for manifest errors: instances of the class the npm
+//! package gives [`set_error_class`] (its `UpkitError`), plain `Error`s until one is given.
 //!
 //! The npm package `upkit` wraps the `wasm-bindgen` output of this crate; its TypeScript types
 //! (`npm/lib/index.d.ts`) document every shape returned here. From JS:
@@ -36,6 +37,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::convert::{Failure, Location, Options, output};
 
+pub use crate::convert::set_error_class;
 pub use crate::signature::{
     Verifier, create_verifier, inspect_public_key, inspect_signature, verify_signature,
 };

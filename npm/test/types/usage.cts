@@ -5,4 +5,12 @@ const report: upkit.ValidationReport = upkit.validateManifest('{}');
 const printed: string = upkit.formatReport('{}', { strict: false });
 const order: -1 | 0 | 1 = upkit.compareVersions('1.0.0', '2.0.0');
 
-export = { report, order };
+let code: upkit.ErrorCode | undefined;
+try {
+  upkit.compareVersions('x', 'y');
+} catch (error) {
+  if (error instanceof upkit.UpkitError) code = error.code;
+}
+const made: upkit.UpkitError = new upkit.UpkitError('m', { code: 'internal' });
+
+export = { report, order, code, made };

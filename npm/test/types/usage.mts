@@ -11,10 +11,11 @@ import {
   resolveUpdate,
   validateManifest,
   verifySignature,
+  UpkitError,
   type ErrorCode,
   type Manifest,
   type Resolution,
-  type UpkitError,
+  type UpkitErrorOptions,
   type ValidationReport,
   type Verified,
 } from 'upkit';
@@ -78,12 +79,32 @@ const signedVersion: string | null = inspectSignature('s').trustedComment.versio
 try {
   compareVersions('x', 'y');
 } catch (error) {
-  const e = error as UpkitError;
-  const code: ErrorCode = e.code;
-  const line: number | undefined = e.line;
-  void code;
-  void line;
+  // @ts-expect-error: a caught value is `unknown` until narrowed
+  void error.code;
+  if (error instanceof UpkitError) {
+    // `instanceof` narrows: the code, and the location of manifest errors.
+    const code: ErrorCode = error.code;
+    const line: number | undefined = error.line;
+    const path: string | undefined = error.path;
+    const column: number | undefined = error.column;
+    const cause: unknown = error.cause;
+    const message: string = error.message;
+    const asError: Error = error;
+    void [code, line, path, column, cause, message, asError];
+    // @ts-expect-error: `code` is one of the documented codes
+    const other: 'nope' = error.code;
+    void other;
+  }
 }
+
+const options: UpkitErrorOptions = { code: 'invalid_type', path: '/version', line: 1, column: 13 };
+const made: UpkitError = new UpkitError('a message', options);
+const wrapped = new UpkitError('cannot load', { code: 'init_failed', cause: new Error('x') });
+// @ts-expect-error: codes are checked
+void new UpkitError('a message', { code: 'nope' });
+// @ts-expect-error: the code is required
+void new UpkitError('a message', {});
+void [made, wrapped];
 
 // @ts-expect-error: the OS names are checked
 resolveUpdate('{}', { currentVersion: '1.0.0', target: 'macos', arch: 'x86_64' });
