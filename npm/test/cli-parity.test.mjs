@@ -1,5 +1,5 @@
 // validateManifest gives exactly the object of the Rust CLI's `upkit validate --json`, for every
-// shared fixture manifest (and with a trusted key, for the key_mismatch warnings).
+// real-world manifest (and with a trusted key, for the key_mismatch warnings) and odd ones.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
 import { validateManifest } from '../lib/node.mjs';
-import { npmRoot, realWorld, realWorldFiles, repoRoot, tauri } from './paths.mjs';
+import { REAL_WORLD, TAURI, npmRoot, realWorld, realWorldFiles, repoRoot, targetDir, tauri, tauriText, withData } from './paths.mjs';
 
-const binary = join(repoRoot, 'target/debug/upkit');
+const binary = join(targetDir, 'debug/upkit');
 const paths = realWorldFiles.map((f) => join(realWorld, f));
-const pubkeyPath = join(tauri, 'keys/secret.key.pub');
 let unavailable = null;
 
 function loud(message) {
@@ -37,7 +36,7 @@ function cli(args) {
   return run.stdout.trim().split('\n').map((line) => JSON.parse(line));
 }
 
-describe('validateManifest equals `upkit validate --json`', () => {
+withData([REAL_WORLD], 'validateManifest equals `upkit validate --json`: real-world manifests', () => {
   test('every real-world manifest', (t) => {
     if (unavailable) return t.skip(unavailable);
     const reports = cli(paths);
@@ -48,17 +47,19 @@ describe('validateManifest equals `upkit validate --json`', () => {
     });
   });
 
-  test('every real-world manifest, with a trusted key', (t) => {
+  withData([TAURI], 'every real-world manifest, with a trusted key', (t) => {
     if (unavailable) return t.skip(unavailable);
-    const pubkey = readFileSync(pubkeyPath, 'utf8');
+    const pubkey = tauriText('keys/secret.key.pub');
     const reports = cli(['--pubkey', pubkey, ...paths]);
     reports.forEach((expected, i) => {
       const actual = validateManifest(readFileSync(paths[i]), { file: paths[i], pubkey });
       assert.deepEqual(actual, expected, realWorldFiles[i]);
     });
     assert.ok(reports.some((r) => r.warnings.some((w) => w.code === 'key_mismatch')));
-  });
+  }, { kind: test });
+});
 
+describe('validateManifest equals `upkit validate --json`', () => {
   test('odd manifests (array forms, null platforms, duplicates, bad dates)', (t) => {
     if (unavailable) return t.skip(unavailable);
     for (const body of oddBodies) {
@@ -83,7 +84,7 @@ describe('npx upkit-validate prints what `upkit validate` prints', () => {
     });
     const long = join(dir, 'long-line.json');
     writeFileSync(long, `{"version": "1.0.0", "notes": "${'é'.repeat(150)}", "url": "http://e.com/a",\t"signature": 5}`);
-    for (const args of [[...paths, ...odd, long], ['--strict', paths[0], odd[3]]]) {
+    for (const args of [[...odd, long], ['--strict', odd[0], odd[3]]]) {
       const rust = run(binary, ['validate', ...args]);
       const js = run(process.execPath, [bin, ...args]);
       assert.equal(js.stdout, rust.stdout);
@@ -91,6 +92,16 @@ describe('npx upkit-validate prints what `upkit validate` prints', () => {
       assert.equal(js.status, rust.status);
     }
   });
+
+  withData([REAL_WORLD], 'the same for every real-world manifest, with --strict and --json too', (t) => {
+    if (unavailable) return t.skip(unavailable);
+    for (const args of [paths, ['--strict', ...paths], ['--json', ...paths]]) {
+      const rust = run(binary, ['validate', ...args]);
+      const js = run(process.execPath, [bin, ...args]);
+      assert.equal(js.stdout, rust.stdout);
+      assert.equal(js.status, rust.status);
+    }
+  }, { kind: test });
 
   test('--json prints the same bytes (integer-like platform keys, a size over 2^53)', (t) => {
     if (unavailable) return t.skip(unavailable);
@@ -100,8 +111,8 @@ describe('npx upkit-validate prints what `upkit validate` prints', () => {
     writeFileSync(file, JSON.stringify({
       version: '1.0.0', platforms: { 2: entry(1), 10: entry(9007199254740993), b: entry(3) },
     }).replace('9007199254740992', '9007199254740993'));
-    const rust = run(binary, ['validate', '--json', file, ...paths]);
-    const js = run(process.execPath, [bin, '--json', file, ...paths]);
+    const rust = run(binary, ['validate', '--json', file]);
+    const js = run(process.execPath, [bin, '--json', file]);
     assert.match(rust.stdout, /"platforms":\{"10":\{[^}]*"size":9007199254740993\},"2":/);
     assert.equal(js.stdout, rust.stdout);
     assert.equal(js.status, rust.status);
@@ -122,19 +133,29 @@ describe('npx upkit-validate prints what `upkit validate` prints', () => {
   });
 });
 
-describe('npx upkit-validate --pubkey reads keys as `upkit validate --pubkey` does', () => {
+withData([TAURI], 'npx upkit-validate --pubkey reads keys as `upkit validate --pubkey` does', () => {
   const bin = join(npmRoot, 'bin/upkit-validate.mjs');
   const run = (command, args) => {
     const { status, stdout, stderr } = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     return { status, stdout, stderr };
   };
-  const manifest = join(realWorld, '0fau__loa-logs__latest.json');
-  const key = readFileSync(pubkeyPath, 'utf8').trim();
+  const pubkeyPath = join(tauri, 'keys/secret.key.pub');
+  const key = tauriText('keys/secret.key.pub').trim();
   const dir = mkdtempSync(join(tmpdir(), 'upkit-pubkey-'));
   const file = (name, body) => {
     writeFileSync(join(dir, name), body);
     return join(dir, name);
   };
+  // Signed by the other key: the trusted `secret` key gives key_mismatch warnings.
+  const signature = tauriText('sigs/nopass/payload.txt.version-2.1.0.sig');
+  const manifest = file('latest.json', JSON.stringify({
+    version: '2.1.0',
+    pub_date: '2026-11-01T12:00:00Z',
+    platforms: {
+      'linux-x86_64': { url: 'https://dl.example.com/payload.txt', signature },
+      'windows-x86_64': { url: 'https://dl.example.com/payload.txt', signature },
+    },
+  }, null, 2));
   // Tauri's form is the base64 of minisign's .pub text (a comment line, then the key line).
   const minisign = Buffer.from(key, 'base64').toString('utf8');
   const cases = {

@@ -2,72 +2,80 @@
 // served from a node:http server on 127.0.0.1: load manifests, see the diagnostics, the
 // platform table and the preview, verify files streaming; a screenshot is saved.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 
 import { launchChromium, serveStatic } from './browser.mjs';
-import { npmRoot, realWorld, tauri } from './paths.mjs';
+import { REAL_WORLD, TAURI, keyId, npmRoot, realWorld, tauri, tauriText, withData } from './paths.mjs';
 
-const sig = (key, file) => readFileSync(join(tauri, 'sigs', key, `${file}.version-2.1.0.sig`), 'utf8');
-const pubkey = readFileSync(join(tauri, 'keys/secret.key.pub'), 'utf8');
-const manifest = JSON.stringify({
-  version: '2.1.0',
-  notes: 'Signed with the Tauri CLI vectors',
-  pub_date: '2026-11-01T12:00:00Z',
-  platforms: {
-    'linux-x86_64': { url: 'https://dl.example.com/payload.txt', signature: sig('secret', 'payload.txt') },
-    'windows-x86_64': { url: 'https://dl.example.com/random-256KiB.bin', signature: sig('secret', 'random-256KiB.bin') },
-    'darwin-aarch64': { url: 'https://dl.example.com/empty.bin', signature: sig('nopass', 'empty.bin') },
-  },
-}, null, 2);
-const invalid = `{
+// Signed with the Tauri CLI vectors: the whole suite needs them.
+withData([TAURI], 'dashboard in headless Chromium', () => {
+  const sig = (key, file) => tauriText(`sigs/${key}/${file}.version-2.1.0.sig`);
+  const pubkey = tauriText('keys/secret.key.pub');
+  const [secretId, nopassId] = [keyId('secret'), keyId('nopass')];
+  const manifest = JSON.stringify({
+    version: '2.1.0',
+    notes: 'Signed with the Tauri CLI vectors',
+    pub_date: '2026-11-01T12:00:00Z',
+    platforms: {
+      'linux-x86_64': { url: 'https://dl.example.com/payload.txt', signature: sig('secret', 'payload.txt') },
+      'windows-x86_64': { url: 'https://dl.example.com/random-256KiB.bin', signature: sig('secret', 'random-256KiB.bin') },
+      'darwin-aarch64': { url: 'https://dl.example.com/empty.bin', signature: sig('nopass', 'empty.bin') },
+    },
+  }, null, 2);
+  const invalid = `{
   "version": "2.1.0",
   "platforms": {
     "linux-x86_64": { "url": "not a url", "signature": "x" }
   }
 }`;
 
-const bomManifest = readFileSync(join(realWorld, 'Imzl-zl__xhs-updates__update_latest.json'));
-// `é` in Latin-1: not UTF-8, which Tauri refuses (UTF-8 decoding would make it U+FFFD).
-const latin1Manifest = Buffer.from('{\n  "version": "2.1.0",\n  "notes": "caf\xe9",\n  "platforms": {}\n}', 'latin1');
+  // A byte order mark before the JSON, as one real app publishes its manifest.
+  const bomManifest = Buffer.from(`\ufeff${JSON.stringify({
+    version: '2.1.0',
+    notes: 'with a byte order mark',
+    pub_date: '2026-11-01T12:00:00Z',
+    platforms: { 'linux-x86_64': { url: 'https://dl.example.com/payload.txt', signature: sig('secret', 'payload.txt') } },
+  }, null, 2)}`);
+  // `é` in Latin-1: not UTF-8, which Tauri refuses (UTF-8 decoding would make it U+FFFD).
+  const latin1Manifest = Buffer.from('{\n  "version": "2.1.0",\n  "notes": "caf\xe9",\n  "platforms": {}\n}', 'latin1');
 
-let server;
-let browser;
-let page;
+  let server;
+  let browser;
+  let page;
 
-before(async () => {
-  server = await serveStatic(npmRoot, {
-    '/fixtures/latest.json': ['application/json', manifest],
-    '/fixtures/bom.json': ['application/json', bomManifest],
-    '/fixtures/latin1.json': ['application/json', latin1Manifest],
+  before(async () => {
+    server = await serveStatic(npmRoot, {
+      '/fixtures/latest.json': ['application/json', manifest],
+      '/fixtures/bom.json': ['application/json', bomManifest],
+      '/fixtures/latin1.json': ['application/json', latin1Manifest],
+    });
+    browser = await launchChromium();
+    page = browser.page;
   });
-  browser = await launchChromium();
-  page = browser.page;
-});
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const text = (selector) => page.locator(selector).innerText();
-
-/** Runs `action` and waits until the page has rendered the manifest it loads. */
-async function rendered(action) {
-  const count = await page.evaluate(() => Number(document.body.dataset.rendered ?? 0));
-  await action();
-  await page.waitForFunction((n) => Number(document.body.dataset.rendered ?? 0) > n, count);
-}
-
-async function fetchManifest(url) {
-  await rendered(async () => {
-    await page.fill('#manifest-url', url);
-    await page.click('#url-form button');
+  after(async () => {
+    await browser?.close();
+    server?.close();
   });
-}
 
-describe('dashboard in headless Chromium', () => {
+  const text = (selector) => page.locator(selector).innerText();
+
+  /** Runs `action` and waits until the page has rendered the manifest it loads. */
+  async function rendered(action) {
+    const count = await page.evaluate(() => Number(document.body.dataset.rendered ?? 0));
+    await action();
+    await page.waitForFunction((n) => Number(document.body.dataset.rendered ?? 0) > n, count);
+  }
+
+  async function fetchManifest(url) {
+    await rendered(async () => {
+      await page.fill('#manifest-url', url);
+      await page.click('#url-form button');
+    });
+  }
+
   test('loads the WebAssembly module', async () => {
     await page.goto(`${server.base}/examples/dashboard/`);
     await page.waitForSelector('body[data-ready="true"]');
@@ -92,18 +100,18 @@ describe('dashboard in headless Chromium', () => {
     assert.equal(await page.locator('#source li.focus').getAttribute('id'), 'line-4');
   });
 
-  test('a real-world manifest opened as a file', async () => {
+  withData([REAL_WORLD], 'a real-world manifest opened as a file', async () => {
     await page.setInputFiles('#manifest-file', join(realWorld, 'ClavisPass__ClavisPass__updater.json'));
     await page.waitForFunction(() => document.querySelector('#verdict').textContent === 'Tauri refuses this manifest: 3 errors');
     const errors = await page.locator('#diagnostics li.error').evaluateAll((items) => items.map((i) => [i.dataset.code, i.dataset.line]));
     assert.deepEqual(errors, [['missing_field', '6'], ['missing_field', '9'], ['missing_field', '12']]);
     assert.deepEqual(await page.locator('#source li.has-error').evaluateAll((items) => items.map((i) => i.id)), ['line-6', 'line-9', 'line-12']);
-  });
+  }, { kind: test });
 
   test('a manifest with a byte order mark, opened as a file or fetched, is refused as Tauri refuses it', async () => {
     const refusal = [['byte_order_mark', '1', '1']];
     const errors = () => page.locator('#diagnostics li.error').evaluateAll((items) => items.map((i) => [i.dataset.code, i.dataset.line, i.textContent.match(/column (\d+)/)[1]]));
-    await rendered(() => page.setInputFiles('#manifest-file', join(realWorld, 'Imzl-zl__xhs-updates__update_latest.json')));
+    await rendered(() => page.setInputFiles('#manifest-file', { name: 'bom.json', mimeType: 'application/json', buffer: bomManifest }));
     assert.equal(await text('#verdict'), 'Tauri refuses this manifest: 1 error');
     assert.deepEqual(await errors(), refusal);
     // The source view keeps the byte order mark, so columns on line 1 count it as the core does.
@@ -178,18 +186,18 @@ describe('dashboard in headless Chromium', () => {
     assert.equal(await page.locator('#diagnostics li.warning[data-code="mixed_key_ids"]').count(), 2);
     const row = (key) => page.locator(`#platforms tr[data-key="${key}"] td`);
     assert.deepEqual(await row('linux-x86_64').allInnerTexts(), [
-      'linux-x86_64', 'https://dl.example.com/payload.txt', '94D7D4FD91B91D35', 'no key given', '2.1.0', 'payload.txt',
+      'linux-x86_64', 'https://dl.example.com/payload.txt', secretId, 'no key given', '2.1.0', 'payload.txt',
     ]);
-    assert.deepEqual((await row('darwin-aarch64').allInnerTexts())[2], 'A85E24BF64964E45');
+    assert.deepEqual((await row('darwin-aarch64').allInnerTexts())[2], nopassId);
   });
 
   test('a public key: which signatures are by it', async () => {
     await page.fill('#pubkey', pubkey);
     await page.waitForSelector('#platforms td[data-trusted]');
-    assert.equal(await text('#pubkey-info'), 'Trusted key id 94D7D4FD91B91D35');
+    assert.equal(await text('#pubkey-info'), `Trusted key id ${secretId}`);
     assert.equal(await text('#platforms tr[data-key="linux-x86_64"] td[data-trusted]'), 'yes');
     assert.equal(await text('#platforms tr[data-key="windows-x86_64"] td[data-trusted]'), 'yes');
-    assert.equal(await text('#platforms tr[data-key="darwin-aarch64"] td[data-trusted]'), 'no: signed by A85E24BF64964E45');
+    assert.equal(await text('#platforms tr[data-key="darwin-aarch64"] td[data-trusted]'), `no: signed by ${nopassId}`);
     // The core's lint agrees: a key_mismatch warning on the darwin entry.
     assert.equal(await page.locator('#diagnostics li.warning[data-code="key_mismatch"]').count(), 1);
   });
@@ -224,7 +232,7 @@ describe('dashboard in headless Chromium', () => {
     // The wrong file for this entry: refused at the end of the stream.
     await page.setInputFiles('#artifact', join(tauri, 'files/payload.txt'));
     await page.waitForSelector('#verify-result[data-state="refused"]');
-    assert.match(await text('#verify-result'), /^Refused: file does not match its signature by key 94D7D4FD91B91D35: .*\[signature_mismatch\]$/);
+    assert.match(await text('#verify-result'), new RegExp(`^Refused: file does not match its signature by key ${secretId}: .*\\[signature_mismatch\\]$`));
 
     // The darwin entry is signed by another key: refused before reading.
     await page.selectOption('#verify-platform', 'darwin-aarch64');
@@ -236,7 +244,7 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector('#verify-result[data-state="verified"]');
     assert.equal(
       await text('#verify-result'),
-      'Verified: random-256KiB.bin (262144 bytes) is signed by key 94D7D4FD91B91D35, signed version 2.1.0, signed file random-256KiB.bin.',
+      `Verified: random-256KiB.bin (262144 bytes) is signed by key ${secretId}, signed version 2.1.0, signed file random-256KiB.bin.`,
     );
     assert.equal(await page.locator('#progress').evaluate((p) => p.value), 1);
     assert.equal(await text('#progress-text'), '262144 / 262144 bytes');

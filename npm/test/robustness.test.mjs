@@ -15,25 +15,36 @@ import { describe, test } from 'node:test';
 
 import * as esm from '../lib/node.mjs';
 import { launchChromium, serveStatic } from './browser.mjs';
-import { npmRoot, realWorld, repoRoot, tauri } from './paths.mjs';
+import { TAURI, npmRoot, repoRoot, tauriText, tauri, withData } from './paths.mjs';
 
 const cjs = createRequire(import.meta.url)('../lib/node.cjs');
 const entries = { esm, cjs };
 
-const key = readFileSync(join(tauri, 'keys/secret.key.pub'), 'utf8');
-const payloadSig = readFileSync(join(tauri, 'sigs/secret/payload.txt.sig'), 'utf8');
-const emptySig = readFileSync(join(tauri, 'sigs/secret/empty.bin.sig'), 'utf8');
-const random = readFileSync(join(tauri, 'files/random-256KiB.bin'));
-const randomSig = readFileSync(join(tauri, 'sigs/nopass/random-256KiB.bin.version-2.1.0.sig'), 'utf8');
-const nopass = readFileSync(join(tauri, 'keys/nopass.key.pub'), 'utf8');
-// A legacy (`Ed`) signature, by the core tests' throw-away minisign key.
+// The core tests' throw-away minisign key (in the repository): a prehashed signature, and a
+// legacy (`Ed`) one.
 const minisign = join(repoRoot, 'core/tests/data/minisign');
+const key = readFileSync(join(minisign, 'key.pub'), 'utf8');
+const keyId = '3C736F5F26C4AD87';
+const payloadSig = readFileSync(join(minisign, 'payload.txt.nofile.sig'), 'utf8');
 const legacy = {
-  key: readFileSync(join(minisign, 'key.pub'), 'utf8'),
+  key,
   sig: readFileSync(join(minisign, 'payload.txt.sig'), 'utf8'),
   data: readFileSync(join(minisign, 'payload.txt')),
   options: { allowLegacy: true, version: '1.0.0' },
 };
+// A valid manifest without warnings.
+const goodManifest = JSON.stringify({
+  version: '1.0.0',
+  notes: 'First release',
+  pub_date: '2026-07-02T10:00:51Z',
+  platforms: { 'windows-x86_64': { url: 'https://dl.example.com/1.0.0/App_1.0.0_x64-setup.exe', signature: payloadSig } },
+}, null, 2);
+/** `goodManifest` in a file. */
+function goodManifestFile() {
+  const file = join(mkdtempSync(join(tmpdir(), 'upkit-good-')), 'latest.json');
+  writeFileSync(file, goodManifest);
+  return file;
+}
 const optional = { requireSignedVersion: false };
 const LEGACY_LIMIT = 2 ** 30;
 const MANIFEST_LIMIT = 8 * 2 ** 20;
@@ -45,9 +56,10 @@ const notDocument =
 const client = { currentVersion: '0.1.0', target: 'linux', arch: 'x86_64' };
 const dynamic = '{"version": "1.0.0", "url": "https://e.com/a", "signature": ""}';
 
-/** Asserts that `fn` throws an Error with `code` and `message`. */
+/** Asserts that `fn` throws an UpkitError with `code` and `message`. */
 function throwsCode(fn, code, message) {
   assert.throws(fn, (error) => {
+    assert.ok(error instanceof esm.UpkitError, 'an UpkitError');
     assert.ok(error instanceof Error, 'an Error');
     assert.deepEqual({ code: error.code, message: error.message }, { code, message });
     return true;
@@ -58,8 +70,8 @@ describe('bytes of any size are read a window at a time', () => {
   test('4 GiB (Node\'s largest Uint8Array): every byte is hashed, none skipped', () => {
     // Its length is 0 as a u32: the whole-array copy failed with a bare RangeError; reading
     // windows by that length would skip every byte.
-    throwsCode(() => esm.verifySignature(new Uint8Array(2 ** 32), emptySig, key, optional), 'signature_mismatch',
-      'file does not match its signature by key 94D7D4FD91B91D35: its bytes differ from the signed ones (4294967296 bytes read)');
+    throwsCode(() => esm.verifySignature(new Uint8Array(2 ** 32), payloadSig, key, optional), 'signature_mismatch',
+      `file does not match its signature by key ${keyId}: its bytes differ from the signed ones (4294967296 bytes read)`);
   });
 
   test('a verifier takes a chunk of more than 2 GiB (it trapped on the copy)', () => {
@@ -67,23 +79,28 @@ describe('bytes of any size are read a window at a time', () => {
     verifier.update(new Uint8Array(2 ** 31 + 1));
     assert.equal(verifier.bytes, 2 ** 31 + 1);
     throwsCode(() => verifier.finish(), 'signature_mismatch',
-      'file does not match its signature by key 94D7D4FD91B91D35: its bytes differ from the signed ones (2147483649 bytes read)');
+      `file does not match its signature by key ${keyId}: its bytes differ from the signed ones (2147483649 bytes read)`);
   });
 
-  for (const [name, upkit] of Object.entries(entries)) {
-    test(`${name}: the windows start at a view's offset; an ArrayBuffer is read whole`, () => {
-      const larger = new Uint8Array(random.length + 100_000).fill(0xff);
-      larger.set(random, 3);
-      const view = larger.subarray(3, 3 + random.length);
-      assert.equal(upkit.verifySignature(view, randomSig, nopass, { version: '2.1.0' }).bytes, random.length);
-      const buffer = random.buffer.slice(random.byteOffset, random.byteOffset + random.length);
-      assert.equal(upkit.verifySignature(buffer, randomSig, nopass, { version: '2.1.0' }).bytes, random.length);
-      const verifier = upkit.createVerifier(randomSig, nopass, { version: '2.1.0' });
-      verifier.update(view.subarray(0, 70_000));
-      verifier.update(view.subarray(70_000));
-      assert.equal(verifier.finish().bytes, random.length);
-    });
-  }
+  withData([TAURI], 'the windows start at a view\'s offset; an ArrayBuffer is read whole', () => {
+    const random = readFileSync(join(tauri, 'files/random-256KiB.bin'));
+    const randomSig = tauriText('sigs/nopass/random-256KiB.bin.version-2.1.0.sig');
+    const nopass = tauriText('keys/nopass.key.pub');
+    for (const [name, upkit] of Object.entries(entries)) {
+      test(name, () => {
+        const larger = new Uint8Array(random.length + 100_000).fill(0xff);
+        larger.set(random, 3);
+        const view = larger.subarray(3, 3 + random.length);
+        assert.equal(upkit.verifySignature(view, randomSig, nopass, { version: '2.1.0' }).bytes, random.length);
+        const buffer = random.buffer.slice(random.byteOffset, random.byteOffset + random.length);
+        assert.equal(upkit.verifySignature(buffer, randomSig, nopass, { version: '2.1.0' }).bytes, random.length);
+        const verifier = upkit.createVerifier(randomSig, nopass, { version: '2.1.0' });
+        verifier.update(view.subarray(0, 70_000));
+        verifier.update(view.subarray(70_000));
+        assert.equal(verifier.finish().bytes, random.length);
+      });
+    }
+  });
 });
 
 describe('legacy signatures: at most 1 GiB, with a code', () => {
@@ -144,11 +161,11 @@ describe('manifests: at most 8 MiB', () => {
     const dir = mkdtempSync(join(tmpdir(), 'upkit-large-'));
     const big = join(dir, 'big.json');
     writeFileSync(big, Buffer.alloc(MANIFEST_LIMIT + 1, ' '));
-    const good = join(realWorld, '00x421__apixel-release__latest.json');
+    const good = goodManifestFile();
     const human = spawnSync(process.execPath, ['bin/upkit-validate.mjs', big, good], { cwd: npmRoot, encoding: 'utf8' });
     assert.equal(human.status, 1);
     assert.equal(human.stderr, `error: cannot read ${big}: ${manifestTooLarge}\n`);
-    assert.match(human.stdout, /: valid static manifest, 1 platform, version 0\.1\.1 \(0 errors, 0 warnings\)\n$/);
+    assert.match(human.stdout, /: valid static manifest, 1 platform, version 1\.0\.0 \(0 errors, 0 warnings\)\n$/);
     const json = spawnSync(process.execPath, ['bin/upkit-validate.mjs', '--json', big], { cwd: npmRoot, encoding: 'utf8' });
     assert.equal(json.status, 1);
     assert.deepEqual(JSON.parse(json.stdout).errors, [
@@ -224,7 +241,7 @@ describe('a freed verifier', () => {
       const verifier = upkit.createVerifier(payloadSig, key, optional);
       assert.equal(verifier[Symbol.dispose], verifier.free);
       verifier.update(Buffer.from('x'));
-      assert.equal(verifier.keyId, '94D7D4FD91B91D35');
+      assert.equal(verifier.keyId, keyId);
       verifier.free();
       verifier[Symbol.dispose]();
       const finished = upkit.createVerifier(payloadSig, key, optional);
@@ -299,19 +316,26 @@ describe('upkit/web given something that is not the module', () => {
 });
 
 describe('upkit/web in a browser (headless Chromium)', () => {
-  test('initSync() without bytes is invalid_argument; init() fetches; a verifier frees once', async () => {
+  test('initSync() without bytes is invalid_argument; init() fetches; a verifier frees once; every error an UpkitError', async () => {
     const server = await serveStatic(npmRoot, {
       '/index.html': ['text/html; charset=utf-8', `<!doctype html>
 <link rel="icon" href="data:,">
 <script type="module">
   import * as web from '/lib/web.js';
   const out = {};
+  const kind = (e) => [e instanceof web.UpkitError, e instanceof Error, e.name, e.code];
   try { web.initSync(); } catch (e) { out.sync = [e.code, e.message]; }
+  try { web.compareVersions('1.0.0', '1.0.1'); } catch (e) { out.before = kind(e); }
+  await web.init(new Uint8Array(3)).catch((e) => { out.failed = [...kind(e), e.cause?.constructor.name]; });
   await web.init();
   const verifier = web.createVerifier(${JSON.stringify(payloadSig)}, ${JSON.stringify(key)}, { requireSignedVersion: false });
+  try { verifier.finish(); } catch (e) { out.mismatch = kind(e); }
   verifier.free();
   verifier.free();
-  try { verifier.update(new Uint8Array(1)); } catch (e) { out.freed = e.code; }
+  try { verifier.update(new Uint8Array(1)); } catch (e) { out.freed = kind(e); }
+  try { web.parseManifest('{"version": 1, "url": "https://e.com/a", "signature": ""}'); } catch (e) { out.manifest = [...kind(e), e.path, e.line, e.column]; }
+  try { web.renderEndpoint('https://e.com/', { currentVersion: '1.0.0', target: 'linux', arch: 'x86_64', variables: { 'a b': '' } }); } catch (e) { out.template = kind(e); }
+  try { web.resolveUpdate('{}', 'linux'); } catch (e) { out.argument = kind(e); }
   out.compare = web.compareVersions('1.0.0', '1.0.1');
   document.body.dataset.result = JSON.stringify(out);
 </script>`],
@@ -322,7 +346,13 @@ describe('upkit/web in a browser (headless Chromium)', () => {
       const result = await browser.page.waitForSelector('body[data-result]', { state: 'attached' });
       assert.deepEqual(JSON.parse(await result.getAttribute('data-result')), {
         sync: ['invalid_argument', 'initSync() needs the .wasm bytes or a compiled WebAssembly.Module here (or use await init())'],
-        freed: 'verifier_freed',
+        before: [true, true, 'UpkitError', 'not_initialized'],
+        failed: [true, true, 'UpkitError', 'init_failed', 'CompileError'],
+        mismatch: [true, true, 'UpkitError', 'signature_mismatch'],
+        freed: [true, true, 'UpkitError', 'verifier_freed'],
+        manifest: [true, true, 'UpkitError', 'invalid_type', '/version', 1, 13],
+        template: [true, true, 'UpkitError', 'invalid_variable'],
+        argument: [true, true, 'UpkitError', 'invalid_argument'],
         compare: -1,
       });
       assert.deepEqual(browser.errors, []);
@@ -334,7 +364,7 @@ describe('upkit/web in a browser (headless Chromium)', () => {
 });
 
 describe('upkit-validate when stdout fails, as upkit validate', () => {
-  const manifest = join(realWorld, '00x421__apixel-release__latest.json');
+  const manifest = goodManifestFile();
   // About 300 KB of reports: more than a pipe holds.
   const files = Array(2500).fill(manifest);
 

@@ -8,12 +8,12 @@ import { describe, test } from 'node:test';
 import Ajv from 'ajv';
 
 import { validateManifest } from '../lib/node.mjs';
-import { npmRoot, realWorld, realWorldFiles, refused } from './paths.mjs';
+import { REAL_WORLD, npmRoot, realWorld, realWorldFiles, refused, withData } from './paths.mjs';
 
 const schema = JSON.parse(readFileSync(join(npmRoot, 'schema/latest.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: true }).compile(schema);
 
-describe('latest.schema.json', () => {
+withData([REAL_WORLD], 'latest.schema.json: real-world manifests', () => {
   for (const name of realWorldFiles) {
     test(name, () => {
       const text = readFileSync(join(realWorld, name), 'utf8');
@@ -36,7 +36,9 @@ describe('latest.schema.json', () => {
     validate(JSON.parse(readFileSync(join(realWorld, 'VirxEC__rlbot_gui_rust__docs_latest__first-version.json'), 'utf8')));
     assert.ok(validate.errors.some((e) => e.instancePath === '/platforms/darwin-aarch64/url'));
   });
+});
 
+describe('latest.schema.json', () => {
   const entry = { url: 'https://e.com/a.tar.gz', signature: 's' };
   const cases = [
     { version: 'v1.0.0', platforms: { 'linux-x86_64': entry } },

@@ -3,7 +3,7 @@
 // over loopback on the same manifest, asked the same raw requests with the same Host header.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 
-import { npmRoot, realWorld, repoRoot } from './paths.mjs';
+import { npmRoot, repoRoot, targetDir } from './paths.mjs';
 
-const binary = join(repoRoot, 'target/debug/upkit');
+const binary = join(targetDir, 'debug/upkit');
 const HOST = 'updates.test:8080';
 const manifest = {
   version: '1.2.0-rc.1',
@@ -105,7 +105,7 @@ const setups = {
 };
 // Invalid (or missing) manifests are skipped: with no valid one, every platform is unknown.
 const invalid = {
-  'a byte order mark': readFileSync(join(realWorld, 'Imzl-zl__xhs-updates__update_latest.json')),
+  'a byte order mark': `\ufeff${JSON.stringify(manifest)}`,
   'an array form with a relative URL (not resolved in arrays)': '["1.2.0", null, null, null, "app.tar.gz", "c2ln"]',
   'a number out of range': '{"version": "1.2.0", "platforms": {"linux-x86_64": {"url": "a", "signature": "c2ln", "size": 1e400}}}',
   'not UTF-8': Buffer.from('{"version": "1.2.0", "notes": "\xff", "platforms": {"linux-x86_64": {"url": "a", "signature": "c2ln"}}}', 'latin1'),
