@@ -305,3 +305,21 @@ describe('versions, endpoints, resolution', () => {
     }
   });
 });
+
+describe('a manifest as bytes or as text', () => {
+  test('invalid UTF-8: refused as bytes, as Tauri does; a JS string has already lost it', () => {
+    // `é` in Latin-1: the byte 0xE9, which is not UTF-8.
+    const bytes = Buffer.from('{"version": "1.0.0", "notes": "caf\xe9", "url": "https://e.com/a", "signature": ""}', 'latin1');
+    const refusal = [{ code: 'json_syntax', message: 'invalid JSON: invalid unicode code point', path: '', line: 1, column: 35 }];
+    for (const body of [bytes, new Uint8Array(bytes), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)]) {
+      assert.deepEqual(upkit.validateManifest(body).errors, refusal);
+    }
+    throwsCode(() => upkit.parseManifest(bytes), 'json_syntax', 'invalid JSON: invalid unicode code point (line 1, column 35)');
+    // Decoded into a string first (`readFile(path, 'utf8')`, `response.text()`, `TextDecoder`),
+    // the byte is already U+FFFD, and the manifest is valid.
+    const text = bytes.toString('utf8');
+    assert.equal(text, new TextDecoder().decode(bytes));
+    assert.equal(upkit.validateManifest(text).valid, true);
+    assert.equal(upkit.parseManifest(text).notes, 'caf\ufffd');
+  });
+});
