@@ -17,17 +17,19 @@
 //! ```no_run
 //! use tauri_plugin_upkit::UpdaterExt;
 //!
-//! tauri::Builder::default()
-//!     .plugin(tauri_plugin_upkit::Builder::new().build())
-//!     .setup(|app| {
-//!         let handle = app.handle().clone();
-//!         tauri::async_runtime::spawn(async move {
-//!             if let Ok(Some(update)) = handle.updater().unwrap().check().await {
-//!                 let _ = update.download_and_install(|_chunk, _total| {}, || {}).await;
-//!             }
-//!         });
-//!         Ok(())
-//!     });
+//! fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+//!     builder
+//!         .plugin(tauri_plugin_upkit::Builder::new().build())
+//!         .setup(|app| {
+//!             let handle = app.handle().clone();
+//!             tauri::async_runtime::spawn(async move {
+//!                 if let Ok(Some(update)) = handle.updater().unwrap().check().await {
+//!                     let _ = update.download_and_install(|_chunk, _total| {}, || {}).await;
+//!                 }
+//!             });
+//!             Ok(())
+//!         })
+//! }
 //! ```
 
 use std::ffi::OsString;

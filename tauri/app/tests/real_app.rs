@@ -23,8 +23,12 @@ fn builds() -> Option<(PathBuf, PathBuf)> {
     let v1 = std::env::var_os("UPKIT_TAURI_APP_V1").map(PathBuf::from);
     let v2 = std::env::var_os("UPKIT_TAURI_APP_V2").map(PathBuf::from);
     let why = match (&v1, &v2) {
-        (Some(v1), Some(v2)) if v1.is_file() && v2.is_file() => return Some((v1.clone(), v2.clone())),
-        _ => "UPKIT_TAURI_APP_V1 and UPKIT_TAURI_APP_V2 do not name the app's 1.0.0 and 1.1.0 builds (./scripts/test tauri makes them)",
+        (Some(v1), Some(v2)) if v1.is_file() && v2.is_file() => {
+            return Some((v1.clone(), v2.clone()));
+        }
+        _ => {
+            "UPKIT_TAURI_APP_V1 and UPKIT_TAURI_APP_V2 do not name the app's 1.0.0 and 1.1.0 builds (./scripts/test tauri makes them)"
+        }
     };
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
@@ -34,7 +38,11 @@ fn builds() -> Option<(PathBuf, PathBuf)> {
     eprint!("{line}");
     if let Some(file) = std::env::var_os("UPKIT_SKIPPED") {
         use std::io::Write;
-        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).create(true).open(file) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(file)
+        {
             let _ = f.write_all(line.as_bytes());
         }
     }
@@ -45,7 +53,10 @@ fn builds() -> Option<(PathBuf, PathBuf)> {
 /// `tauri::utils::platform::bundle_type()` reads says `APP` (AppImage).
 fn as_appimage(binary: &Path) -> Vec<u8> {
     let mut bytes = std::fs::read(binary).unwrap();
-    let (unknown, appimage) = (b"__TAURI_BUNDLE_TYPE_VAR_UNK", b"__TAURI_BUNDLE_TYPE_VAR_APP");
+    let (unknown, appimage) = (
+        b"__TAURI_BUNDLE_TYPE_VAR_UNK",
+        b"__TAURI_BUNDLE_TYPE_VAR_APP",
+    );
     let mut found = 0;
     let mut i = 0;
     while let Some(at) = bytes[i..].windows(unknown.len()).position(|w| w == unknown) {
@@ -78,13 +89,18 @@ fn run(installed: &Path, mode: &str, config: &Value) -> (i32, String) {
         .expect("timeout and xvfb-run are installed");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    eprintln!("--- {mode} stdout:\n{stdout}--- stderr (tail):\n{}", tail(&stderr, 2000));
+    eprintln!(
+        "--- {mode} stdout:\n{stdout}--- stderr (tail):\n{}",
+        tail(&stderr, 2000)
+    );
     (output.status.code().unwrap_or(-1), stdout)
 }
 
 fn tail(text: &str, n: usize) -> &str {
     let start = text.len().saturating_sub(n);
-    let start = (start..text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+    let start = (start..text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
     &text[start..]
 }
 
@@ -129,9 +145,16 @@ fn the_app_updates_itself_from_1_0_0_to_1_1_0_under_xvfb() {
         install(&installed, &v1);
 
         let (code, stdout) = run(&installed, mode, &config);
-        assert!(stdout.starts_with("upkit-tauri-app 1.0.0\n"), "{mode}: {stdout}");
+        assert!(
+            stdout.starts_with("upkit-tauri-app 1.0.0\n"),
+            "{mode}: {stdout}"
+        );
         let outcome = report(&stdout);
-        assert_eq!((code, outcome["status"].as_str()), (0, Some("updated")), "{mode}: {outcome}");
+        assert_eq!(
+            (code, outcome["status"].as_str()),
+            (0, Some("updated")),
+            "{mode}: {outcome}"
+        );
         if mode == "rust" {
             assert_eq!(outcome["downloaded"], v2.len() as u64, "{outcome}");
         } else {
@@ -141,11 +164,22 @@ fn the_app_updates_itself_from_1_0_0_to_1_1_0_under_xvfb() {
             assert_eq!(outcome["date"], "2026-12-01T10:00:00Z");
             assert_events(&outcome["events"], v2.len() as u64);
         }
-        assert_eq!(std::fs::read(&installed).unwrap(), v2, "{mode}: the AppImage was replaced");
+        assert_eq!(
+            std::fs::read(&installed).unwrap(),
+            v2,
+            "{mode}: the AppImage was replaced"
+        );
 
         // The installed app is 1.1.0 now, and up to date.
         let (code, stdout) = run(&installed, mode, &config);
-        assert!(stdout.starts_with("upkit-tauri-app 1.1.0\n"), "{mode}: {stdout}");
-        assert_eq!((code, report(&stdout)["status"].as_str()), (2, Some("up-to-date")), "{mode}");
+        assert!(
+            stdout.starts_with("upkit-tauri-app 1.1.0\n"),
+            "{mode}: {stdout}"
+        );
+        assert_eq!(
+            (code, report(&stdout)["status"].as_str()),
+            (2, Some("up-to-date")),
+            "{mode}"
+        );
     }
 }
