@@ -2196,3 +2196,48 @@ async fn the_connect_timeout() {
     );
     drop((listener, fillers));
 }
+
+/// `Updater::adopt` (an update found by one updater, downloaded with another's settings, as the
+/// Tauri plugin's `download` command applies its own headers) and `Update::verify_file` (a file
+/// verified as a download is).
+#[tokio::test]
+async fn an_adopted_update_downloads_with_the_adopting_updater_and_files_verify_as_downloads() {
+    let Some(_vectors) = support::tauri_vectors(test_name!()) else {
+        return;
+    };
+    let server = release_server(|r, _, body| ranged(r, body, "\"v1\"")).await;
+    let found = check_update(&[server.url("/latest.json")]).await;
+    let other = client(&[server.url("/latest.json")])
+        .header("x-download", "adopted")
+        .build()
+        .unwrap();
+    let mut info = found.info().clone();
+    info.notes = Some("edited".into());
+    let adopted = other.adopt(info);
+    assert_eq!(adopted.notes(), Some("edited"));
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = adopted.download(dir.path(), |_| {}).await.unwrap();
+    assert_eq!(
+        artifact_requests(&server)[0].header("x-download"),
+        Some("adopted")
+    );
+
+    let verified = found.verify_file(artifact.path()).unwrap();
+    assert_eq!(verified.proof().bytes(), 262_144);
+    let tampered = dir.path().join("tampered.bin");
+    let mut bytes = vector_bytes(ARTIFACT);
+    bytes[1000] ^= 1;
+    std::fs::write(&tampered, bytes).unwrap();
+    let error = found.verify_file(&tampered).unwrap_err();
+    assert!(
+        matches!(&error, Error::Signature { url, .. } if url.as_str() == server.url("/app.bin")),
+        "{error}"
+    );
+    let missing = found.verify_file(dir.path().join("missing")).unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .starts_with(&format!("cannot read {}", dir.path().join("missing").display())),
+        "{missing}"
+    );
+}
