@@ -2235,9 +2235,10 @@ async fn an_adopted_update_downloads_with_the_adopting_updater_and_files_verify_
     );
     let missing = found.verify_file(dir.path().join("missing")).unwrap_err();
     assert!(
-        missing
-            .to_string()
-            .starts_with(&format!("cannot read {}", dir.path().join("missing").display())),
+        missing.to_string().starts_with(&format!(
+            "cannot read {}",
+            dir.path().join("missing").display()
+        )),
         "{missing}"
     );
 }
