@@ -6,7 +6,9 @@
 //! from the last byte written (with `If-Range` when the server gave a validator); an answer that
 //! does not continue where the file stopped restarts from zero with a fresh verifier. The file is
 //! renamed into place only after the signature verified; on any failure, or when the future is
-//! dropped, the temporary file is removed.
+//! dropped, the temporary file is removed. The name comes from the download URL, which is not
+//! signed: it never replaces a file already in the directory (a numbered name is taken instead,
+//! `App_1.1.0_amd64-1.AppImage`).
 //!
 //! A killed process cannot remove its temporary file: the next download into the same directory
 //! does. On Unix a running download holds an advisory lock on its file, so that a file still in
@@ -627,16 +629,54 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
         url: url.clone(),
         source: Box::new(source),
     })?;
-    let dest = blocking(move || match temp.persist(&dest) {
-        Ok(_) => Ok(dest),
-        Err(e) => Err(Error::Io {
-            action: "cannot move the verified artifact to",
-            path: dest,
-            source: e.error,
-        }),
-    })
-    .await?;
+    let dest = blocking(move || persist_new(temp, dest)).await?;
     Ok((dest, proof))
+}
+
+/// Moves the verified download to `dest`, or, when a file is there already, to the first free
+/// of `dest`'s [`numbered`] names: the name comes from the URL, which is not signed, and must
+/// not replace a file the user has (an earlier download, or anything else in the directory).
+fn persist_new(mut temp: NamedTempFile, dest: PathBuf) -> Result<PathBuf, Error> {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut candidate = dest.clone();
+    for n in 1..=100 {
+        match temp.persist_noclobber(&candidate) {
+            Ok(_) => return Ok(candidate),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                temp = e.file;
+                candidate = dest.with_file_name(numbered(&name, n));
+            }
+            Err(e) => {
+                return Err(Error::Io {
+                    action: "cannot move the verified artifact to",
+                    path: candidate,
+                    source: e.error,
+                });
+            }
+        }
+    }
+    Err(Error::Io {
+        action: "cannot move the verified artifact to",
+        path: dest,
+        source: std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "it and its numbered names up to 100 exist",
+        ),
+    })
+}
+
+/// `name` with `-n` before its extension (`.tar.gz` and `.nsis.zip`/`.msi.zip` count as one):
+/// `App_1.0.AppImage` is `App_1.0-2.AppImage`, `Demo.app.tar.gz` is `Demo.app-2.tar.gz`.
+pub(crate) fn numbered(name: &str, n: u32) -> String {
+    let split = [".tar.gz", ".nsis.zip", ".msi.zip"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext).map(|stem| stem.len()))
+        .or_else(|| name.rfind('.').filter(|&i| i > 0))
+        .unwrap_or(name.len());
+    format!("{}-{n}{}", &name[..split], &name[split..])
 }
 
 /// Removes the parts that interrupted downloads left in `dir`, then creates and locks a new one;
@@ -690,6 +730,18 @@ mod tests {
 
     fn name(url: &str) -> String {
         file_name(&Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn numbered_names_keep_the_extension() {
+        assert_eq!(
+            numbered("App_1.0_amd64.AppImage", 1),
+            "App_1.0_amd64-1.AppImage"
+        );
+        assert_eq!(numbered("Demo.app.tar.gz", 2), "Demo.app-2.tar.gz");
+        assert_eq!(numbered("App-setup.nsis.zip", 3), "App-setup-3.nsis.zip");
+        assert_eq!(numbered("update", 4), "update-4");
+        assert_eq!(numbered("a.b.c", 5), "a.b-5.c");
     }
 
     #[test]

@@ -222,3 +222,102 @@ fn endless_data_via_devices_fifos_and_huge_files() {
         "error: cannot use the key from --key: cannot read /dev/zero: not a regular file\n"
     );
 }
+
+/// A release 2.0.0 of `body` signed with `trusted`, offered to `linux-x86_64`; its key.
+fn publish(dir: &std::path::Path, body: &[u8], trusted: &str) -> String {
+    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    fs::write(dir.join(ARTIFACT), body).unwrap();
+    let sig = minisign::sign(Some(&pair.pk), &pair.sk, body, Some(trusted), None).unwrap();
+    let manifest = serde_json::json!({"version": "2.0.0", "platforms": {"linux-x86_64": {
+        "url": ARTIFACT, "signature": STANDARD.encode(sig.to_string())}}});
+    fs::write(dir.join("latest.json"), manifest.to_string()).unwrap();
+    STANDARD.encode(pair.pk.to_box().unwrap().to_string())
+}
+
+#[test]
+fn overwrite_via_the_unsigned_download_name() {
+    let releases = tempfile::tempdir().unwrap();
+    let key = publish(
+        releases.path(),
+        b"\x7fELF new",
+        &format!("timestamp:1764400000\tfile:{ARTIFACT}\tversion:2.0.0"),
+    );
+    let (_server, base) = serve(releases.path());
+    let out = tempfile::tempdir().unwrap();
+    // A file of the user's that has the artifact's name.
+    fs::write(out.path().join(ARTIFACT), b"precious").unwrap();
+    let endpoint = format!("{base}/latest.json");
+    let download = || {
+        upkit_in(
+            out.path(),
+            &[
+                "download",
+                "--endpoint",
+                &endpoint,
+                "--insecure-transport",
+                "--pubkey",
+                &key,
+                "--current-version",
+                "1.0.0",
+                "--target",
+                "linux",
+                "--arch",
+                "x86_64",
+                "-o",
+                ".",
+                "--json",
+            ],
+        )
+    };
+    let stem = ARTIFACT.strip_suffix(".AppImage").unwrap();
+    for n in 1..=2 {
+        let (code, stdout, stderr) = download();
+        assert_eq!(code, 0, "{stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(report["path"], format!("./{stem}-{n}.AppImage"), "{stdout}");
+    }
+    assert_eq!(fs::read(out.path().join(ARTIFACT)).unwrap(), b"precious");
+    assert_eq!(
+        fs::read(out.path().join(format!("{stem}-2.AppImage"))).unwrap(),
+        b"\x7fELF new"
+    );
+}
+
+#[test]
+fn wrong_software_via_a_file_signed_under_another_name() {
+    let releases = tempfile::tempdir().unwrap();
+    // Validly signed for 2.0.0, but as another product's file.
+    let key = publish(
+        releases.path(),
+        b"\x7fELF other",
+        "timestamp:1764400000\tfile:OtherProduct_2.0.0_amd64.AppImage\tversion:2.0.0",
+    );
+    let (_server, base) = serve(releases.path());
+    let endpoint = format!("{base}/latest.json");
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--endpoint",
+            &endpoint,
+            "--insecure-transport",
+            "--pubkey",
+            &key,
+            "--current-version",
+            "1.0.0",
+            "--target",
+            "linux",
+            "--arch",
+            "x86_64",
+        ];
+        args.extend(extra);
+        upkit_in(releases.path(), &args)
+    };
+    // Tauri's default: the name is not checked.
+    assert_eq!(check(&[]).0, 0);
+    let (code, _, stderr) = check(&["--bind-file-name"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("OtherProduct_2.0.0_amd64.AppImage") && stderr.contains(ARTIFACT),
+        "{stderr}"
+    );
+}

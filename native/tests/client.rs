@@ -837,18 +837,14 @@ async fn download_destination_errors_name_the_path_and_leave_nothing() {
             missing.display()
         )
     );
-    // The artifact's name is taken by a directory: the verified file cannot be moved there.
+    // The artifact's name is taken (by a directory here): nothing is replaced, the verified
+    // file takes the next numbered name (the name comes from the unsigned URL).
     let taken = dir.path().join("app.bin");
     std::fs::create_dir(&taken).unwrap();
-    let err = update.download(dir.path(), |_| {}).await.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "cannot move the verified artifact to {}: Is a directory (os error 21)",
-            taken.display()
-        )
-    );
-    assert_eq!(entries(dir.path()), [taken]);
+    let artifact = update.download(dir.path(), |_| {}).await.unwrap();
+    assert_eq!(artifact.path(), dir.path().join("app-1.bin"));
+    assert!(taken.is_dir());
+    assert_eq!(entries(dir.path()), [dir.path().join("app-1.bin"), taken]);
 }
 
 /// Writes `dir/name`, last written `age` ago, and returns it open.

@@ -9,7 +9,7 @@ use upkit::core::check::CheckError;
 use upkit::core::signature::Legacy;
 use upkit::core::target::{Arch, Installer, Os};
 use upkit::core::template::{Endpoint, TemplateError, Transport, Variables};
-use upkit::{ManifestSize, UpdaterBuilder};
+use upkit::{FileBinding, ManifestSize, UpdaterBuilder};
 
 use crate::tauri_config::{self, Loaded};
 
@@ -70,6 +70,12 @@ pub struct ClientArgs {
     /// download in memory.
     #[arg(long)]
     pub allow_legacy: bool,
+    /// Refuse a signature whose trusted comment names another file (`file:`) than the download
+    /// URL's last segment: a server cannot pass off another artifact signed for the same
+    /// version. Off by default, as in Tauri: hosts such as GitHub Releases rename uploads
+    /// (spaces become dots), which would refuse good updates.
+    #[arg(long)]
+    pub bind_file_name: bool,
     /// Do not enforce a platform entry's `size` (an upkit extension Tauri ignores), for a
     /// manifest whose `size` is wrong; the download still verifies against its signature.
     #[arg(long)]
@@ -222,6 +228,9 @@ impl ClientArgs {
         }
         if self.allow_legacy {
             builder = builder.legacy_signatures(Legacy::Allow);
+        }
+        if self.bind_file_name {
+            builder = builder.file_binding(FileBinding::UrlBaseName);
         }
         if self.ignore_size {
             builder = builder.manifest_size(ManifestSize::Ignored);

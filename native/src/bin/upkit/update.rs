@@ -151,8 +151,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     // The download goes to a private directory that is removed afterwards (the installers copy
     // what they need).
-    let dir = tempfile::Builder::new()
-        .prefix("upkit-update-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("upkit-update-");
+    // Private: tempfile would make it 0777 less the umask, so that other users could read the
+    // artifact (or race the installer for it).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let dir = builder
         .tempdir()
         .context("cannot create a temporary directory")?;
     let mut display = ProgressDisplay::new(!args.json && std::io::stderr().is_terminal());
