@@ -15,9 +15,10 @@ OFFICIAL=${OFFICIAL:-1}
 OFFICIAL_VERSION=${OFFICIAL_VERSION:-2.14.1}
 
 cargo build -q -p upkit --bin upkit
-UPKIT=$PWD/target/debug/upkit
+OUT=${CARGO_TARGET_DIR:-$PWD/target}
+UPKIT=$OUT/debug/upkit
 (cd tauri && cargo build -q --locked -p upkit-tauri-app --example bench_download)
-OURS=$PWD/target/debug/examples/bench_download
+OURS=$OUT/debug/examples/bench_download
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/upkit-tauri-bench.XXXXXX")
 SERVER_PID=
@@ -54,6 +55,6 @@ if [ "$OFFICIAL" = 1 ]; then
     -e "s|path = \"../../native\"|path = \"$PWD/native\"|" tauri/app/Cargo.toml >"$app/Cargo.toml"
   printf '\n[workspace]\n' >>"$app/Cargo.toml"
   cp tauri/Cargo.lock "$app/Cargo.lock"
-  CARGO_TARGET_DIR="$PWD/target" cargo build -q --manifest-path "$app/Cargo.toml" --example bench_download
-  echo "tauri-plugin-updater $OFFICIAL_VERSION, the same: $("$PWD/target/debug/examples/bench_download")"
+  CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" cargo build -q --manifest-path "$app/Cargo.toml" --example bench_download
+  echo "tauri-plugin-updater $OFFICIAL_VERSION, the same: $("$OUT/debug/examples/bench_download")"
 fi

@@ -21,5 +21,5 @@ printf '\n[workspace]\n' >>"$app/Cargo.toml"
 # Start from the plugin's lock, so that Tauri and its dependencies are the builds already there.
 cp tauri/Cargo.lock "$app/Cargo.lock"
 diff -u tauri/app/Cargo.toml "$app/Cargo.toml" || true
-CARGO_TARGET_DIR="$PWD/target" cargo build --manifest-path "$app/Cargo.toml" --bin upkit-tauri-app
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" cargo build --manifest-path "$app/Cargo.toml" --bin upkit-tauri-app
 echo "the app's code builds against tauri-plugin-updater $version"
