@@ -395,9 +395,7 @@ mod tests {
 
     #[test]
     fn the_sparse_index_finds_every_character() {
-        let line: String = (0..300)
-            .map(|i| ['a', 'é', '€', '𝄞'][i % 4])
-            .collect();
+        let line: String = (0..300).map(|i| ['a', 'é', '€', '𝄞'][i % 4]).collect();
         let text = format!("first\n{line}\nlast");
         let mut source = Source::new(&text);
         let shown = source.line(2).unwrap();

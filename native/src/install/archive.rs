@@ -435,7 +435,9 @@ impl Framing {
     fn feed(&mut self, mut bytes: &[u8]) -> Result<(), u64> {
         while !bytes.is_empty() && !self.done {
             if self.skip > 0 {
-                let n = bytes.len().min(usize::try_from(self.skip).unwrap_or(usize::MAX));
+                let n = bytes
+                    .len()
+                    .min(usize::try_from(self.skip).unwrap_or(usize::MAX));
                 if let Some((pax, left)) = &mut self.pax {
                     let kept = n.min(usize::try_from(*left).unwrap_or(usize::MAX));
                     pax.extend_from_slice(&bytes[..kept]);
@@ -961,8 +963,14 @@ mod tests {
 
     fn extract(archive: &Path) -> Result<Vec<u8>, ArchiveError> {
         let mut out = Vec::new();
-        extract_appimage(archive, &mut out, Path::new("out"), Limits::default(), &mut |_| {})
-            .map(|_| out)
+        extract_appimage(
+            archive,
+            &mut out,
+            Path::new("out"),
+            Limits::default(),
+            &mut |_| {},
+        )
+        .map(|_| out)
     }
 
     #[test]
@@ -1001,15 +1009,18 @@ mod tests {
         let archive = tar_gz(dir.path(), |b| {
             b.append_pax_extensions([("comment", &b"x"[..])]).unwrap();
             let mut header = file_header(7, tar::EntryType::Regular);
-            b.append_data(&mut header, &long_name, &b"\x7fELF1.0"[..]).unwrap();
+            b.append_data(&mut header, &long_name, &b"\x7fELF1.0"[..])
+                .unwrap();
         });
         assert_eq!(extract(&archive).unwrap(), b"\x7fELF1.0");
 
         let big = "v".repeat(100 << 10);
         let archive = tar_gz(dir.path(), |b| {
-            b.append_pax_extensions([("comment", big.as_bytes())]).unwrap();
+            b.append_pax_extensions([("comment", big.as_bytes())])
+                .unwrap();
             let mut header = file_header(4, tar::EntryType::Regular);
-            b.append_data(&mut header, "App.AppImage", &b"\x7fELF"[..]).unwrap();
+            b.append_data(&mut header, "App.AppImage", &b"\x7fELF"[..])
+                .unwrap();
         });
         assert!(
             matches!(extract(&archive), Err(ArchiveError::ExtendedHeader { size, .. }) if size > 100 << 10),
@@ -1053,4 +1064,3 @@ mod tests {
         assert_eq!(pax_size(b"11 path=ab\n12 size=777\n"), Some(777));
     }
 }
-
