@@ -68,3 +68,33 @@ impl Serialize for Error {
 
 /// A [`Result`](std::result::Result) whose error is the plugin's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_and_their_json() {
+        let other = Error::OtherDownload {
+            expected: "https://u.example.com/a".into(),
+            found: "https://u.example.com/b".into(),
+        };
+        assert_eq!(
+            other.to_string(),
+            "the downloaded artifact is https://u.example.com/b's, not https://u.example.com/a's: download this update first"
+        );
+        assert_eq!(
+            Error::HeaderText("x-name".into()).to_string(),
+            "the value of header `x-name` is not visible ASCII text"
+        );
+        assert_eq!(
+            Error::FormatDate.to_string(),
+            "failed to format the date of the update as RFC 3339"
+        );
+        // JavaScript gets the message as a string, as from the official plugin.
+        assert_eq!(
+            serde_json::to_value(Error::Upkit(upkit::Error::NoEndpoint)).unwrap(),
+            serde_json::json!("no update endpoint configured")
+        );
+    }
+}
