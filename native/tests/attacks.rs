@@ -225,13 +225,7 @@ fn endless_data_via_devices_fifos_and_huge_files() {
 
 /// A release 2.0.0 of `body` signed with `trusted`, offered to `linux-x86_64`; its key.
 fn publish(dir: &std::path::Path, body: &[u8], trusted: &str) -> String {
-    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-    fs::write(dir.join(ARTIFACT), body).unwrap();
-    let sig = minisign::sign(Some(&pair.pk), &pair.sk, body, Some(trusted), None).unwrap();
-    let manifest = serde_json::json!({"version": "2.0.0", "platforms": {"linux-x86_64": {
-        "url": ARTIFACT, "signature": STANDARD.encode(sig.to_string())}}});
-    fs::write(dir.join("latest.json"), manifest.to_string()).unwrap();
-    STANDARD.encode(pair.pk.to_box().unwrap().to_string())
+    cli_support::publish_with(dir, body, &["linux-x86_64"], trusted)
 }
 
 #[test]

@@ -37,19 +37,9 @@ fn with_key() -> tempfile::TempDir {
 }
 
 /// A release 2.0.0 signed by a fresh key with `trusted` as trusted comment, offered under
-/// `linux-x86_64` by a `latest.json` in `dir`.
-fn publish_signed(dir: &Path, trusted: &str) -> minisign::KeyPair {
-    let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-    fs::write(dir.join(ARTIFACT), ELF).unwrap();
-    let sig = minisign::sign(Some(&pair.pk), &pair.sk, ELF, Some(trusted), None).unwrap();
-    let manifest = serde_json::json!({"version": "2.0.0", "platforms": {"linux-x86_64": {
-        "url": ARTIFACT, "signature": STANDARD.encode(sig.to_string())}}});
-    fs::write(dir.join("latest.json"), manifest.to_string()).unwrap();
-    pair
-}
-
-fn key_text(pair: &minisign::KeyPair) -> String {
-    STANDARD.encode(pair.pk.to_box().unwrap().to_string())
+/// `linux-x86_64` by a `latest.json` in `dir`; its public key.
+fn publish_signed(dir: &Path, trusted: &str) -> String {
+    cli_support::publish_with(dir, ELF, &["linux-x86_64"], trusted)
 }
 
 fn sha(path: &Path) -> Vec<u8> {
@@ -348,23 +338,24 @@ fn check_reports_an_update_the_client_would_refuse() {
         releases.path(),
         &format!("timestamp:1764400000\tfile:{ARTIFACT}\tversion:2.0.0"),
     );
-    let (code, stdout, _) = check(&key_text(&good), &[]);
+    let (code, stdout, _) = check(&good, &[]);
     assert_eq!(code, 0);
     assert!(
         stdout.starts_with("update available: 1.0.0 -> 2.0.0"),
         "{stdout}"
     );
     // 11: --exit-code for scripts.
-    let (code, _, _) = check(&key_text(&good), &["--exit-code"]);
+    let (code, _, _) = check(&good, &["--exit-code"]);
     assert_eq!(code, 10);
-    let (code, stdout, _) = check(&key_text(&good), &["--json"]);
+    let (code, stdout, _) = check(&good, &["--json"]);
     assert_eq!(code, 0);
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["refused"], serde_json::Value::Null);
 
     // Another key.
     let other = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-    let (code, stdout, stderr) = check(&key_text(&other), &["--exit-code"]);
+    let other = STANDARD.encode(other.pk.to_box().unwrap().to_string());
+    let (code, stdout, stderr) = check(&other, &["--exit-code"]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(
         stdout.starts_with("update available: 1.0.0 -> 2.0.0"),
@@ -377,7 +368,7 @@ fn check_reports_an_update_the_client_would_refuse() {
         )) && line.contains(", but the trusted key is "),
         "{stderr}"
     );
-    let (code, stdout, _) = check(&key_text(&other), &["--json"]);
+    let (code, stdout, _) = check(&other, &["--json"]);
     assert_eq!(code, 1);
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["available"], true);
@@ -394,14 +385,14 @@ fn check_reports_an_update_the_client_would_refuse() {
         releases.path(),
         &format!("timestamp:1764400000\tfile:{ARTIFACT}"),
     );
-    let (code, _, stderr) = check(&key_text(&pair), &[]);
+    let (code, _, stderr) = check(&pair, &[]);
     assert_eq!(code, 1);
     assert!(stderr.contains("no signed version"), "{stderr}");
     let pair = publish_signed(
         releases.path(),
         &format!("timestamp:1764400000\tfile:{ARTIFACT}\tversion:1.9.0"),
     );
-    let (code, _, stderr) = check(&key_text(&pair), &[]);
+    let (code, _, stderr) = check(&pair, &[]);
     assert_eq!(code, 1);
     assert!(stderr.contains("1.9.0"), "{stderr}");
 }

@@ -18,10 +18,15 @@ pub const ARTIFACT: &str = "Demo_2.0.0_amd64.AppImage";
 /// file name and version, and a `latest.json` offering it under each of `keys` (relative URL,
 /// which `upkit serve` resolves). Returns the public key as Tauri's `pubkey` text.
 pub fn publish(dir: &Path, body: &[u8], keys: &[&str]) -> String {
+    let trusted = format!("timestamp:1764400000\tfile:{ARTIFACT}\tversion:2.0.0");
+    publish_with(dir, body, keys, &trusted)
+}
+
+/// [`publish`] with `trusted` as the signature's trusted comment.
+pub fn publish_with(dir: &Path, body: &[u8], keys: &[&str], trusted: &str) -> String {
     let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
     fs::write(dir.join(ARTIFACT), body).unwrap();
-    let trusted = format!("timestamp:1764400000\tfile:{ARTIFACT}\tversion:2.0.0");
-    let sig = minisign::sign(Some(&pair.pk), &pair.sk, body, Some(&trusted), None).unwrap();
+    let sig = minisign::sign(Some(&pair.pk), &pair.sk, body, Some(trusted), None).unwrap();
     let entry = serde_json::json!({"url": ARTIFACT, "signature": STANDARD.encode(sig.to_string())});
     let platforms: serde_json::Map<String, serde_json::Value> = keys
         .iter()
