@@ -83,8 +83,18 @@ impl<R: Runtime, T: Manager<R>> UpdaterExt<R> for T {
         }
         if let Some(path) = &state.executable_path {
             builder = builder.executable_path(path);
-        } else if let Some(appimage) = app.env().appimage {
-            builder = builder.executable_path(appimage);
+        } else {
+            // Tauri's `Env` has the AppImage path on Linux and the BSDs only.
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "dragonfly",
+                target_os = "freebsd",
+                target_os = "netbsd",
+                target_os = "openbsd"
+            ))]
+            if let Some(appimage) = app.env().appimage {
+                builder = builder.executable_path(appimage);
+            }
         }
         let handle = app.clone();
         builder.on_before_exit(move || handle.cleanup_before_exit())
