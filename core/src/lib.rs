@@ -29,6 +29,7 @@
 pub mod check;
 pub mod config;
 pub mod manifest;
+pub mod rate;
 pub mod signature;
 pub mod target;
 pub mod template;
