@@ -31,7 +31,11 @@ use std::fmt;
 use time::OffsetDateTime;
 use url::Url;
 
+use crate::manifest::signed::{
+    self, Freshness, ManifestSignature, ManifestSignatureError, SignedManifest,
+};
 use crate::manifest::{self, Manifest, ManifestError, Platform, Release};
+use crate::signature::{Keyring, Signature};
 use crate::target::Target;
 use crate::template::Transport;
 use crate::version::{Comparator, Version};
@@ -47,18 +51,59 @@ pub struct CheckConfig {
     pub comparator: Comparator,
     /// Whether a plain `http` download URL is acceptable.
     pub transport: Transport,
+    /// Whether the first answer decides (Tauri) or every endpoint is asked.
+    pub endpoints: EndpointPolicy,
+    /// Whether answers must come with a manifest signature.
+    pub manifest_signature: ManifestSignature,
+    /// The keys manifest signatures are checked with (as a rule, the artifacts' keys).
+    pub manifest_keys: Keyring,
+    /// Now, in Unix seconds: manifest signatures expire against it. Set by the shell before
+    /// each check; unused unless manifest signatures are required.
+    pub now: u64,
+    /// The timestamp of the newest manifest signature the client verified before, when it
+    /// keeps one ([`Check::newest_signed`] says what to keep after a check).
+    pub newest_seen: Option<u64>,
 }
 
 impl CheckConfig {
-    /// The defaults: newer releases only, `https` only.
+    /// The defaults: newer releases only, `https` only, the first answer decides, manifests
+    /// unsigned.
     pub fn new(current_version: Version, target: Target) -> CheckConfig {
         CheckConfig {
             current_version,
             target,
             comparator: Comparator::Newer,
             transport: Transport::Secure,
+            endpoints: EndpointPolicy::First,
+            manifest_signature: ManifestSignature::Ignored,
+            manifest_keys: Keyring::new(Vec::new()),
+            now: 0,
+            newest_seen: None,
         }
     }
+}
+
+/// How many endpoints a check asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EndpointPolicy {
+    /// In order, until one gives an answer to act on (Tauri's loop): a mirror that answers
+    /// `204` first hides an update another mirror has.
+    #[default]
+    First,
+    /// Every endpoint; the newest release offered wins ([`Check::end`] lists the offers, newest
+    /// first, for the shell to take the first whose signature checks out). One endpoint's
+    /// failure, however bad, does not end the check.
+    Every,
+}
+
+/// The manifest signature the shell found for an answer, when [`Check::wants_signature`] asked
+/// for one: the [`signed::HEADER`] of the answer, else the body of [`signed::signature_url`].
+#[derive(Debug, Clone, Copy)]
+pub enum SignatureFound<'a> {
+    /// The signature text (base64 of a minisign signature).
+    Text(&'a str),
+    /// None was found: where the shell looked, and what it found there.
+    Missing(&'a str),
 }
 
 /// What came back from one endpoint.
@@ -148,6 +193,9 @@ pub struct Update {
     pub raw: serde_json::Value,
     /// The endpoint that answered.
     pub endpoint: Url,
+    /// The manifest signature that vouches for this answer, when one was required: `notes`
+    /// and `pub_date` are then authenticated too, not only the artifact.
+    pub signed: Option<SignedManifest>,
 }
 
 /// Why a check found no update to offer.
@@ -209,6 +257,14 @@ pub enum CheckError {
     InsecureDownload {
         /// The download URL.
         url: Url,
+    },
+    /// An answer's manifest signature was missing or refused.
+    #[error("the answer of {endpoint} was refused: {error}")]
+    ManifestSignature {
+        /// The endpoint.
+        endpoint: Url,
+        /// Why (boxed: it can carry a verification error).
+        error: Box<ManifestSignatureError>,
     },
     /// No endpoint gave a valid release.
     #[error("no endpoint gave a valid release{}", Statuses(.statuses))]
@@ -336,6 +392,24 @@ pub struct Check {
     config: CheckConfig,
     last_error: Option<CheckError>,
     statuses: Vec<ErrorStatus>,
+    /// Under [`EndpointPolicy::Every`]: the updates offered so far, in endpoint order.
+    offers: Vec<Update>,
+    /// Under [`EndpointPolicy::Every`]: whether an endpoint said the app is up to date.
+    up_to_date: bool,
+    newest_signed: Option<u64>,
+}
+
+/// How a check ended, once the loop is over: see [`Check::end`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub enum End {
+    /// Updates were offered: the newest first (among equal versions, the earlier endpoint's
+    /// first). Take the first whose artifact signature checks out.
+    Updates(Vec<Update>),
+    /// An endpoint said the app is up to date, and none offered an update.
+    NoUpdate,
+    /// No endpoint gave an answer to act on.
+    Failed(CheckError),
 }
 
 impl Check {
@@ -345,6 +419,9 @@ impl Check {
             config,
             last_error: None,
             statuses: Vec::new(),
+            offers: Vec::new(),
+            up_to_date: false,
+            newest_signed: None,
         }
     }
 
@@ -353,8 +430,62 @@ impl Check {
         &self.config
     }
 
-    /// Decides what the answer of `endpoint` (the rendered URL that was requested) means.
+    /// Whether the shell must look for a manifest signature for this answer before it calls
+    /// [`Check::evaluate_signed`]: when they are required and the answer is a `2xx` other
+    /// than `204`.
+    pub fn wants_signature(&self, response: &Response<'_>) -> bool {
+        matches!(
+            self.config.manifest_signature,
+            ManifestSignature::Required { .. }
+        ) && matches!(response, Response::Http { status, .. } if (200..300).contains(status) && *status != 204)
+    }
+
+    /// The timestamp of the newest manifest signature verified in this check, when it is newer
+    /// than [`CheckConfig::newest_seen`]: what a client that keeps state should keep.
+    pub fn newest_signed(&self) -> Option<u64> {
+        self.newest_signed
+            .filter(|&t| self.config.newest_seen.is_none_or(|seen| t > seen))
+    }
+
+    /// Decides what the answer of `endpoint` (the rendered URL that was requested) means, for
+    /// a check that does not require manifest signatures (else see
+    /// [`Check::evaluate_signed`]).
     pub fn evaluate(&mut self, endpoint: &Url, response: Response<'_>) -> Step {
+        self.evaluate_signed(endpoint, response, None)
+    }
+
+    /// Decides what the answer of `endpoint` means, with the manifest signature the shell found
+    /// for it when [`Check::wants_signature`] asked for one.
+    ///
+    /// Under [`ManifestSignature::Required`] the signature is verified before the body is
+    /// parsed; a missing or refused one (or a `204`) is remembered as
+    /// [`CheckError::ManifestSignature`] and the next endpoint tried, as for an invalid
+    /// manifest: one bad mirror does not stop the check.
+    pub fn evaluate_signed(
+        &mut self,
+        endpoint: &Url,
+        response: Response<'_>,
+        signature: Option<SignatureFound<'_>>,
+    ) -> Step {
+        let step = self.step(endpoint, response, signature);
+        if self.config.endpoints == EndpointPolicy::First {
+            return step;
+        }
+        match step {
+            Step::TryNext => {}
+            Step::NoUpdate => self.up_to_date = true,
+            Step::Abort(error) => self.last_error = Some(error),
+            Step::Update(update) => self.offers.push(*update),
+        }
+        Step::TryNext
+    }
+
+    fn step(
+        &mut self,
+        endpoint: &Url,
+        response: Response<'_>,
+        signature: Option<SignatureFound<'_>>,
+    ) -> Step {
         let body = match response {
             Response::Failed { error } => {
                 self.last_error = Some(CheckError::Transport {
@@ -380,8 +511,17 @@ impl Check {
                 self.statuses.push(answer);
                 return Step::TryNext;
             }
-            Response::Http { status: 204, .. } => return Step::NoUpdate,
+            Response::Http { status: 204, .. } => {
+                if let ManifestSignature::Required { .. } = self.config.manifest_signature {
+                    return self.refuse(endpoint, ManifestSignatureError::NoContent);
+                }
+                return Step::NoUpdate;
+            }
             Response::Http { body, .. } => body,
+        };
+        let signed = match self.authenticate(body, signature) {
+            Ok(signed) => signed,
+            Err(error) => return self.refuse(endpoint, error),
         };
         if let Err(e) = serde_json::from_slice::<serde_json::Value>(body) {
             return Step::Abort(CheckError::NotJson {
@@ -399,6 +539,11 @@ impl Check {
                 return Step::TryNext;
             }
         };
+        if let Some(signed) = &signed
+            && let Err(error) = signed.check_version(&manifest.version)
+        {
+            return self.refuse(endpoint, error);
+        }
         match resolve(&manifest, &self.config) {
             Ok(None) => Step::NoUpdate,
             Err(e) => Step::Abort(e),
@@ -414,8 +559,50 @@ impl Check {
                 size: offer.platform.size,
                 raw: manifest.raw,
                 endpoint: endpoint.clone(),
+                signed,
             })),
         }
+    }
+
+    /// The manifest signature over `body`, verified, when one is required.
+    fn authenticate(
+        &mut self,
+        body: &[u8],
+        signature: Option<SignatureFound<'_>>,
+    ) -> Result<Option<SignedManifest>, ManifestSignatureError> {
+        let ManifestSignature::Required { max_age } = self.config.manifest_signature else {
+            return Ok(None);
+        };
+        let text = match signature {
+            Some(SignatureFound::Text(text)) => text,
+            Some(SignatureFound::Missing(reason)) => {
+                return Err(ManifestSignatureError::Missing {
+                    reason: reason.to_owned(),
+                });
+            }
+            None => {
+                return Err(ManifestSignatureError::Missing {
+                    reason: "none was looked for".to_owned(),
+                });
+            }
+        };
+        let signature = Signature::decode(text.trim())?;
+        let freshness = Freshness {
+            now: self.config.now,
+            newest_seen: self.config.newest_seen,
+            max_age,
+        };
+        let signed = signed::verify(&self.config.manifest_keys, &signature, body, &freshness)?;
+        self.newest_signed = self.newest_signed.max(Some(signed.timestamp));
+        Ok(Some(signed))
+    }
+
+    fn refuse(&mut self, endpoint: &Url, error: ManifestSignatureError) -> Step {
+        self.last_error = Some(CheckError::ManifestSignature {
+            endpoint: endpoint.clone(),
+            error: Box::new(error),
+        });
+        Step::TryNext
     }
 
     /// The error once every endpoint was tried: the last one remembered, else
@@ -424,6 +611,24 @@ impl Check {
         self.last_error.unwrap_or(CheckError::NoRelease {
             statuses: self.statuses,
         })
+    }
+
+    /// How the check ended once every endpoint was tried (or the shell stopped early): under
+    /// [`EndpointPolicy::First`] always [`End::Failed`] with [`Check::finish`]'s error (the
+    /// loop stops at the first answer to act on, before this); under
+    /// [`EndpointPolicy::Every`] the offers, newest first, else "up to date" when an endpoint
+    /// said so, else the error.
+    pub fn end(mut self) -> End {
+        if !self.offers.is_empty() {
+            let mut offers = std::mem::take(&mut self.offers);
+            // Stable: among equal versions the earlier endpoint's offer stays first.
+            offers.sort_by(|a, b| b.version.cmp_precedence(&a.version));
+            return End::Updates(offers);
+        }
+        if self.up_to_date {
+            return End::NoUpdate;
+        }
+        End::Failed(self.finish())
     }
 }
 

@@ -256,7 +256,12 @@ impl Http {
 
     /// Fetches one endpoint for the check: the whole body of a 2xx answer, cut at `limit`.
     pub(crate) async fn fetch_manifest(&self, url: &Url, limit: u64) -> Fetched {
-        let mut response = match self.send(self.get(url, "application/json")).await {
+        self.fetch(url, "application/json", limit).await
+    }
+
+    /// Fetches `url` whole (at most `limit` bytes), asking for `accept`.
+    pub(crate) async fn fetch(&self, url: &Url, accept: &'static str, limit: u64) -> Fetched {
+        let mut response = match self.send(self.get(url, accept)).await {
             Ok(response) => response,
             Err(e) => return Fetched::Failed(e.to_string()),
         };
@@ -274,8 +279,18 @@ impl Http {
                     Ok(Chunk::End) | Err(_) => break,
                 }
             }
-            return Fetched::Http { status, body };
+            return Fetched::Http {
+                status,
+                body,
+                signature: None,
+            };
         }
+        // A signing update server's signature of this answer (see `upkit_core::manifest::signed`).
+        let signature = response
+            .headers()
+            .get(upkit_core::manifest::signed::HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         if response.content_length().is_some_and(|len| len > limit) {
             return Fetched::TooLarge(limit);
         }
@@ -288,7 +303,13 @@ impl Http {
                     }
                     body.extend_from_slice(&bytes);
                 }
-                Ok(Chunk::End) => return Fetched::Http { status, body },
+                Ok(Chunk::End) => {
+                    return Fetched::Http {
+                        status,
+                        body,
+                        signature,
+                    };
+                }
                 Err(e) => return Fetched::BodyFailed(e.to_string()),
             }
         }
@@ -303,8 +324,12 @@ pub(crate) enum Fetched {
     BodyFailed(String),
     /// The body was cut at the limit.
     TooLarge(u64),
-    /// A whole answer.
-    Http { status: u16, body: Vec<u8> },
+    /// A whole answer, with the manifest signature header of a 2xx one.
+    Http {
+        status: u16,
+        body: Vec<u8>,
+        signature: Option<String>,
+    },
 }
 
 impl fmt::Display for ReadError {

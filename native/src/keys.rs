@@ -81,6 +81,14 @@ pub enum KeysError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The manifest to sign is not a valid manifest.
+    #[error("{} is not a valid update manifest: {reason}", path.display())]
+    NotAManifest {
+        /// The file.
+        path: PathBuf,
+        /// The first problem in it.
+        reason: String,
+    },
     /// The file to sign has no file name.
     #[error("{} has no file name to sign", path.display())]
     NoFileName {
@@ -435,11 +443,37 @@ impl SecretKey {
             comment.push_str("\tversion:");
             comment.push_str(&version.to_string());
         }
+        self.sign_with_comment(data, &comment)
+    }
+
+    /// Signs a manifest's bytes `body` (a `latest.json`, or an update server's answer) as a
+    /// signed manifest: the trusted comment names the manifest's file name and version and
+    /// says until when it may be used (`expires`, Unix seconds); see
+    /// [`upkit_core::manifest::signed`]. Returns the `.sig` content.
+    ///
+    /// # Errors
+    /// [`KeysError::ControlCharacter`] for a file name with a TAB, CR or LF,
+    /// [`KeysError::Minisign`] when signing fails.
+    pub fn sign_manifest(
+        &self,
+        body: &[u8],
+        file_name: &str,
+        version: &upkit_core::version::Version,
+        timestamp: u64,
+        expires: u64,
+    ) -> Result<String, KeysError> {
+        check_field("file name", file_name)?;
+        let comment =
+            upkit_core::manifest::signed::trusted_comment(file_name, version, timestamp, expires);
+        self.sign_with_comment(body, &comment)
+    }
+
+    fn sign_with_comment(&self, data: impl Read, comment: &str) -> Result<String, KeysError> {
         let signature = minisign::sign(
             Some(&self.public),
             &self.secret,
             data,
-            Some(&comment),
+            Some(comment),
             Some(SIGNATURE_COMMENT),
         )
         .map_err(|e| KeysError::Minisign {
@@ -605,4 +639,39 @@ pub fn sign_file(
     crate::atomic::write(&sig_path, |out| out.write_all(signature.as_bytes()))
         .map_err(io_error("write", &sig_path))?;
     Ok(sig_path)
+}
+
+/// Signs the manifest `file` (a `latest.json`) as a signed manifest valid for `lifetime`
+/// seconds from now and writes `FILE.sig` atomically; returns its path and the manifest's
+/// version. The manifest must be valid (its version is signed with it), and is read whole
+/// (at most [`MANIFEST_LIMIT`](crate::input::MANIFEST_LIMIT) bytes, a regular file).
+///
+/// # Errors
+/// [`KeysError::Io`], [`KeysError::NotAManifest`], and those of [`SecretKey::sign_manifest`].
+pub fn sign_manifest_file(
+    key: &SecretKey,
+    file: impl AsRef<Path>,
+    lifetime: u64,
+) -> Result<(PathBuf, upkit_core::version::Version, u64), KeysError> {
+    let file = file.as_ref();
+    let name = file
+        .file_name()
+        .ok_or_else(|| KeysError::NoFileName {
+            path: file.to_owned(),
+        })?
+        .to_string_lossy()
+        .into_owned();
+    let body =
+        crate::input::read(file, crate::input::MANIFEST_LIMIT).map_err(io_error("read", file))?;
+    let manifest = upkit_core::manifest::parse(&body).map_err(|e| KeysError::NotAManifest {
+        path: file.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let timestamp = now();
+    let expires = timestamp.saturating_add(lifetime);
+    let signature = key.sign_manifest(&body, &name, &manifest.version, timestamp, expires)?;
+    let sig_path = sig_path_of(file);
+    crate::atomic::write(&sig_path, |out| out.write_all(signature.as_bytes()))
+        .map_err(io_error("write", &sig_path))?;
+    Ok((sig_path, manifest.version, expires))
 }

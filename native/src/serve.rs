@@ -482,6 +482,7 @@ pub fn decide(releases: &[Found], current_version: &Version, target: &Target) ->
         comparator: Comparator::Newer,
         // The client applies its own transport rule to the URL it gets.
         transport: Transport::Insecure,
+        ..CheckConfig::new(current_version.clone(), target.clone())
     };
     for found in releases {
         let Ok(manifest) = &found.manifest else {
@@ -875,6 +876,11 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
                                 tracing::debug!("skipping {}: {e}", f.file);
                             }
                         }
+                        if let Some(answered) =
+                            signed_answer(config, &found, &version, &target).await
+                        {
+                            return answered;
+                        }
                         decide(&found, &version, &target)
                     }
                     Ok(Err(e)) => {
@@ -948,6 +954,59 @@ async fn answer(shared: &Shared, request: Request) -> (Response, String) {
     }
 }
 
+/// The answer for a client when the release that decides it is a signed manifest (`X.json`
+/// with `X.json.sig` beside it, made by `upkit sign X.json --expires`): `200` with the
+/// manifest's bytes unchanged and its signature in the `Upkit-Manifest-Signature` header, for
+/// an update and for "up to date" alike (a `204` could carry no signature; a client that is up
+/// to date reads a release that is not newer as no update). Clients pick their platform from
+/// the manifest as from a static one. `None` when that release is not signed, or its bytes
+/// cannot be sent unchanged (relative URLs, which only the server can resolve).
+async fn signed_answer(
+    config: &Config,
+    found: &[Found],
+    current_version: &Version,
+    target: &Target,
+) -> Option<(Response, String)> {
+    let check = CheckConfig {
+        transport: Transport::Insecure,
+        ..CheckConfig::new(current_version.clone(), target.clone())
+    };
+    let release = found.iter().find(|f| {
+        f.manifest
+            .as_ref()
+            .is_ok_and(|m| resolve(m, &check).is_ok())
+    })?;
+    let path = config.dir.join(&release.file);
+    let signature = tokio::fs::read_to_string(crate::keys::sig_path_of(&path))
+        .await
+        .ok()?;
+    let body = tokio::fs::read(&path).await.ok()?;
+    if let Err(e) = manifest::parse(&body) {
+        tracing::warn!(
+            "{} is signed but cannot be sent as it is ({e}): answering unsigned",
+            release.file
+        );
+        return None;
+    }
+    let value = HeaderValue::from_str(signature.trim()).ok()?;
+    let mut response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::HeaderName::from_static(upkit_core::manifest::signed::HEADER),
+                value,
+            ),
+        ],
+        body,
+    )
+        .into_response();
+    cache(&mut response, config.max_age);
+    Some((response, format!("signed manifest {}", release.file)))
+}
+
 /// The URL clients reach this server at: `--public-url`, else `http://` and the `Host` header.
 /// Fails with the reason when the `Host` header makes no URL.
 /// Without a `Host`, an HTTP/1.0 request gets `localhost`; HTTP/1.1 requires one `Host`
@@ -989,6 +1048,13 @@ async fn manifest_file(
     path: &str,
     file: &Path,
 ) -> Option<(Response, String)> {
+    // A signed manifest is sent byte for byte: its signature covers these bytes.
+    if tokio::fs::try_exists(crate::keys::sig_path_of(file))
+        .await
+        .unwrap_or(false)
+    {
+        return None;
+    }
     let body = tokio::fs::read(file).await.ok()?;
     let mut value: Value = serde_json::from_slice(&body).ok()?;
     if !value.is_object() {

@@ -22,15 +22,16 @@
 //! # }
 //! ```
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use time::OffsetDateTime;
 use tokio::runtime::RuntimeFlavor;
-use upkit_core::check::{Check, CheckConfig, Response, Step};
+use upkit_core::check::{Check, CheckConfig, End, EndpointPolicy, Response, SignatureFound, Step};
 use upkit_core::config::{TauriConfig, UpdaterConfig};
+use upkit_core::manifest::signed::{self, ManifestSignature};
 use upkit_core::signature::{
     KeyError, Keyring, Legacy, Policy, PublicKey, Signature, SignedVersion, Verifier,
 };
@@ -53,6 +54,8 @@ pub const DEFAULT_MANIFEST_LIMIT: u64 = 1 << 20;
 /// The default artifact size limit: 4 GiB.
 pub const DEFAULT_ARTIFACT_LIMIT: u64 = 4 << 30;
 
+/// The default limit on a whole check: 60 s (every endpoint, redirects included).
+pub const DEFAULT_CHECK_DEADLINE: Duration = Duration::from_secs(60);
 /// Whether the trusted comment's `file:` must equal the download URL's base name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FileBinding {
@@ -130,6 +133,9 @@ pub struct UpdaterBuilder {
 }
 
 impl UpdaterBuilder {
+    endpoint_policy: EndpointPolicy,
+    manifest_signature: ManifestSignature,
+    manifest_state: Option<PathBuf>,
     /// A builder for an app at `current_version`, with upkit's defaults: the platform of this
     /// machine, `https` only, 30 s connect and stall timeouts, no deadline, 1 MiB manifests,
     /// 4 GiB artifacts, a signed version required, legacy signatures refused.
@@ -170,6 +176,9 @@ impl UpdaterBuilder {
     /// A builder configured as Tauri would be by this `tauri.conf.json` (its JSON text):
     /// `pubkey`, `endpoints`, `dangerousInsecureTransportProtocol`,
     /// `dangerousAcceptInvalidCerts`, `dangerousAcceptInvalidHostnames`, `allowDowngrades`, and
+            endpoint_policy: EndpointPolicy::First,
+            manifest_signature: ManifestSignature::Ignored,
+            manifest_state: None,
     /// `requireSignedVersion` as configured there (off by default, as in Tauri). upkit's own
     /// limits and timeouts apply, and legacy signatures stay refused unless allowed with
     /// [`UpdaterBuilder::legacy_signatures`].
@@ -437,6 +446,38 @@ impl UpdaterBuilder {
             .iter()
             .map(|e| Endpoint::parse(e, self.transport))
             .collect::<Result<Vec<_>, _>>()?;
+    /// How many endpoints a check asks: the first that answers (Tauri's rule, the default),
+    /// or [`EndpointPolicy::Every`]: all of them, taking the newest release offered whose
+    /// signature checks out before download (so that one mirror's `204` cannot hide an
+    /// update another has).
+    pub fn endpoint_policy(mut self, policy: EndpointPolicy) -> Self {
+        self.endpoint_policy = policy;
+        self
+    }
+
+    /// Requires signed manifests (off by default: Tauri's servers do not sign them). Every
+    /// answer must then come with a manifest signature by one of the public keys (the
+    /// [`HEADER`](signed::HEADER) of the answer, else the file at the manifest's URL plus
+    /// `.sig`), unexpired, no older than `max_age` when given and no older than the newest one
+    /// seen (in this process, and in the [`manifest_state`](UpdaterBuilder::manifest_state)
+    /// file when there is one). `notes` and `pub_date` are then authenticated too. An answer
+    /// without one is a failed endpoint; when none is left, the check fails with
+    /// [`CheckError::ManifestSignature`](upkit_core::check::CheckError::ManifestSignature),
+    /// before anything is downloaded.
+    pub fn manifest_signature(mut self, policy: ManifestSignature) -> Self {
+        self.manifest_signature = policy;
+        self
+    }
+
+    /// A file where the timestamp of the newest manifest signature verified is kept between
+    /// runs (a decimal number; created, and replaced atomically, by the check), so that an
+    /// older signed manifest is refused as a replay after a restart too. Unused unless manifest
+    /// signatures are required.
+    pub fn manifest_state(mut self, path: impl Into<PathBuf>) -> Self {
+        self.manifest_state = Some(path.into());
+        self
+    }
+
         let keys = self
             .pubkeys
             .iter()
@@ -531,6 +572,12 @@ fn detect_os() -> Result<Os, Error> {
     match std::env::consts::OS {
         "linux" => Ok(Os::Linux),
         "macos" => Ok(Os::Darwin),
+            endpoints: self.endpoint_policy,
+            manifest_signature: self.manifest_signature,
+            manifest_keys: Keyring::new(keys.clone()),
+            // Both set at each check.
+            now: 0,
+            newest_seen: None,
         "windows" => Ok(Os::Windows),
         other => Err(Error::Platform {
             kind: "os",
@@ -551,6 +598,8 @@ fn detect_arch() -> Result<Arch, Error> {
             name: other.to_owned(),
         }),
     }
+                manifest_state: self.manifest_state,
+                newest_seen: std::sync::Mutex::new(None),
 }
 
 /// The installer this app was installed with, and for a deb or rpm the package owning the
@@ -629,6 +678,9 @@ impl Updater {
     /// headers and timeout of Tauri's `download` command) to an update found with others.
     pub fn adopt(&self, info: upkit_core::check::Update) -> Update {
         Update {
+    manifest_state: Option<PathBuf>,
+    /// The newest manifest signature verified by this updater's checks.
+    newest_seen: std::sync::Mutex<Option<u64>>,
             info,
             inner: Arc::clone(&self.inner),
         }
@@ -677,7 +729,13 @@ impl Updater {
         asking: &std::sync::Mutex<Option<Url>>,
     ) -> Result<Option<Update>, Error> {
         let inner = &self.inner;
-        let mut check = Check::new(inner.config.clone());
+        let mut config = inner.config.clone();
+        let requires_signature = config.manifest_signature != ManifestSignature::Ignored;
+        if requires_signature {
+            config.now = crate::keys::now();
+            config.newest_seen = self.newest_seen()?;
+        }
+        let mut check = Check::new(config);
         for endpoint in &inner.endpoints {
             let url = endpoint.render(&inner.variables)?;
             tracing::debug!(%url, "checking");
@@ -685,28 +743,134 @@ impl Updater {
                 *asking = Some(url.clone());
             }
             let fetched = inner.http.fetch_manifest(&url, inner.manifest_limit).await;
-            let response = match &fetched {
-                Fetched::Failed(error) => Response::Failed { error },
-                Fetched::BodyFailed(error) => Response::BodyFailed { error },
-                Fetched::TooLarge(limit) => Response::TooLarge { limit: *limit },
-                Fetched::Http { status, body } => Response::Http {
-                    status: *status,
+            let (response, header) = match &fetched {
+                Fetched::Failed(error) => (Response::Failed { error }, None),
+                Fetched::BodyFailed(error) => (Response::BodyFailed { error }, None),
+                Fetched::TooLarge(limit) => (Response::TooLarge { limit: *limit }, None),
+                Fetched::Http {
+                    status,
                     body,
-                },
+                    signature,
+                } => (
+                    Response::Http {
+                        status: *status,
+                        body,
+                    },
+                    signature.as_deref(),
+                ),
             };
-            match check.evaluate(&url, response) {
+            let found = if check.wants_signature(&response) {
+                Some(self.manifest_signature(&url, header).await)
+            } else {
+                None
+            };
+            let found = found.as_ref().map(|found| match found {
+                Ok(text) => SignatureFound::Text(text),
+                Err(reason) => SignatureFound::Missing(reason),
+            });
+            let step = check.evaluate_signed(&url, response, found);
+            self.keep_newest(&check)?;
+            match step {
                 Step::TryNext => continue,
                 Step::NoUpdate => return Ok(None),
                 Step::Abort(error) => return Err(error.into()),
-                Step::Update(info) => {
-                    return Ok(Some(Update {
-                        info: *info,
-                        inner: Arc::clone(&self.inner),
-                    }));
+                Step::Update(info) => return Ok(Some(self.adopt(*info))),
+            }
+        }
+        match check.end() {
+            End::Failed(error) => Err(error.into()),
+            End::NoUpdate => Ok(None),
+            End::Updates(offers) => {
+                // The newest whose signature checks out before download; else the newest's
+                // refusal: an offer that would be refused is not hidden behind an older one.
+                let mut refusal = None;
+                for offer in offers {
+                    let update = self.adopt(offer);
+                    match update.verifier() {
+                        Ok(_) => return Ok(Some(update)),
+                        Err(error) => {
+                            tracing::warn!(endpoint = %update.endpoint(), %error, "offer refused");
+                            refusal.get_or_insert(error);
+                        }
+                    }
                 }
             }
         }
-        Err(check.finish().into())
+    }
+
+    /// The manifest signature for the answer of `url`: the answer's header, else the body of
+    /// the signature URL; else why there is none.
+    async fn manifest_signature(&self, url: &Url, header: Option<&str>) -> Result<String, String> {
+        if let Some(text) = header {
+            return Ok(text.to_owned());
+        }
+        let sig_url = signed::signature_url(url);
+        let absent = format!("the answer has no {} header, and ", signed::HEADER);
+        match self
+            .inner
+            .http
+            .fetch(&sig_url, "*/*", crate::input::KEY_LIMIT)
+            .await
+        {
+            Fetched::Http {
+                status: 200, body, ..
+            } => String::from_utf8(body).map_err(|_| format!("{absent}{sig_url} is not text")),
+            Fetched::Http { status, .. } => Err(format!("{absent}{sig_url} answered {status}")),
+            Fetched::TooLarge(limit) => Err(format!(
+                "{absent}{sig_url} is larger than the limit of {limit} bytes"
+            )),
+            Fetched::Failed(error) | Fetched::BodyFailed(error) => {
+                Err(format!("{absent}{sig_url} could not be fetched: {error}"))
+            }
+        }
+    }
+
+    /// The newest manifest signature seen: by this updater, and in the state file.
+    fn newest_seen(&self) -> Result<Option<u64>, Error> {
+        let in_memory = self.inner.newest_seen.lock().ok().and_then(|seen| *seen);
+        let Some(path) = &self.inner.manifest_state else {
+            return Ok(in_memory);
+        };
+        let stored = match crate::input::read_text(path, 64) {
+            Ok(text) => Some(text.trim().parse::<u64>().map_err(|_| Error::Io {
+                action: "cannot read the manifest state in",
+                path: path.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "not a Unix timestamp",
+                ),
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "cannot read the manifest state in",
+                    path: path.clone(),
+                    source,
+                });
+            }
+        };
+        Ok(in_memory.max(stored))
+    }
+
+    /// Keeps the newest manifest signature `check` verified, in memory and in the state file.
+    fn keep_newest(&self, check: &Check) -> Result<(), Error> {
+        let Some(newest) = check.newest_signed() else {
+            return Ok(());
+        };
+        if let Ok(mut seen) = self.inner.newest_seen.lock() {
+            *seen = (*seen).max(Some(newest));
+        }
+        if let Some(path) = &self.inner.manifest_state {
+            crate::atomic::write(path, |out| {
+                std::io::Write::write_all(out, newest.to_string().as_bytes())
+            })
+            .map_err(|source| Error::Io {
+                action: "cannot write the manifest state to",
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -735,6 +899,7 @@ impl Update {
 
     /// Release notes.
     pub fn notes(&self) -> Option<&str> {
+                Err(refusal.expect("End::Updates is never empty"))
         self.info.notes.as_deref()
     }
 

@@ -42,6 +42,7 @@ mod human;
 mod lint;
 mod position;
 mod shape;
+pub mod signed;
 
 pub use human::{Paint, Palette, printable};
 pub use lint::LintOptions;

@@ -21,6 +21,11 @@ pub struct Args {
 
 /// Runs `upkit bundle`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.signing.expires.is_some() {
+        anyhow::bail!(
+            "--expires signs a manifest (upkit sign latest.json --expires 30d), not a bundle"
+        );
+    }
     let (version, key) = args.signing.open()?;
     let compatibility = if args.v1_compatible {
         Compatibility::V1

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use upkit::core::check::CheckError;
+use upkit::core::check::EndpointPolicy;
+use upkit::core::manifest::signed::ManifestSignature;
 use upkit::core::signature::Legacy;
 use upkit::core::target::{Arch, Installer, Os};
 use upkit::core::template::{Endpoint, TemplateError, Transport, Variables};
@@ -88,6 +90,25 @@ pub struct ClientArgs {
     pub root_cert: Vec<PathBuf>,
 }
 
+    /// Require signed manifests (`upkit sign latest.json --expires 30d`): every answer must come
+    /// with an unexpired manifest signature by a trusted key (the `Upkit-Manifest-Signature`
+    /// header, else the manifest's URL plus `.sig`), or it counts as a failed endpoint. Off by
+    /// default: Tauri's servers do not sign manifests.
+    #[arg(long)]
+    pub require_signed_manifest: bool,
+    /// With --require-signed-manifest: refuse manifests signed longer ago than this (45s,
+    /// 90min, 12h, 30d, 2w), whatever their expiry.
+    #[arg(long, value_name = "DURATION", requires = "require_signed_manifest", value_parser = crate::duration::parse)]
+    pub max_age: Option<u64>,
+    /// With --require-signed-manifest: keep the newest manifest signature seen in this file, and
+    /// refuse an older one (a replayed manifest) in later runs.
+    #[arg(long, value_name = "FILE", requires = "require_signed_manifest")]
+    pub manifest_state: Option<PathBuf>,
+    /// Ask every endpoint and take the newest release offered whose signature checks out,
+    /// instead of stopping at the first answer (Tauri's rule, under which one mirror's 204
+    /// hides an update another has).
+    #[arg(long)]
+    pub every_endpoint: bool,
 fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(secs)
         .ok()
@@ -248,6 +269,17 @@ impl ClientArgs {
 }
 
 /// Runs `future` on `rt` to its end, or until Ctrl-C (or SIGTERM): then `None`, and the future
+        if self.require_signed_manifest {
+            builder = builder.manifest_signature(ManifestSignature::Required {
+                max_age: self.max_age,
+            });
+        }
+        if let Some(state) = &self.manifest_state {
+            builder = builder.manifest_state(state);
+        }
+        if self.every_endpoint {
+            builder = builder.endpoint_policy(EndpointPolicy::Every);
+        }
 /// is dropped, which removes a download's temporary file (a killed process cannot).
 pub fn until_interrupted<F: std::future::Future>(
     rt: &tokio::runtime::Runtime,

@@ -11,6 +11,7 @@ mod bundle;
 mod check;
 mod client_args;
 mod demo;
+mod duration;
 mod keygen;
 mod manifest;
 mod serve;

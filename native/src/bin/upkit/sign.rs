@@ -31,13 +31,22 @@ pub(crate) struct SigningArgs {
     /// The release's version, bound into the signature (`version:` in the trusted comment).
     /// Required (or --no-app-version): upkit's clients refuse a signature without one. SemVer; a
     /// leading `v` is dropped (`v1.1.0` is written as `1.1.0`).
-    #[arg(long, value_name = "V", required_unless_present = "no_app_version")]
+    #[arg(
+        long,
+        value_name = "V",
+        required_unless_present_any = ["no_app_version", "expires"]
+    )]
     app_version: Option<String>,
     /// Sign without a version: only clients that do not require a signed version (Tauri's
     /// default) accept such a signature; upkit's clients, and Tauri's with
     /// requireSignedVersion, refuse it.
     #[arg(long, conflicts_with = "app_version")]
     no_app_version: bool,
+    /// Sign FILE as a manifest (`upkit sign latest.json --expires 30d`): the signature names the
+    /// manifest's own version and expires after this long (45s, 90min, 12h, 30d, 2w). Clients
+    /// that require signed manifests refuse it after that: re-sign before it runs out.
+    #[arg(long, value_name = "DURATION", conflicts_with_all = ["app_version", "no_app_version"], value_parser = crate::duration::parse)]
+    pub(crate) expires: Option<u64>,
 }
 
 impl SigningArgs {
@@ -67,6 +76,18 @@ pub(crate) const UNVERSIONED: &str = "warning: --no-app-version: the signature n
 
 /// Runs `upkit sign`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(lifetime) = args.signing.expires {
+        let key = signing_key(args.signing.key, args.signing.password)?;
+        let (sig_path, version, expires) =
+            upkit::keys::sign_manifest_file(&key, &args.file, lifetime)?;
+        println!(
+            "wrote {} (manifest signature of version {version}, key id {}, expires {})",
+            sig_path.display(),
+            key.key_id(),
+            unix_date(expires)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let (version, key) = args.signing.open()?;
     let sig_path = sign_file(&key, &args.file, version.as_deref())?;
     println!("wrote {} (key id {})", sig_path.display(), key.key_id());
@@ -117,4 +138,16 @@ fn signing_key(key: Option<String>, password: Option<String>) -> anyhow::Result<
         ),
         loaded => loaded.with_context(|| format!("cannot use the key from {source}")),
     }
+}
+
+/// A Unix time as an RFC 3339 date (UTC), or the number when it is out of range.
+pub(crate) fn unix_date(seconds: u64) -> String {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| seconds.to_string())
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
 use anyhow::Context as _;
+use upkit::core::manifest::signed::{self, Freshness};
 use upkit::core::manifest::{self, LintOptions, Paint, Palette, Strictness};
+use upkit::core::signature::{Keyring, Signature};
 use upkit::input::MANIFEST_LIMIT;
 
 /// Options of `upkit validate`.
@@ -53,6 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|text| upkit::keys::load_public_key(text))
         .collect::<Result<Vec<_>, _>>()?;
+    let keyring = Keyring::new(keys.clone());
     let mut options = LintOptions::with_keys(keys).now(crate::manifest::now());
     let base = match (&args.base_url, args.for_serve) {
         (Some(text), _) => Some(upkit::release::parse_base_url(text)?),
@@ -92,6 +95,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     // Moved, not copied: the report of a huge file can be tens of MB.
                     text = report.human(&body, strictness, &palette).into_bytes();
                 }
+                if file.as_os_str() != "-"
+                    && let Some((line, good)) = manifest_signature(file, &body, &keyring)
+                {
+                    all_pass &= good;
+                    if args.json {
+                        eprintln!("{line}");
+                    } else {
+                        text.extend_from_slice(line.as_bytes());
+                        text.push(b'\n');
+                    }
+                }
             }
             Err(err) => {
                 all_pass = false;
@@ -111,6 +125,53 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// What the manifest signature beside `file` (`FILE.sig`) says, when there is one, and whether
+/// it holds: checked against the keys as a client requiring signed manifests would, now.
+fn manifest_signature(file: &Path, body: &[u8], keys: &Keyring) -> Option<(String, bool)> {
+    let sig_path = upkit::keys::sig_path_of(file);
+    sig_path.symlink_metadata().ok()?;
+    let name = sig_path.display();
+    let refused = |why: String| Some((format!("error: {name}: {why}"), false));
+    let text = match upkit::input::read_text(&sig_path, upkit::input::KEY_LIMIT) {
+        Ok(text) => text,
+        Err(e) => return refused(format!("cannot read it: {e}")),
+    };
+    if keys.keys().is_empty() {
+        return Some((
+            format!("note: {name} not checked: pass --pubkey to check the manifest signature"),
+            true,
+        ));
+    }
+    let signature = match Signature::decode(text.trim()) {
+        Ok(signature) => signature,
+        Err(e) => return refused(e.to_string()),
+    };
+    let freshness = Freshness {
+        now: upkit::keys::now(),
+        newest_seen: None,
+        max_age: None,
+    };
+    let signed = match signed::verify(keys, &signature, body, &freshness) {
+        Ok(signed) => signed,
+        Err(e) => return refused(e.to_string()),
+    };
+    if let Ok(manifest) = manifest::parse(body)
+        && let Err(e) = signed.check_version(&manifest.version)
+    {
+        return refused(e.to_string());
+    }
+    Some((
+        format!(
+            "{name}: manifest signature by key {}, version {}, signed {}, expires {}",
+            signed.key_id,
+            signed.version,
+            crate::sign::unix_date(signed.timestamp),
+            crate::sign::unix_date(signed.expires)
+        ),
+        true,
+    ))
 }
 
 /// The file's bytes (standard input for `-`), at most [`MANIFEST_LIMIT`]: only regular files,
