@@ -10,11 +10,17 @@
 //! signed: it never replaces a file already in the directory (a numbered name is taken instead,
 //! `App_1.1.0_amd64-1.AppImage`).
 //!
+//! A transfer that falls below the minimum rate ([`upkit_core::rate::RateWatch`], fed with the
+//! bytes received over the wire, restarts and retries included, and the time since the download
+//! began) fails at once with [`Error::TooSlow`]: a server trickling a byte a second would
+//! otherwise hold it forever, as every byte resets the stall timeout.
+//!
 //! A killed process cannot remove its temporary file: the next download into the same directory
 //! does. On Unix a running download holds an advisory lock on its file, so that a file still in
 //! use is never taken for a leftover.
 
 use std::fs::{self, File};
+use std::future::Future;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +29,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE};
 use tempfile::NamedTempFile;
+use upkit_core::rate::{MinRate, RateError, RateWatch};
 use upkit_core::signature::{Verified, Verifier};
 use url::Url;
 
@@ -78,6 +85,8 @@ pub(crate) struct Job<'a> {
     /// The artifact size limit.
     pub limit: u64,
     pub retry: RetryPolicy,
+    /// The minimum rate, if any.
+    pub min_rate: Option<MinRate>,
 }
 
 /// What identifies the version of the file on the server, for `If-Range`.
@@ -382,6 +391,7 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
         size,
         limit,
         retry,
+        min_rate,
     } = job;
     let dest = dest_dir.join(file_name(url));
     let dir = dest_dir.to_owned();
@@ -410,6 +420,14 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
     let mut failures: u32 = 0;
     // The most bytes ever held: only going past it counts as progress (a restart does not).
     let mut high_water: u64 = 0;
+    // Every byte received, for the minimum rate: a restart and a retry take time like any other.
+    let started = tokio::time::Instant::now();
+    let mut pace = min_rate.map(RateWatch::new);
+    let mut received: u64 = 0;
+    let too_slow = |source| Error::TooSlow {
+        url: url.clone(),
+        source: Box::new(source),
+    };
 
     'attempts: loop {
         let failure = 'attempt: {
@@ -420,7 +438,8 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
                     request = request.header(IF_RANGE, v.value());
                 }
             }
-            let mut response = match http.send(request).await {
+            let sent = paced(&mut pace, started, received, http.send(request)).await;
+            let mut response = match sent.map_err(too_slow)? {
                 Ok(response) => response,
                 Err(ReadError::Refused(message)) => {
                     return Err(Error::Network {
@@ -520,11 +539,18 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
             }
 
             loop {
-                match http.chunk(&mut response).await {
+                let read = paced(&mut pace, started, received, http.chunk(&mut response)).await;
+                match read.map_err(too_slow)? {
                     Ok(Chunk::Data(bytes)) => {
                         let n = bytes.len() as u64;
                         if written + n > cap {
                             return Err(too_big());
+                        }
+                        received += n;
+                        if let Some(watch) = &mut pace {
+                            watch
+                                .observe(started.elapsed(), received)
+                                .map_err(too_slow)?;
                         }
                         if batch.push(bytes) && !sink.flush(&mut batch).await {
                             // The writer failed: `finish` below reports why.
@@ -631,6 +657,30 @@ pub(crate) async fn run<F: FnMut(&Progress)>(
     })?;
     let dest = blocking(move || persist_new(temp, dest)).await?;
     Ok((dest, proof))
+}
+
+/// Awaits `read`, unless the transfer falls below the minimum rate first (no byte arriving by the
+/// time the watch is due): then the watch's verdict, with `received` bytes received in all.
+async fn paced<T>(
+    pace: &mut Option<RateWatch>,
+    started: tokio::time::Instant,
+    received: u64,
+    read: impl Future<Output = T>,
+) -> Result<T, RateError> {
+    let mut read = std::pin::pin!(read);
+    loop {
+        let Some(due) = pace.as_ref().and_then(RateWatch::due) else {
+            return Ok(read.await);
+        };
+        match tokio::time::timeout_at(started + due, &mut read).await {
+            Ok(done) => return Ok(done),
+            Err(_) => {
+                if let Some(watch) = pace {
+                    watch.observe(started.elapsed(), received)?;
+                }
+            }
+        }
+    }
 }
 
 /// Moves the verified download to `dest`, or, when a file is there already, to the first free

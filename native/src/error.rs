@@ -7,6 +7,7 @@ use upkit_core::check::CheckError;
 
 use crate::install::InstallError;
 use upkit_core::config::ConfigError;
+use upkit_core::rate::RateError;
 use upkit_core::signature::{KeyError, SignatureError, VerifyError};
 use upkit_core::template::TemplateError;
 use url::Url;
@@ -122,6 +123,17 @@ pub enum Error {
         url: Url,
         /// The stall timeout.
         after: Duration,
+    },
+    /// The download fell below the minimum rate ([`UpdaterBuilder::min_rate`]): a server
+    /// trickling bytes (each one resets the stall timeout) would otherwise hold it forever.
+    ///
+    /// [`UpdaterBuilder::min_rate`]: crate::UpdaterBuilder::min_rate
+    #[error("downloading {url} is too slow: {source}")]
+    TooSlow {
+        /// The download URL.
+        url: Url,
+        /// The rate seen and the minimum (boxed to keep the error small).
+        source: Box<RateError>,
     },
     /// The check or the download did not finish within the configured deadline.
     #[error("{operation} did not finish within the deadline of {deadline:?}")]

@@ -32,6 +32,7 @@ use tokio::runtime::RuntimeFlavor;
 use upkit_core::check::{Check, CheckConfig, End, EndpointPolicy, Response, SignatureFound, Step};
 use upkit_core::config::{TauriConfig, UpdaterConfig};
 use upkit_core::manifest::signed::{self, ManifestSignature};
+use upkit_core::rate::MinRate;
 use upkit_core::signature::{
     KeyError, Keyring, Legacy, Policy, PublicKey, Signature, SignedVersion, Verifier,
 };
@@ -53,9 +54,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MANIFEST_LIMIT: u64 = 1 << 20;
 /// The default artifact size limit: 4 GiB.
 pub const DEFAULT_ARTIFACT_LIMIT: u64 = 4 << 30;
-
 /// The default limit on a whole check: 60 s (every endpoint, redirects included).
 pub const DEFAULT_CHECK_DEADLINE: Duration = Duration::from_secs(60);
+
 /// Whether the trusted comment's `file:` must equal the download URL's base name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FileBinding {
@@ -116,6 +117,8 @@ pub struct UpdaterBuilder {
     connect_timeout: Duration,
     stall_timeout: Duration,
     deadline: Option<Duration>,
+    check_deadline: Option<Duration>,
+    min_rate: Option<MinRate>,
     manifest_limit: u64,
     artifact_limit: u64,
     comparator: Comparator,
@@ -130,15 +133,16 @@ pub struct UpdaterBuilder {
     app_package: AppPackage,
     retry: RetryPolicy,
     windows: WindowsOptions,
-}
-
-impl UpdaterBuilder {
     endpoint_policy: EndpointPolicy,
     manifest_signature: ManifestSignature,
     manifest_state: Option<PathBuf>,
+}
+
+impl UpdaterBuilder {
     /// A builder for an app at `current_version`, with upkit's defaults: the platform of this
-    /// machine, `https` only, 30 s connect and stall timeouts, no deadline, 1 MiB manifests,
-    /// 4 GiB artifacts, a signed version required, legacy signatures refused.
+    /// machine, `https` only, 30 s connect and stall timeouts, 60 s for a whole check, downloads
+    /// at least 1 KiB/s over 30 s (and no deadline), 1 MiB manifests, 4 GiB artifacts, a signed
+    /// version required, legacy signatures refused.
     pub fn new(current_version: Version) -> UpdaterBuilder {
         UpdaterBuilder {
             current_version,
@@ -156,6 +160,8 @@ impl UpdaterBuilder {
             connect_timeout: DEFAULT_TIMEOUT,
             stall_timeout: DEFAULT_TIMEOUT,
             deadline: None,
+            check_deadline: Some(DEFAULT_CHECK_DEADLINE),
+            min_rate: Some(MinRate::DEFAULT),
             manifest_limit: DEFAULT_MANIFEST_LIMIT,
             artifact_limit: DEFAULT_ARTIFACT_LIMIT,
             comparator: Comparator::Newer,
@@ -170,15 +176,15 @@ impl UpdaterBuilder {
             app_package: AppPackage::Detect,
             retry: RetryPolicy::default(),
             windows: WindowsOptions::default(),
+            endpoint_policy: EndpointPolicy::First,
+            manifest_signature: ManifestSignature::Ignored,
+            manifest_state: None,
         }
     }
 
     /// A builder configured as Tauri would be by this `tauri.conf.json` (its JSON text):
     /// `pubkey`, `endpoints`, `dangerousInsecureTransportProtocol`,
     /// `dangerousAcceptInvalidCerts`, `dangerousAcceptInvalidHostnames`, `allowDowngrades`, and
-            endpoint_policy: EndpointPolicy::First,
-            manifest_signature: ManifestSignature::Ignored,
-            manifest_state: None,
     /// `requireSignedVersion` as configured there (off by default, as in Tauri). upkit's own
     /// limits and timeouts apply, and legacy signatures stay refused unless allowed with
     /// [`UpdaterBuilder::legacy_signatures`].
@@ -340,9 +346,30 @@ impl UpdaterBuilder {
     }
 
     /// A limit on the whole of each operation: one [`Updater::check`], one
-    /// [`Update::download`] (none by default).
+    /// [`Update::download`] (by default a check has 60 s, see
+    /// [`check_deadline`](Self::check_deadline), and a download none: the
+    /// [`min_rate`](Self::min_rate) stops a slow one).
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
+        self.check_deadline = Some(deadline);
+        self
+    }
+
+    /// A limit on one whole [`Updater::check`], every endpoint and redirect included
+    /// ([`DEFAULT_CHECK_DEADLINE`], 60 s, by default; `None` for none): a server sending its
+    /// answer a byte at a time never trips the stall timeout. Set after
+    /// [`deadline`](Self::deadline), it overrides that for the check.
+    pub fn check_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.check_deadline = deadline;
+        self
+    }
+
+    /// The slowest a download may go: below [`MinRate::bytes_per_second`] averaged over
+    /// [`MinRate::window`] (the first window is grace) it fails with [`Error::TooSlow`], where a
+    /// server trickling bytes would never trip the stall timeout. [`MinRate::DEFAULT`], 1 KiB/s
+    /// over 30 s, by default; `None` for no minimum. Retries and restarts count as time.
+    pub fn min_rate(mut self, min_rate: Option<MinRate>) -> Self {
+        self.min_rate = min_rate;
         self
     }
 
@@ -419,33 +446,6 @@ impl UpdaterBuilder {
         self
     }
 
-    /// How interrupted downloads are retried.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Checks the settings and builds the updater.
-    ///
-    /// # Errors
-    /// [`Error::NoEndpoint`], [`Error::NoPublicKey`], [`Error::Endpoint`] for an endpoint that
-    /// is not a URL or not `https` without insecure transport (or a bad or built-in variable
-    /// name),
-    /// [`Error::PublicKey`], [`Error::Header`], [`Error::Proxy`], [`Error::Certificate`],
-    /// [`Error::Client`], and [`Error::Platform`] when this machine's platform is not one the
-    /// protocol names and none was given.
-    pub fn build(self) -> Result<Updater, Error> {
-        if self.endpoints.is_empty() {
-            return Err(Error::NoEndpoint);
-        }
-        if self.pubkeys.is_empty() {
-            return Err(Error::NoPublicKey);
-        }
-        let endpoints = self
-            .endpoints
-            .iter()
-            .map(|e| Endpoint::parse(e, self.transport))
-            .collect::<Result<Vec<_>, _>>()?;
     /// How many endpoints a check asks: the first that answers (Tauri's rule, the default),
     /// or [`EndpointPolicy::Every`]: all of them, taking the newest release offered whose
     /// signature checks out before download (so that one mirror's `204` cannot hide an
@@ -478,6 +478,33 @@ impl UpdaterBuilder {
         self
     }
 
+    /// How interrupted downloads are retried.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Checks the settings and builds the updater.
+    ///
+    /// # Errors
+    /// [`Error::NoEndpoint`], [`Error::NoPublicKey`], [`Error::Endpoint`] for an endpoint that
+    /// is not a URL or not `https` without insecure transport (or a bad or built-in variable
+    /// name),
+    /// [`Error::PublicKey`], [`Error::Header`], [`Error::Proxy`], [`Error::Certificate`],
+    /// [`Error::Client`], and [`Error::Platform`] when this machine's platform is not one the
+    /// protocol names and none was given.
+    pub fn build(self) -> Result<Updater, Error> {
+        if self.endpoints.is_empty() {
+            return Err(Error::NoEndpoint);
+        }
+        if self.pubkeys.is_empty() {
+            return Err(Error::NoPublicKey);
+        }
+        let endpoints = self
+            .endpoints
+            .iter()
+            .map(|e| Endpoint::parse(e, self.transport))
+            .collect::<Result<Vec<_>, _>>()?;
         let keys = self
             .pubkeys
             .iter()
@@ -545,6 +572,12 @@ impl UpdaterBuilder {
             target,
             comparator: self.comparator.clone(),
             transport: self.transport,
+            endpoints: self.endpoint_policy,
+            manifest_signature: self.manifest_signature,
+            manifest_keys: Keyring::new(keys.clone()),
+            // Both set at each check.
+            now: 0,
+            newest_seen: None,
         };
         Ok(Updater {
             inner: Arc::new(Inner {
@@ -562,7 +595,11 @@ impl UpdaterBuilder {
                 app_package,
                 retry: self.retry,
                 deadline: self.deadline,
+                check_deadline: self.check_deadline,
+                min_rate: self.min_rate,
                 windows: self.windows,
+                manifest_state: self.manifest_state,
+                newest_seen: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -572,12 +609,6 @@ fn detect_os() -> Result<Os, Error> {
     match std::env::consts::OS {
         "linux" => Ok(Os::Linux),
         "macos" => Ok(Os::Darwin),
-            endpoints: self.endpoint_policy,
-            manifest_signature: self.manifest_signature,
-            manifest_keys: Keyring::new(keys.clone()),
-            // Both set at each check.
-            now: 0,
-            newest_seen: None,
         "windows" => Ok(Os::Windows),
         other => Err(Error::Platform {
             kind: "os",
@@ -598,8 +629,6 @@ fn detect_arch() -> Result<Arch, Error> {
             name: other.to_owned(),
         }),
     }
-                manifest_state: self.manifest_state,
-                newest_seen: std::sync::Mutex::new(None),
 }
 
 /// The installer this app was installed with, and for a deb or rpm the package owning the
@@ -646,7 +675,12 @@ struct Inner {
     app_package: Option<String>,
     retry: RetryPolicy,
     deadline: Option<Duration>,
+    check_deadline: Option<Duration>,
+    min_rate: Option<MinRate>,
     windows: WindowsOptions,
+    manifest_state: Option<PathBuf>,
+    /// The newest manifest signature verified by this updater's checks.
+    newest_seen: std::sync::Mutex<Option<u64>>,
 }
 
 /// Checks for updates. Cheap to clone; `Send + Sync`. Cancel a check by dropping its future.
@@ -678,9 +712,6 @@ impl Updater {
     /// headers and timeout of Tauri's `download` command) to an update found with others.
     pub fn adopt(&self, info: upkit_core::check::Update) -> Update {
         Update {
-    manifest_state: Option<PathBuf>,
-    /// The newest manifest signature verified by this updater's checks.
-    newest_seen: std::sync::Mutex<Option<u64>>,
             info,
             inner: Arc::clone(&self.inner),
         }
@@ -709,7 +740,7 @@ impl Updater {
         // The endpoint being asked, for the deadline's message.
         let asking = std::sync::Mutex::new(None);
         let check = self.run_check(&asking);
-        match self.inner.deadline {
+        match self.inner.check_deadline {
             None => check.await,
             Some(deadline) => tokio::time::timeout(deadline, check).await.map_err(|_| {
                 let asking = asking.lock().ok().and_then(|url| url.clone());
@@ -794,6 +825,7 @@ impl Updater {
                         }
                     }
                 }
+                Err(refusal.expect("End::Updates is never empty"))
             }
         }
     }
@@ -899,7 +931,6 @@ impl Update {
 
     /// Release notes.
     pub fn notes(&self) -> Option<&str> {
-                Err(refusal.expect("End::Updates is never empty"))
         self.info.notes.as_deref()
     }
 
@@ -956,8 +987,8 @@ impl Update {
     ///
     /// # Errors
     /// [`Error::SignatureText`], [`Error::Signature`], [`Error::Network`], [`Error::Status`],
-    /// [`Error::Stalled`], [`Error::Deadline`], [`Error::TooLarge`], [`Error::SizeMismatch`],
-    /// [`Error::Io`].
+    /// [`Error::Stalled`], [`Error::TooSlow`], [`Error::Deadline`], [`Error::TooLarge`],
+    /// [`Error::SizeMismatch`], [`Error::Io`].
     pub async fn download<F>(
         &self,
         dest_dir: impl AsRef<Path>,
@@ -1116,6 +1147,7 @@ impl Update {
                 },
                 limit: inner.artifact_limit,
                 retry: inner.retry,
+                min_rate: inner.min_rate,
             },
             progress,
         )

@@ -9,7 +9,8 @@ use anyhow::Context;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use upkit::core::manifest::printable;
-use upkit::{DownloadEvent, Progress, Update};
+use upkit::core::rate::MinRate;
+use upkit::{DownloadEvent, Progress, Update, UpdaterBuilder};
 
 use crate::client_args::{ClientArgs, interrupted, runtime, until_interrupted};
 
@@ -40,12 +41,109 @@ const UPDATE_AVAILABLE: u8 = 10;
 pub struct DownloadArgs {
     #[command(flatten)]
     pub(crate) client: ClientArgs,
+    #[command(flatten)]
+    pub(crate) limits: DownloadLimits,
     /// The directory the verified artifact is written to.
     #[arg(long, short = 'o', value_name = "DIR", default_value = ".")]
     out: PathBuf,
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// The limits of a download, shared by `upkit download` and `upkit update`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct DownloadLimits {
+    /// The largest artifact downloaded: 500M, 2G, 64KiB or bytes (K, M, G, T and KiB, MiB, GiB,
+    /// TiB count in 1024s; KB, MB, GB, TB in 1000s). Default 4GiB. A platform entry's `size` is
+    /// enforced exactly on top of this: this bounds a body the manifest gives no size for.
+    #[arg(long, value_name = "BYTES", value_parser = size)]
+    max_size: Option<u64>,
+    /// The slowest a download may go, in bytes per second (64KiB, 1M, or bytes), averaged over
+    /// --min-rate-window: a server trickling bytes, which never trips --timeout, fails within
+    /// the window. `none` for no minimum. Default 1KiB.
+    #[arg(long, value_name = "BYTES|none", value_parser = rate)]
+    min_rate: Option<Rate>,
+    /// The time in seconds the minimum rate is averaged over (and the grace period at the
+    /// start). Default 30.
+    #[arg(long, value_name = "SECS", value_parser = window)]
+    min_rate_window: Option<Duration>,
+}
+
+/// `--min-rate`: bytes per second, or none.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Rate {
+    BytesPerSecond(u64),
+    None,
+}
+
+impl DownloadLimits {
+    /// `builder` with these limits.
+    pub(crate) fn apply(&self, mut builder: UpdaterBuilder) -> UpdaterBuilder {
+        if let Some(bytes) = self.max_size {
+            builder = builder.artifact_limit(bytes);
+        }
+        let window = self.min_rate_window.unwrap_or(MinRate::DEFAULT.window);
+        match self.min_rate {
+            Some(Rate::None) => builder.min_rate(None),
+            Some(Rate::BytesPerSecond(rate)) => builder.min_rate(Some(MinRate::new(rate, window))),
+            None if self.min_rate_window.is_some() => builder.min_rate(Some(MinRate::new(
+                MinRate::DEFAULT.bytes_per_second,
+                window,
+            ))),
+            None => builder,
+        }
+    }
+}
+
+/// A size on the command line: a whole number of bytes, with an optional unit (`K`, `M`, `G`,
+/// `T` or `KiB`... in 1024s, `KB`... in 1000s, `B`; any case).
+pub(crate) fn size(text: &str) -> Result<u64, String> {
+    let invalid = || format!("`{text}` is not a size (say 500M, 2G, 64KiB or a number of bytes)");
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        _ => return Err(invalid()),
+    };
+    let bytes = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(invalid)?;
+    if bytes == 0 {
+        return Err("a size must be above 0".to_owned());
+    }
+    Ok(bytes)
+}
+
+fn rate(text: &str) -> Result<Rate, String> {
+    if text == "none" {
+        return Ok(Rate::None);
+    }
+    size(text).map(Rate::BytesPerSecond).map_err(|_| {
+        format!(
+            "`{text}` is not a rate in bytes per second (say 64KiB, 1M, a number of bytes, or none)"
+        )
+    })
+}
+
+fn window(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("`{text}` is not a window in seconds above 0"))
 }
 
 /// The `--json` object: `available` plus what the update carries (`null`s when up to date).
@@ -138,7 +236,10 @@ pub fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 /// Runs `upkit download`.
 pub fn run_download(args: DownloadArgs) -> anyhow::Result<ExitCode> {
     let config = args.client.tauri_config()?;
-    let updater = args.client.builder(config.as_ref())?.build()?;
+    let updater = args
+        .limits
+        .apply(args.client.builder(config.as_ref())?)
+        .build()?;
     let current = updater.current_version().to_string();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
@@ -237,6 +338,33 @@ impl ProgressDisplay {
     pub(crate) fn done(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        for (text, bytes) in [
+            ("4096", 4096),
+            ("64KiB", 65_536),
+            ("64k", 65_536),
+            ("500M", 500 << 20),
+            ("2G", 2 << 30),
+            ("2GB", 2_000_000_000),
+            ("1tib", 1 << 40),
+            ("10B", 10),
+        ] {
+            assert_eq!(super::size(text), Ok(bytes), "{text}");
+        }
+        for text in ["", "K", "1.5G", "2 G", "-1", "2X", "99999999999T"] {
+            assert_eq!(
+                super::size(text),
+                Err(format!(
+                    "`{text}` is not a size (say 500M, 2G, 64KiB or a number of bytes)"
+                )),
+            );
         }
     }
 }

@@ -59,9 +59,11 @@ pub struct ClientArgs {
     /// Connect and stall (no data) timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
-    /// A limit in seconds on the whole check, and on the whole download.
-    #[arg(long, value_name = "SECS")]
-    pub deadline: Option<f64>,
+    /// A limit in seconds on the whole check, and on the whole download; `none` for none.
+    /// Default: 60 for the check (a server answering a byte at a time never trips --timeout),
+    /// none for the download (its minimum rate stops a slow one).
+    #[arg(long, value_name = "SECS|none")]
+    pub deadline: Option<String>,
     /// Offer older versions too (any version different from the current one).
     #[arg(long)]
     pub allow_downgrades: bool,
@@ -88,8 +90,6 @@ pub struct ClientArgs {
     /// Trust this root certificate (PEM file) besides the system's.
     #[arg(long, value_name = "FILE")]
     pub root_cert: Vec<PathBuf>,
-}
-
     /// Require signed manifests (`upkit sign latest.json --expires 30d`): every answer must come
     /// with an unexpired manifest signature by a trusted key (the `Upkit-Manifest-Signature`
     /// header, else the manifest's URL plus `.sig`), or it counts as a failed endpoint. Off by
@@ -109,6 +109,8 @@ pub struct ClientArgs {
     /// hides an update another has).
     #[arg(long)]
     pub every_endpoint: bool,
+}
+
 fn seconds(secs: f64, flag: &str) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(secs)
         .ok()
@@ -238,8 +240,21 @@ impl ClientArgs {
         }
         let timeout = seconds(self.timeout, "--timeout")?;
         builder = builder.connect_timeout(timeout).stall_timeout(timeout);
-        if let Some(deadline) = self.deadline {
-            builder = builder.deadline(seconds(deadline, "--deadline")?);
+        match self.deadline.as_deref() {
+            None => {}
+            Some("none") => builder = builder.check_deadline(None),
+            Some(text) => {
+                let deadline = text
+                    .parse()
+                    .ok()
+                    .and_then(|secs| seconds(secs, "--deadline").ok())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "invalid --deadline `{text}`: expected seconds above 0, or none"
+                        )
+                    })?;
+                builder = builder.deadline(deadline);
+            }
         }
         if self.allow_downgrades {
             builder = builder.allow_downgrades();
@@ -256,6 +271,17 @@ impl ClientArgs {
         if self.ignore_size {
             builder = builder.manifest_size(ManifestSize::Ignored);
         }
+        if self.require_signed_manifest {
+            builder = builder.manifest_signature(ManifestSignature::Required {
+                max_age: self.max_age,
+            });
+        }
+        if let Some(state) = &self.manifest_state {
+            builder = builder.manifest_state(state);
+        }
+        if self.every_endpoint {
+            builder = builder.endpoint_policy(EndpointPolicy::Every);
+        }
         if let Some(proxy) = &self.proxy {
             builder = builder.proxy(proxy);
         }
@@ -269,17 +295,6 @@ impl ClientArgs {
 }
 
 /// Runs `future` on `rt` to its end, or until Ctrl-C (or SIGTERM): then `None`, and the future
-        if self.require_signed_manifest {
-            builder = builder.manifest_signature(ManifestSignature::Required {
-                max_age: self.max_age,
-            });
-        }
-        if let Some(state) = &self.manifest_state {
-            builder = builder.manifest_state(state);
-        }
-        if self.every_endpoint {
-            builder = builder.endpoint_policy(EndpointPolicy::Every);
-        }
 /// is dropped, which removes a download's temporary file (a killed process cannot).
 pub fn until_interrupted<F: std::future::Future>(
     rt: &tokio::runtime::Runtime,

@@ -10,7 +10,7 @@ use upkit::core::manifest::printable;
 use upkit::core::target::{Installer, Os};
 use upkit::install::{InstallError, Installed, WindowsOptions, install};
 
-use crate::check::ProgressDisplay;
+use crate::check::{DownloadLimits, ProgressDisplay};
 use crate::client_args::{ClientArgs, interrupted, runtime, until_interrupted};
 
 /// Options of `upkit update`.
@@ -18,6 +18,8 @@ use crate::client_args::{ClientArgs, interrupted, runtime, until_interrupted};
 pub struct Args {
     #[command(flatten)]
     pub(crate) client: ClientArgs,
+    #[command(flatten)]
+    limits: DownloadLimits,
     /// The installed app to replace: an AppImage file, or a macOS `.app` bundle. Default for an
     /// AppImage: `$APPIMAGE`. Never upkit itself: without either, an AppImage or `.app` update
     /// is refused before anything is downloaded.
@@ -110,8 +112,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // given here could hold a secret).
     windows.app_args = Some(Vec::new());
     let updater = args
-        .client
-        .builder(config.as_ref())?
+        .limits
+        .apply(args.client.builder(config.as_ref())?)
         .app_package(args.package.as_deref())
         .windows(windows)
         .build()?;
