@@ -185,8 +185,9 @@ impl UpdaterBuilder {
     /// A builder configured as Tauri would be by this `tauri.conf.json` (its JSON text):
     /// `pubkey`, `endpoints`, `dangerousInsecureTransportProtocol`,
     /// `dangerousAcceptInvalidCerts`, `dangerousAcceptInvalidHostnames`, `allowDowngrades`, and
-    /// `requireSignedVersion` as configured there (off by default, as in Tauri). upkit's own
-    /// limits and timeouts apply, and legacy signatures stay refused unless allowed with
+    /// `requireSignedVersion` as configured there (off by default, as in Tauri), and upkit's
+    /// own `upkit` section (`requireSignedManifest`, `manifestMaxAge` in seconds,
+    /// `everyEndpoint`), which Tauri ignores. upkit's own limits and timeouts apply, and legacy signatures stay refused unless allowed with
     /// [`UpdaterBuilder::legacy_signatures`].
     ///
     /// # Errors
@@ -227,7 +228,10 @@ impl UpdaterBuilder {
         if config.allow_downgrades {
             builder = builder.comparator(Comparator::Different);
         }
-        Ok(builder.windows(WindowsOptions::from_config(&config.windows)))
+        Ok(builder
+            .windows(WindowsOptions::from_config(&config.windows))
+            .manifest_signature(config.upkit.manifest_signature())
+            .endpoint_policy(config.upkit.endpoints()))
     }
 
     /// The Windows installer settings that [`Update::install_options`] gives (a

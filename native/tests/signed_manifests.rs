@@ -648,3 +648,67 @@ fn the_core_under_every_endpoint_takes_the_newest_offer() {
     assert_eq!(versions, ["2.0.0", "1.5.0"]);
     assert_eq!(offers[0].endpoint, url(4));
 }
+
+#[test]
+fn a_tauri_config_requires_signed_manifests_in_its_upkit_section() {
+    let release = Release::new();
+    let publisher = Publisher::new();
+    let body = publisher.manifest(&release.base, "new");
+    release.write("latest.json", &body);
+    let work = tempfile::tempdir().unwrap();
+    let endpoint = format!("{}/latest.json", release.base);
+    let config = serde_json::json!({"version": "1.0.0", "plugins": {"updater": {
+        "pubkey": publisher.pubkey(), "endpoints": [endpoint],
+        "dangerousInsecureTransportProtocol": true,
+        "upkit": {"requireSignedManifest": true, "manifestMaxAge": 86400}}}});
+    fs::write(work.path().join("tauri.conf.json"), config.to_string()).unwrap();
+    let check = || {
+        upkit_in(
+            work.path(),
+            &[
+                "check",
+                "--config",
+                "tauri.conf.json",
+                "--target",
+                "linux",
+                "--arch",
+                "x86_64",
+            ],
+        )
+    };
+    let (code, stdout, stderr) = check();
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: the answer of {endpoint} was refused: the manifest is not signed: the answer has no upkit-manifest-signature header, and {endpoint}.sig answered 404\n"
+        )
+    );
+    // Signed an hour ago, within the day allowed.
+    let now = upkit::keys::now();
+    release.write(
+        "latest.json.sig",
+        publisher
+            .sign_manifest(&body, now - 3600, now + DAY)
+            .as_bytes(),
+    );
+    let (code, stdout, stderr) = check();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("update available: 1.0.0 -> 2.0.0 (linux-x86_64)\n"),
+        "{stdout}"
+    );
+    // Signed two days ago: older than manifestMaxAge.
+    release.write(
+        "latest.json.sig",
+        publisher
+            .sign_manifest(&body, now - 2 * DAY, now + DAY)
+            .as_bytes(),
+    );
+    let (code, _, stderr) = check();
+    assert_eq!(code, 2);
+    assert!(
+        stderr.ends_with(" longer ago than the maximum age of 1 d 0 h\n"),
+        "{stderr}"
+    );
+}
