@@ -187,7 +187,8 @@ impl UpdaterBuilder {
     /// `dangerousAcceptInvalidCerts`, `dangerousAcceptInvalidHostnames`, `allowDowngrades`, and
     /// `requireSignedVersion` as configured there (off by default, as in Tauri), and upkit's
     /// own `upkit` section (`requireSignedManifest`, `manifestMaxAge` in seconds,
-    /// `everyEndpoint`), which Tauri ignores. upkit's own limits and timeouts apply, and legacy signatures stay refused unless allowed with
+    /// `everyEndpoint`), which Tauri ignores. upkit's own limits and timeouts apply, and legacy
+    /// signatures stay refused unless allowed with
     /// [`UpdaterBuilder::legacy_signatures`].
     ///
     /// # Errors
