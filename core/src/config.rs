@@ -93,48 +93,18 @@ pub struct UpdaterConfig {
     /// Windows installer settings (`null` is the same as leaving them out, as in Tauri).
     #[serde(default, deserialize_with = "null_as_default")]
     pub windows: WindowsConfig,
-    /// upkit's own settings (`plugins.updater.upkit`), which Tauri ignores as it ignores every
-    /// unknown key.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub upkit: UpkitConfig,
-}
-
-/// `plugins.updater.upkit`: what upkit adds to Tauri's updater settings.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct UpkitConfig {
-    /// Require signed manifests (see [`crate::manifest::signed`]).
-    #[serde(default)]
+    /// upkit's own: require signed manifests (see [`crate::manifest::signed`]). Tauri ignores
+    /// the key, as it ignores every unknown one.
+    #[serde(default, alias = "require-signed-manifest")]
     pub require_signed_manifest: bool,
-    /// With `requireSignedManifest`: the oldest manifest signature accepted, in seconds.
-    #[serde(default)]
+    /// upkit's own: with `requireSignedManifest`, the oldest manifest signature accepted, in
+    /// seconds.
+    #[serde(default, alias = "manifest-max-age")]
     pub manifest_max_age: Option<u64>,
-    /// Ask every endpoint and take the newest release ([`crate::check::EndpointPolicy::Every`]).
-    #[serde(default)]
+    /// upkit's own: ask every endpoint and take the newest release
+    /// ([`crate::check::EndpointPolicy::Every`]).
+    #[serde(default, alias = "every-endpoint")]
     pub every_endpoint: bool,
-}
-
-impl UpkitConfig {
-    /// The manifest signature policy these settings ask for.
-    pub fn manifest_signature(&self) -> crate::manifest::signed::ManifestSignature {
-        if self.require_signed_manifest {
-            crate::manifest::signed::ManifestSignature::Required {
-                max_age: self.manifest_max_age,
-            }
-        } else {
-            crate::manifest::signed::ManifestSignature::Ignored
-        }
-    }
-
-    /// The endpoint policy these settings ask for.
-    pub fn endpoints(&self) -> crate::check::EndpointPolicy {
-        if self.every_endpoint {
-            crate::check::EndpointPolicy::Every
-        } else {
-            crate::check::EndpointPolicy::First
-        }
-    }
 }
 
 /// Reads `null` as the default: Tauri's optional sections (`Option<…>`) take `null` for absent.
@@ -147,6 +117,26 @@ where
 }
 
 impl UpdaterConfig {
+    /// The manifest signature policy `requireSignedManifest` and `manifestMaxAge` ask for.
+    pub fn manifest_signature(&self) -> crate::manifest::signed::ManifestSignature {
+        if self.require_signed_manifest {
+            crate::manifest::signed::ManifestSignature::Required {
+                max_age: self.manifest_max_age,
+            }
+        } else {
+            crate::manifest::signed::ManifestSignature::Ignored
+        }
+    }
+
+    /// The endpoint policy `everyEndpoint` asks for.
+    pub fn endpoint_policy(&self) -> crate::check::EndpointPolicy {
+        if self.every_endpoint {
+            crate::check::EndpointPolicy::Every
+        } else {
+            crate::check::EndpointPolicy::First
+        }
+    }
+
     /// The transport rule these settings ask for.
     pub fn transport(&self) -> Transport {
         if self.dangerous_insecure_transport_protocol {

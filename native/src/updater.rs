@@ -186,8 +186,8 @@ impl UpdaterBuilder {
     /// `pubkey`, `endpoints`, `dangerousInsecureTransportProtocol`,
     /// `dangerousAcceptInvalidCerts`, `dangerousAcceptInvalidHostnames`, `allowDowngrades`, and
     /// `requireSignedVersion` as configured there (off by default, as in Tauri), and upkit's
-    /// own `upkit` section (`requireSignedManifest`, `manifestMaxAge` in seconds,
-    /// `everyEndpoint`), which Tauri ignores. upkit's own limits and timeouts apply, and legacy
+    /// own `requireSignedManifest`, `manifestMaxAge` (seconds) and `everyEndpoint`, which Tauri
+    /// ignores. upkit's own limits and timeouts apply, and legacy
     /// signatures stay refused unless allowed with
     /// [`UpdaterBuilder::legacy_signatures`].
     ///
@@ -231,8 +231,8 @@ impl UpdaterBuilder {
         }
         Ok(builder
             .windows(WindowsOptions::from_config(&config.windows))
-            .manifest_signature(config.upkit.manifest_signature())
-            .endpoint_policy(config.upkit.endpoints()))
+            .manifest_signature(config.manifest_signature())
+            .endpoint_policy(config.endpoint_policy()))
     }
 
     /// The Windows installer settings that [`Update::install_options`] gives (a

@@ -650,7 +650,7 @@ fn the_core_under_every_endpoint_takes_the_newest_offer() {
 }
 
 #[test]
-fn a_tauri_config_requires_signed_manifests_in_its_upkit_section() {
+fn a_tauri_config_requires_signed_manifests_with_upkits_own_keys() {
     let release = Release::new();
     let publisher = Publisher::new();
     let body = publisher.manifest(&release.base, "new");
@@ -660,7 +660,7 @@ fn a_tauri_config_requires_signed_manifests_in_its_upkit_section() {
     let config = serde_json::json!({"version": "1.0.0", "plugins": {"updater": {
         "pubkey": publisher.pubkey(), "endpoints": [endpoint],
         "dangerousInsecureTransportProtocol": true,
-        "upkit": {"requireSignedManifest": true, "manifestMaxAge": 86400}}}});
+        "requireSignedManifest": true, "manifestMaxAge": 86400}}});
     fs::write(work.path().join("tauri.conf.json"), config.to_string()).unwrap();
     let check = || {
         upkit_in(
