@@ -2,7 +2,9 @@
 //! section 8), each signed.
 //!
 //! - A macOS `.app` directory becomes `<Name>.app.tar.gz`: a gzip'd tar whose top entry is
-//!   `<Name>.app/`, symlinks kept as symlinks, modes kept.
+//!   `<Name>.app/`, symlinks kept as symlinks, entries in name order, modes as a release should
+//!   have them: no write bit for group or others, no set-user-ID or set-group-ID bit, read and
+//!   execute bits as they are, a directory's sticky bit kept.
 //! - An AppImage, `.deb`, `.rpm`, NSIS `-setup.exe` or `.msi` is the payload as it is.
 //! - With [`Compatibility::V1`] (Tauri's `"v1Compatible"`), additionally `<AppImage>.tar.gz` (a
 //!   tar holding the one AppImage), `…-setup.nsis.zip` and `….msi.zip` (a zip holding the one
@@ -250,6 +252,81 @@ fn write_atomically(
     crate::atomic::write(dest, write).map_err(io_error("write", dest))
 }
 
+/// The mode an entry is archived with: no write bit for group or others (a build tree made
+/// under a umask of 000, or `chmod -R 777`, must not install world-writable: 0777 is 0755, 0666
+/// is 0644), no set-user-ID or set-group-ID bit (an app has no business being set-ID, and the
+/// installers clear those bits anyway), the read and execute bits as they are (a private 0600
+/// file stays 0600), and the sticky bit of a directory (meaningless on a file, dropped there).
+/// File type bits are not part of a tar mode.
+fn release_mode(mode: u32, kind: EntryKind) -> u32 {
+    let sticky = match kind {
+        EntryKind::Directory => mode & 0o1000,
+        EntryKind::Other => 0,
+    };
+    (mode & 0o755) | sticky
+}
+
+/// Whether an entry is a directory, for [`release_mode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryKind {
+    Directory,
+    Other,
+}
+
+/// A tar header for `meta` (as the tar crate fills it) with the [`release_mode`].
+fn header_for(meta: &fs::Metadata) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_metadata_in_mode(meta, tar::HeaderMode::Complete);
+    #[cfg(unix)]
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+    // No modes elsewhere: the tar crate's 0755 or 0644 (read-only files 0555 or 0444).
+    #[cfg(not(unix))]
+    let mode = header.mode().unwrap_or(0o644);
+    let kind = if meta.is_dir() {
+        EntryKind::Directory
+    } else {
+        EntryKind::Other
+    };
+    header.set_mode(release_mode(mode, kind));
+    header
+}
+
+/// Appends `path` as `name` and, for a directory, everything under it in name order; symlinks
+/// are kept as links. Anything but files, directories and symlinks is refused: no installer
+/// takes a device or a FIFO.
+fn append_tree<W: io::Write>(
+    tar: &mut tar::Builder<W>,
+    name: &Path,
+    path: &Path,
+) -> io::Result<()> {
+    let meta = fs::symlink_metadata(path)?;
+    let mut header = header_for(&meta);
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        tar.append_data(&mut header, name, io::empty())?;
+        let mut children = fs::read_dir(path)?
+            .map(|entry| entry.map(|e| e.file_name()))
+            .collect::<io::Result<Vec<_>>>()?;
+        children.sort();
+        for child in children {
+            append_tree(tar, &name.join(&child), &path.join(&child))?;
+        }
+        Ok(())
+    } else if kind.is_symlink() {
+        tar.append_link(&mut header, name, fs::read_link(path)?)
+    } else if kind.is_file() {
+        tar.append_data(&mut header, name, File::open(path)?)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is not a file, directory or symlink, which no installer takes",
+                path.display()
+            ),
+        ))
+    }
+}
+
 /// `<Name>.app` → `<Name>.app.tar.gz`, top entry `<Name>.app/`, symlinks kept.
 fn pack_app(app: &Path) -> Result<PathBuf, BundleError> {
     let dest = with_suffix(app, ".tar.gz");
@@ -257,8 +334,7 @@ fn pack_app(app: &Path) -> Result<PathBuf, BundleError> {
     write_atomically(&dest, |out| {
         let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
         let mut tar = tar::Builder::new(gz);
-        tar.follow_symlinks(false);
-        tar.append_dir_all(&name, app)?;
+        append_tree(&mut tar, Path::new(&name), app)?;
         tar.into_inner()?.finish()?;
         Ok(())
     })?;
@@ -272,7 +348,7 @@ fn tar_one(file: &Path) -> Result<PathBuf, BundleError> {
     write_atomically(&dest, |out| {
         let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
         let mut tar = tar::Builder::new(gz);
-        tar.append_path_with_name(file, &name)?;
+        append_tree(&mut tar, Path::new(&name), file)?;
         tar.into_inner()?.finish()?;
         Ok(())
     })?;
@@ -312,4 +388,26 @@ fn zip_one(file: &Path, suffix: &str) -> Result<PathBuf, BundleError> {
         Ok(())
     })?;
     Ok(dest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EntryKind, release_mode};
+
+    #[test]
+    fn release_modes() {
+        for (mode, kind, archived) in [
+            (0o100777, EntryKind::Other, 0o755),
+            (0o666, EntryKind::Other, 0o644),
+            (0o600, EntryKind::Other, 0o600),
+            (0o700, EntryKind::Other, 0o700),
+            (0o4755, EntryKind::Other, 0o755),
+            (0o1644, EntryKind::Other, 0o644),
+            (0o41777, EntryKind::Directory, 0o1755),
+            (0o2775, EntryKind::Directory, 0o755),
+            (0o120777, EntryKind::Other, 0o755),
+        ] {
+            assert_eq!(release_mode(mode, kind), archived, "{mode:o}");
+        }
+    }
 }

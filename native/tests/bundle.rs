@@ -352,3 +352,127 @@ fn unknown_inputs_are_refused_before_anything_is_written() {
     assert!(!with_suffix(&inputs.app, ".tar.gz").exists());
     assert!(!with_suffix(&dir_input, ".tar.gz").exists());
 }
+
+/// A key made by `upkit keygen` without a password, in `dir`.
+fn keygen(dir: &Path) -> PathBuf {
+    let key = dir.join("release.key");
+    let output = upkit(&["keygen", "-o", path(&key), "--no-password"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    key
+}
+
+/// Each entry of a `.tar.gz`: its path and its whole mode field.
+fn modes(archive: &Path) -> Vec<(String, String)> {
+    let file = fs::File::open(archive).unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    archive
+        .entries()
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.path().unwrap().display().to_string();
+            let mode = entry.header().mode().unwrap();
+            (name.trim_end_matches('/').to_owned(), format!("{mode:04o}"))
+        })
+        .collect()
+}
+
+/// What a release tool does with the modes of a build tree (a umask of 000 on a build machine, a
+/// `chmod -R 777`, a set-ID bit left by a packaging step): no group or other write bit reaches
+/// the users' machines (0777 is 0755, 0666 is 0644), no set-user-ID or set-group-ID bit (an app
+/// bundle has no business being set-ID, and the installers clear those bits anyway), the read and
+/// execute bits as they were (a private 0600 file stays private), and a directory's sticky bit
+/// kept. The AppImage's v1 tar alike.
+#[test]
+fn world_writable_and_set_id_modes_are_not_bundled_and_a_sticky_bit_is_kept() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let inputs = inputs();
+    let key = keygen(inputs.dir.path());
+    let app = &inputs.app;
+    let chmod =
+        |p: &Path, mode: u32| fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
+    let file = |name: &str, mode: u32| {
+        let p = app.join(name);
+        fs::write(&p, b"x").unwrap();
+        chmod(&p, mode);
+    };
+    let dir = |name: &str, mode: u32| {
+        let p = app.join(name);
+        fs::create_dir(&p).unwrap();
+        chmod(&p, mode);
+    };
+    chmod(&app.join("Contents/MacOS/my-app"), 0o777);
+    chmod(&app.join("Contents/Info.plist"), 0o666);
+    file("Contents/Resources/private.key", 0o600);
+    file("Contents/MacOS/helper", 0o4755);
+    dir("Contents/Shared", 0o1777);
+    dir("Contents/Group", 0o2775);
+    file("Contents/Shared/cache", 0o1644);
+    chmod(app, 0o777);
+    chmod(&inputs.appimage, 0o777);
+    let output = upkit(&[
+        "bundle",
+        path(app),
+        path(&inputs.appimage),
+        "--v1-compatible",
+        "-k",
+        path(&key),
+        "--app-version",
+        "1.0.0",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let mut entries = modes(&with_suffix(app, ".tar.gz"));
+    entries.sort();
+    let expected: Vec<(String, String)> = [
+        ("My App.app", 0o755),
+        ("My App.app/Contents", 0o755),
+        ("My App.app/Contents/Group", 0o755),
+        ("My App.app/Contents/Info.plist", 0o644),
+        ("My App.app/Contents/MacOS", 0o755),
+        ("My App.app/Contents/MacOS/helper", 0o755),
+        ("My App.app/Contents/MacOS/my-app", 0o755),
+        ("My App.app/Contents/Resources", 0o755),
+        ("My App.app/Contents/Resources/current", 0o755),
+        ("My App.app/Contents/Resources/private.key", 0o600),
+        ("My App.app/Contents/Shared", 0o1755),
+        ("My App.app/Contents/Shared/cache", 0o644),
+    ]
+    .into_iter()
+    .map(|(name, mode): (&str, u32)| (name.to_owned(), format!("{mode:04o}")))
+    .collect();
+    assert_eq!(entries, expected);
+    assert_eq!(
+        modes(&with_suffix(&inputs.appimage, ".tar.gz")),
+        [("my-app_1.0.0_amd64.AppImage".to_owned(), "0755".to_owned())]
+    );
+}
+
+/// A FIFO (or a device, a socket) in an app is no file any installer takes: refused, naming it,
+/// and no archive written.
+#[test]
+fn a_fifo_in_an_app_is_refused() {
+    let inputs = inputs();
+    let key = keygen(inputs.dir.path());
+    let fifo = inputs.app.join("Contents/Resources/pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let output = upkit(&[
+        "bundle",
+        path(&inputs.app),
+        "-k",
+        path(&key),
+        "--app-version",
+        "1.0.0",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let archive = with_suffix(&inputs.app, ".tar.gz");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: cannot write {}: {} is not a file, directory or symlink, which no installer takes\n",
+            archive.display(),
+            fifo.display()
+        )
+    );
+    assert!(!archive.exists());
+}
