@@ -444,6 +444,75 @@ fn keygen_password_sources() {
     assert_code(&output, 2);
 }
 
+/// What `upkit` says when a password is given with `--password`: any user of the machine can read
+/// a running command's arguments (`ps`, `/proc/PID/cmdline`).
+const PASSWORD_SEEN: &str = "warning: --password is visible to other users in the process list; prefer UPKIT_SIGNING_PRIVATE_KEY_PASSWORD or the prompt\n";
+
+/// Snooping on the process list: a password passed as `--password` (or `-p`) is warned about in
+/// keygen and sign (and still works); the empty one, which hides nothing, and one from the
+/// environment, which other users cannot read, are not.
+#[test]
+fn a_password_seen_in_the_process_list_is_warned_about() {
+    let (dir, file) = workspace();
+    let key = dir.path().join("k.key");
+    let output = upkit(
+        &["keygen", "--out", path(&key), "--password", "s3cret"],
+        &[],
+    );
+    assert_code(&output, 0);
+    assert_eq!(stderr(&output), PASSWORD_SEEN);
+    let sign = |password: Option<&str>, env: &[(&str, &str)]| {
+        let mut args = vec![
+            "sign",
+            path(&file),
+            "-k",
+            path(&key),
+            "--app-version",
+            "1.0.0",
+        ];
+        if let Some(password) = password {
+            args.extend(["-p", password]);
+        }
+        let output = upkit(&args, env);
+        assert_code(&output, 0);
+        stderr(&output)
+    };
+    assert_eq!(sign(Some("s3cret"), &[]), PASSWORD_SEEN);
+    assert_eq!(
+        sign(None, &[("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD", "s3cret")]),
+        ""
+    );
+    assert_eq!(
+        sign(None, &[("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "s3cret")]),
+        ""
+    );
+    let open = dir.path().join("open.key");
+    let output = upkit(&["keygen", "--out", path(&open), "--password", ""], &[]);
+    assert_code(&output, 0);
+    assert_eq!(stderr(&output), "");
+    let output = upkit(
+        &["keygen", "--out", path(&dir.path().join("env.key"))],
+        &[("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD", "s3cret")],
+    );
+    assert_code(&output, 0);
+    assert_eq!(stderr(&output), "");
+}
+
+/// `--help` of every command taking `--password` says where a password is safer.
+#[test]
+fn the_help_says_the_password_flag_is_visible_to_other_users() {
+    for command in ["keygen", "sign", "bundle"] {
+        let help = stdout(&upkit(&[command, "--help"], &[]));
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains(
+                "Visible to other users in the process list: prefer UPKIT_SIGNING_PRIVATE_KEY_PASSWORD or the prompt"
+            ),
+            "{command}: {help}"
+        );
+    }
+}
+
 #[test]
 fn sign_with_tauri_keys_and_wrong_password() {
     let Some(v) = tauri_cli(test_name!()) else {
@@ -464,7 +533,9 @@ fn sign_with_tauri_keys_and_wrong_password() {
         ],
         &[],
         2,
-        "error: cannot use the key from --key: wrong password for the secret key (or the key is corrupted)\n",
+        format!(
+            "{PASSWORD_SEEN}error: cannot use the key from --key: wrong password for the secret key (or the key is corrupted)\n"
+        ),
     );
     assert!(!sig.exists());
 

@@ -14,7 +14,8 @@ pub struct Args {
     #[arg(long, short = 'o', short_alias = 'w', value_name = "PATH")]
     out: PathBuf,
     /// The password that encrypts the secret key (else UPKIT_SIGNING_PRIVATE_KEY_PASSWORD, else
-    /// a prompt on a terminal).
+    /// a prompt on a terminal). Visible to other users in the process list: prefer
+    /// UPKIT_SIGNING_PRIVATE_KEY_PASSWORD or the prompt.
     #[arg(long, short = 'p', value_name = "PW", conflicts_with = "no_password")]
     password: Option<String>,
     /// Use the empty password (the key is still scrypt-encrypted, as Tauri does).
@@ -52,6 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn password(flag: Option<String>, none: bool) -> anyhow::Result<String> {
+    crate::sign::warn_password_flag(flag.as_deref());
     if let Some(password) = flag {
         return Ok(password);
     }

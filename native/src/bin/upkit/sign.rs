@@ -26,6 +26,8 @@ pub(crate) struct SigningArgs {
     key: Option<String>,
     /// The secret key's password (else UPKIT_SIGNING_PRIVATE_KEY_PASSWORD,
     /// TAURI_SIGNING_PRIVATE_KEY_PASSWORD, a prompt on a terminal, or the empty password).
+    /// Visible to other users in the process list: prefer UPKIT_SIGNING_PRIVATE_KEY_PASSWORD or
+    /// the prompt.
     #[arg(long, short = 'p', value_name = "PW")]
     password: Option<String>,
     /// The release's version, bound into the signature (`version:` in the trusted comment).
@@ -99,6 +101,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Said when a password comes from `--password`: any user of the machine can read a running
+/// command's arguments (`ps`, `/proc/PID/cmdline`). The empty password hides nothing.
+pub(crate) fn warn_password_flag(password: Option<&str>) {
+    if password.is_some_and(|p| !p.is_empty()) {
+        eprintln!(
+            "warning: --password is visible to other users in the process list; prefer \
+             UPKIT_SIGNING_PRIVATE_KEY_PASSWORD or the prompt"
+        );
+    }
+}
+
 /// An environment variable, when set and not empty.
 pub(crate) fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -120,6 +133,7 @@ fn signing_key(key: Option<String>, password: Option<String>) -> anyhow::Result<
             "no signing key: pass --key KEY_OR_PATH or set UPKIT_SIGNING_PRIVATE_KEY (or Tauri's TAURI_SIGNING_PRIVATE_KEY / TAURI_SIGNING_PRIVATE_KEY_PATH)"
         )
     };
+    warn_password_flag(password.as_deref());
     let given = password
         .or_else(|| std::env::var("UPKIT_SIGNING_PRIVATE_KEY_PASSWORD").ok())
         .or_else(|| std::env::var("TAURI_SIGNING_PRIVATE_KEY_PASSWORD").ok());
