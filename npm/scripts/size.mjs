@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The size of each built .wasm, gzipped (level 9), against two numbers:
 // - BUDGET, a regression guard just above today's size: the run fails above it;
-// - TARGET, the 100 KB goal of the package, which is NOT met today (about 218 KiB): most of the
+// - TARGET, the 100 KB goal of the package, which is NOT met today (about 219 KiB): most of the
 //   size is the core's dependencies (the url crate's IDNA tables alone are 58.6 KiB gzipped).
 //   See the README's "Size of the WebAssembly build".
 // Prints the sizes; exits 1 above the budget.
@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-export const BUDGET = 218 * 1024;
+export const BUDGET = 219 * 1024;
 export const TARGET = 100 * 1024;
 export const BUILDS = ['web', 'node'];
 const npmRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
