@@ -251,8 +251,8 @@ pub enum InstallError {
         /// The payload.
         path: PathBuf,
     },
-    /// Running as root, the install path is a symlink that another user owns: following it
-    /// would let that user choose which file root replaces.
+    /// Running as root, the install path is (or goes through) a symlink that another user owns:
+    /// following it would let that user choose which file root replaces.
     #[error(
         "refusing to follow {}: it is a symlink owned by uid {owner}, and this runs as root; pass the path it points to if that is the app",
         path.display()
@@ -262,6 +262,41 @@ pub enum InstallError {
         path: PathBuf,
         /// The symlink's owner.
         owner: u32,
+    },
+    /// Running as root, a directory on the way to the AppImage (from `/` down to the one that
+    /// holds it) is owned by another user, or writable by group or others without the sticky
+    /// bit: whoever can change it can choose what root replaces. Nothing was written.
+    #[error(
+        "refusing to install under {} as root: the directory has owner uid {owner} and mode {mode:04o}, and each directory down to the app must be owned by root and writable by no other user (or sticky)",
+        path.display()
+    )]
+    UnsafeDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// Its permission bits (with the sticky, set-user-ID and set-group-ID bits).
+        mode: u32,
+    },
+    /// Running as root, the AppImage is another user's, in a (sticky) directory that other users
+    /// can write: that user put it there, and may have put a link to another file of theirs.
+    /// Nothing was written.
+    #[error(
+        "refusing to replace {} as root: it is owned by uid {owner}, in a directory that other users can write",
+        path.display()
+    )]
+    UntrustedAppImage {
+        /// The AppImage.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+    },
+    /// The AppImage (or the staged new image beside it) was replaced by someone else while the
+    /// install ran; the install stopped before its final rename.
+    #[error("{} was replaced by someone else during the install", path.display())]
+    Raced {
+        /// The file that changed.
+        path: PathBuf,
     },
     /// Nothing (of the right kind) is installed at the install path.
     #[error("no installed app at {}", path.display())]
@@ -642,10 +677,20 @@ fn bundle_path(given: Option<&Path>) -> Result<PathBuf, InstallError> {
 /// the old one; relaunching is the app's choice). On Windows it does not return on success: the
 /// installer is started (after [`InstallOptions::before_exit`]'s hook) and the process exits.
 ///
+/// An AppImage install run as root (an update of a system-wide AppImage) refuses a path that
+/// another user could redirect: every directory from `/` down to the AppImage's must be root's
+/// and not writable by group or others unless it has the sticky bit (as `/tmp`), every symlink
+/// on the way must be root's, and an AppImage of another user's is replaced only in a directory
+/// that no other user can write (it keeps its owner). The path is resolved once; every later
+/// step works from the directory's descriptor, so a link swapped in meanwhile is never followed.
+///
 /// # Errors
 /// See [`InstallError`]; on every error the installed app is exactly as it was, except for
 /// [`InstallError::NotRestored`] (which says where the old version went) and a package
-/// manager's [`InstallError::CommandFailed`] (which may have changed the package).
+/// manager's [`InstallError::CommandFailed`] (which may have changed the package). As root,
+/// [`InstallError::UnsafeDirectory`], [`InstallError::UntrustedLink`] and
+/// [`InstallError::UntrustedAppImage`] refuse an AppImage path before anything is written;
+/// [`InstallError::Raced`] says that it was swapped during the install.
 pub fn install(
     artifact: &VerifiedArtifact,
     options: &InstallOptions<'_>,
