@@ -583,6 +583,17 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// The base name of `file`, as a trusted comment's `file:` names it.
+fn file_name_to_sign(file: &Path) -> Result<String, KeysError> {
+    Ok(file
+        .file_name()
+        .ok_or_else(|| KeysError::NoFileName {
+            path: file.to_owned(),
+        })?
+        .to_string_lossy()
+        .into_owned())
+}
+
 /// The path of the signature of `file`: `FILE.sig`.
 pub fn sig_path_of(file: &Path) -> PathBuf {
     let mut name = file.as_os_str().to_owned();
@@ -603,13 +614,7 @@ pub fn sign_file(
     version: Option<&str>,
 ) -> Result<PathBuf, KeysError> {
     let file = file.as_ref();
-    let name = file
-        .file_name()
-        .ok_or_else(|| KeysError::NoFileName {
-            path: file.to_owned(),
-        })?
-        .to_string_lossy()
-        .into_owned();
+    let name = file_name_to_sign(file)?;
     check_field("file name", &name)?;
     if let Some(version) = version {
         signed_version(version)?;
@@ -654,13 +659,7 @@ pub fn sign_manifest_file(
     lifetime: u64,
 ) -> Result<(PathBuf, upkit_core::version::Version, u64), KeysError> {
     let file = file.as_ref();
-    let name = file
-        .file_name()
-        .ok_or_else(|| KeysError::NoFileName {
-            path: file.to_owned(),
-        })?
-        .to_string_lossy()
-        .into_owned();
+    let name = file_name_to_sign(file)?;
     let body =
         crate::input::read(file, crate::input::MANIFEST_LIMIT).map_err(io_error("read", file))?;
     let manifest = upkit_core::manifest::parse(&body).map_err(|e| KeysError::NotAManifest {

@@ -8,20 +8,7 @@ use std::process::Command;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use cli_support::{ARTIFACT, isolated, serve};
-
-fn upkit_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let output = isolated(&mut Command::new(env!("CARGO_BIN_EXE_upkit")))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
+use cli_support::{ARTIFACT, serve, upkit_in};
 
 /// What a terminal acts on: a title change, a line erased, a carriage return, a bidi override.
 const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2K\rhttps://evil.example.com/\u{202e}";

@@ -9,23 +9,14 @@ use std::process::{Command, Stdio};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use cli_support::{ARTIFACT, isolated, serve};
+use cli_support::{ARTIFACT, serve};
 
 /// An ELF header and some bytes: what an AppImage starts with.
 const ELF: &[u8] = b"\x7fELF\x02\x01\x01\0 an AppImage stand-in";
 
-/// Runs `upkit` with `args` in `dir`, [`isolated`]: exit code, stdout, stderr.
+/// Runs `upkit` with `args` in `dir` (isolated): exit code, stdout, stderr.
 fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = isolated(&mut Command::new(env!("CARGO_BIN_EXE_upkit")))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    cli_support::upkit_in(dir, args)
 }
 
 /// A work directory with a key pair made by `upkit keygen` (`app.key`, `app.key.pub`).

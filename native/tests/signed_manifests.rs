@@ -7,11 +7,10 @@ mod cli_support;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use cli_support::{ARTIFACT, isolated, serve};
+use cli_support::{ARTIFACT, serve, upkit_in};
 use upkit::core::check::{
     Check, CheckConfig, CheckError, End, EndpointPolicy, Response, SignatureFound, Step,
 };
@@ -100,19 +99,6 @@ impl Release {
     fn write(&self, name: &str, bytes: &[u8]) {
         fs::write(self.dir.path().join(name), bytes).unwrap();
     }
-}
-
-fn upkit_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = isolated(&mut Command::new(env!("CARGO_BIN_EXE_upkit")))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
 }
 
 /// `upkit download` of `endpoint` into a new `out/` under `work`, requiring signed manifests,

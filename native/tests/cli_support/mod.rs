@@ -87,3 +87,17 @@ where
         String::from_utf8(output.stderr).unwrap(),
     )
 }
+
+/// Runs the `upkit` binary [`isolated`], in `dir`, with `args`: exit code, stdout, stderr.
+pub fn upkit_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = isolated(&mut Command::new(env!("CARGO_BIN_EXE_upkit")))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
